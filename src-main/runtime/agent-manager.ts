@@ -1,0 +1,364 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  AGENT_TYPES,
+  type AgentHandle,
+  type AgentStatus,
+  type AgentType,
+  type ProviderCredentials,
+  resolveAgentType,
+  type SpawnConfig,
+} from '../../src-shared/agent';
+import type { RuntimeEvent } from '../../src-shared/events';
+import { adapterFor, providerKeyFor } from './adapters/registry';
+import { findExecutable, VersionProber } from './cli-locator';
+import type { RuntimeConfig } from './config';
+import { augmentPath, buildAgentEnv } from './env';
+import { RuntimeError } from './errors';
+import { createLogger, type Logger } from './logger';
+import { AgentSession, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS, type SendResult } from './session';
+
+/**
+ * Owns the agent sessions. Runs under plain Node (the headless runtime) and in Electron's main
+ * process alike: nothing here knows about Electron.
+ */
+
+export interface AdapterStatus {
+  type: AgentType;
+  displayName: string;
+  installed: boolean;
+  version?: string;
+  command: string;
+  path?: string;
+  installHint: string;
+}
+
+export interface SendCallOptions {
+  timeoutMs?: number;
+  expectResponse?: boolean;
+}
+
+export type RuntimeListener = (event: RuntimeEvent) => void;
+
+/** Stopped sessions kept for `get`, `logs` and `output` after they end. */
+const KEEP_STOPPED = 50;
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const MAX_NAME = 200;
+
+export class AgentManager {
+  private readonly sessions = new Map<string, AgentSession>();
+  private readonly listeners = new Set<RuntimeListener>();
+  private readonly versions = new VersionProber();
+  readonly log: Logger;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    readonly config: RuntimeConfig,
+    options: { logger?: Logger; baseEnv?: NodeJS.ProcessEnv } = {},
+  ) {
+    this.log = options.logger ?? createLogger(config.logLevel);
+    this.baseEnv = options.baseEnv ?? process.env;
+  }
+
+  private readonly baseEnv: NodeJS.ProcessEnv;
+
+  get uptimeSeconds(): number {
+    return Math.round((Date.now() - this.startedAt) / 1000);
+  }
+
+  // ───────────────────────────── events ─────────────────────────────
+
+  on(listener: RuntimeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: RuntimeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error('event listener failed', { event: event.type, error: String(error) });
+      }
+    }
+    if (event.type === 'agent_stopped') this.pruneStopped();
+  }
+
+  // ───────────────────────────── spawn ─────────────────────────────
+
+  async spawn(request: SpawnConfig): Promise<AgentHandle> {
+    const type = typeof request.type === 'string' ? resolveAgentType(request.type) : undefined;
+    if (!type) {
+      throw new RuntimeError('VALIDATION_ERROR', `Unknown agent type "${String(request.type)}". Known types: ${AGENT_TYPES.join(', ')}.`, {
+        field: 'type',
+      });
+    }
+    if (type === 'custom' && (typeof request.command !== 'string' || request.command.trim() === '')) {
+      throw new RuntimeError('VALIDATION_ERROR', 'A custom agent needs a "command".', { field: 'command' });
+    }
+    const id = request.id ?? `agent-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    if (!ID_PATTERN.test(id)) throw new RuntimeError('VALIDATION_ERROR', 'The id may hold letters, digits, ".", "_" and "-" (up to 128).', { field: 'id' });
+    if (this.sessions.has(id) && !this.sessions.get(id)!.isExited) {
+      throw new RuntimeError('VALIDATION_ERROR', `An agent with id "${id}" already exists.`, { field: 'id' });
+    }
+    const name = (request.name ?? '').trim() || `${type}-${id.slice(-6)}`;
+    if (name.length > MAX_NAME) throw new RuntimeError('VALIDATION_ERROR', `The name is longer than ${MAX_NAME} characters.`, { field: 'name' });
+    const cols = request.cols ?? this.config.cols;
+    const rows = request.rows ?? this.config.rows;
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < MIN_COLS || cols > MAX_COLS || rows < MIN_ROWS || rows > MAX_ROWS) {
+      throw new RuntimeError('VALIDATION_ERROR', `Terminal size must be ${MIN_COLS}–${MAX_COLS} columns by ${MIN_ROWS}–${MAX_ROWS} rows.`, { cols, rows });
+    }
+    const workdir = this.resolveWorkdir(request.workdir);
+    for (const [key, value] of Object.entries(request.env ?? {})) {
+      if (typeof value !== 'string' || key === '' || key.includes('=') || key.includes('\0') || value.includes('\0')) {
+        throw new RuntimeError('VALIDATION_ERROR', `Invalid environment variable "${key}".`, { field: 'env' });
+      }
+    }
+    if (this.liveCount() >= this.config.maxAgents) {
+      throw new RuntimeError('MAX_AGENTS', `Maximum agent limit reached (${this.config.maxAgents}). Stop an agent first.`, {
+        maxAgents: this.config.maxAgents,
+      });
+    }
+
+    const adapter = adapterFor(type, request.command);
+    const credentials: ProviderCredentials = { ...this.config.credentials, ...stripEmpty(request.credentials) };
+    const keyFromRuntime = Boolean(providerKeyFor(type, credentials));
+    const launch = { workdir, credentials, env: request.env ?? {} };
+    const adapterEnv = adapter.env(launch);
+    const env = buildAgentEnv({
+      base: this.baseEnv,
+      adapterEnv,
+      spawnEnv: request.env ?? {},
+      secretNames: this.config.secretEnvNames,
+      secretValues: this.config.secretEnvNames.map((n) => this.baseEnv[n] ?? '').filter((v) => v !== ''),
+      sessionId: id,
+      extraPath: [],
+    });
+    const executable = findExecutable(adapter.command, env.PATH, workdir);
+    if (!executable) {
+      throw new RuntimeError('CLI_NOT_FOUND', `${adapter.displayName} ("${adapter.command}") is not installed or not on the PATH. Install it with: ${adapter.installHint}`, {
+        command: adapter.command,
+        installHint: adapter.installHint,
+        type,
+      });
+    }
+    const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...(request.args ?? [])];
+    const probe = type === 'shell' || type === 'custom' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
+
+    // Re-check after the await: two spawns may have raced for the last slot.
+    if (this.liveCount() >= this.config.maxAgents) {
+      throw new RuntimeError('MAX_AGENTS', `Maximum agent limit reached (${this.config.maxAgents}). Stop an agent first.`, { maxAgents: this.config.maxAgents });
+    }
+    if (this.sessions.has(id) && !this.sessions.get(id)!.isExited) {
+      throw new RuntimeError('VALIDATION_ERROR', `An agent with id "${id}" already exists.`, { field: 'id' });
+    }
+    const session = new AgentSession({
+      id,
+      name,
+      type,
+      adapter,
+      executable,
+      args,
+      env,
+      workdir,
+      cols,
+      rows,
+      scrollback: this.config.scrollback,
+      role: request.role,
+      capabilities: request.capabilities ?? [],
+      autoRespond: { ...this.config.autoRespond, ...request.autoRespond },
+      keyFromRuntime,
+      version: probe?.version,
+      transcript: {
+        dir: path.join(this.config.dataDir, 'transcripts', id),
+        maxBytes: this.config.transcriptMaxBytes,
+        keepParts: this.config.transcriptKeepParts,
+      },
+      logger: this.log,
+      emit: (event) => this.emit(event),
+    });
+    this.sessions.delete(id);
+    this.sessions.set(id, session);
+    try {
+      session.start();
+    } catch (error) {
+      this.sessions.delete(id);
+      const message = error instanceof Error ? error.message : String(error);
+      this.emit({ type: 'agent_error', agentId: id, agent: session.handle(), error: message, code: 'SPAWN_FAILED' });
+      throw error;
+    }
+    return session.handle();
+  }
+
+  private resolveWorkdir(workdir: string | undefined): string {
+    const dir = workdir === undefined || workdir === '' ? os.homedir() : workdir;
+    if (typeof dir !== 'string') throw new RuntimeError('VALIDATION_ERROR', 'workdir must be a string.', { field: 'workdir' });
+    const resolved = path.resolve(dir.startsWith('~') ? path.join(os.homedir(), dir.slice(1)) : dir);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(resolved);
+    } catch {
+      throw new RuntimeError('VALIDATION_ERROR', `The working directory "${resolved}" does not exist.`, { field: 'workdir', workdir: resolved });
+    }
+    if (!stat.isDirectory()) {
+      throw new RuntimeError('VALIDATION_ERROR', `The working directory "${resolved}" is not a directory.`, { field: 'workdir', workdir: resolved });
+    }
+    return resolved;
+  }
+
+  /** Agents whose process is still alive (stopped ones have released their slot). */
+  liveCount(): number {
+    let n = 0;
+    for (const session of this.sessions.values()) if (!session.isExited && session.status !== 'error') n++;
+    return n;
+  }
+
+  private pruneStopped(): void {
+    const stopped = [...this.sessions.values()].filter((s) => s.isExited);
+    for (const session of stopped.slice(0, Math.max(0, stopped.length - KEEP_STOPPED))) this.sessions.delete(session.id);
+  }
+
+  // ───────────────────────────── queries ─────────────────────────────
+
+  list(filter: { status?: AgentStatus[]; type?: AgentType[]; role?: string[] } = {}): AgentHandle[] {
+    return [...this.sessions.values()]
+      .map((s) => s.handle())
+      .filter((h) => !filter.status || filter.status.includes(h.status))
+      .filter((h) => !filter.type || filter.type.includes(h.type))
+      .filter((h) => !filter.role || (h.role !== undefined && filter.role.includes(h.role)));
+  }
+
+  private session(id: string): AgentSession {
+    const session = typeof id === 'string' ? this.sessions.get(id) : undefined;
+    if (!session) throw new RuntimeError('AGENT_NOT_FOUND', `No agent with id "${id}".`, { id });
+    return session;
+  }
+
+  /** For the server's terminal sockets: the live session object. */
+  sessionFor(id: string): AgentSession {
+    return this.session(id);
+  }
+
+  has(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
+  get(id: string): AgentHandle {
+    return this.session(id).handle();
+  }
+
+  logs(id: string, lines = 100): string[] {
+    const count = Number.isInteger(lines) && lines > 0 ? Math.min(lines, 10_000) : 100;
+    return this.session(id).logs(count);
+  }
+
+  output(id: string): string {
+    return this.session(id).output();
+  }
+
+  // ───────────────────────────── control ─────────────────────────────
+
+  send(id: string, message: string, options: SendCallOptions = {}): Promise<SendResult> {
+    const timeoutMs = options.timeoutMs ?? this.config.defaultTimeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 3_600_000) {
+      return Promise.reject(new RuntimeError('VALIDATION_ERROR', 'timeout must be 1–3600000 ms.', { field: 'timeout' }));
+    }
+    try {
+      return this.session(id).send(message, { timeoutMs, expectResponse: options.expectResponse });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  sendKeys(id: string, keys: string | readonly string[]): Promise<void> {
+    try {
+      const list = typeof keys === 'string' ? [keys] : [...keys];
+      if (list.some((k) => typeof k !== 'string')) throw new RuntimeError('VALIDATION_ERROR', 'keys must be strings.', { field: 'keys' });
+      return this.session(id).sendKeys(list);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  write(id: string, data: string): void {
+    if (typeof data !== 'string' || data.length === 0) throw new RuntimeError('VALIDATION_ERROR', 'data must be a non-empty string.', { field: 'data' });
+    this.session(id).write(data);
+  }
+
+  resize(id: string, cols: number, rows: number): void {
+    this.session(id).resize(cols, rows);
+  }
+
+  pause(id: string): AgentHandle {
+    const session = this.session(id);
+    session.pause();
+    return session.handle();
+  }
+
+  resume(id: string): AgentHandle {
+    const session = this.session(id);
+    session.resume();
+    return session.handle();
+  }
+
+  /**
+   * Stops an agent. Stopping one that already stopped succeeds (DELETE is idempotent); an unknown
+   * id is AGENT_NOT_FOUND.
+   */
+  async stop(id: string, options: { timeoutMs?: number; force?: boolean } = {}): Promise<AgentHandle> {
+    const session = this.session(id);
+    await session.stop({ timeoutMs: options.timeoutMs ?? this.config.stopTimeoutMs, force: options.force });
+    return session.handle();
+  }
+
+  async stopAll(options: { timeoutMs?: number } = {}): Promise<void> {
+    await Promise.all(
+      [...this.sessions.values()].map((s) => s.stop({ timeoutMs: options.timeoutMs ?? this.config.stopTimeoutMs }).catch(() => undefined)),
+    );
+  }
+
+  // ───────────────────────────── adapters ─────────────────────────────
+
+  /** Which CLIs are installed, and their versions (for /health and the UI's spawn form). */
+  async adapterStatus(): Promise<AdapterStatus[]> {
+    const env = buildAgentEnv({
+      base: this.baseEnv,
+      adapterEnv: {},
+      spawnEnv: {},
+      secretNames: this.config.secretEnvNames,
+      secretValues: [],
+      sessionId: 'probe',
+      extraPath: [],
+    });
+    const searchPath = augmentPath(env.PATH ?? '', []);
+    const types = AGENT_TYPES.filter((t) => t !== 'custom');
+    return Promise.all(
+      types.map(async (type) => {
+        const adapter = adapterFor(type);
+        const found = findExecutable(adapter.command, searchPath);
+        const probe = found && type !== 'shell' ? await this.versions.probe(found, adapter.versionArgs, env) : undefined;
+        return {
+          type,
+          displayName: adapter.displayName,
+          installed: Boolean(found),
+          version: probe?.version,
+          command: adapter.command,
+          path: found,
+          installHint: adapter.installHint,
+        };
+      }),
+    );
+  }
+}
+
+function stripEmpty(credentials: ProviderCredentials | undefined): ProviderCredentials {
+  const out: ProviderCredentials = {};
+  if (!credentials) return out;
+  for (const key of ['anthropicKey', 'openaiKey', 'googleKey'] as const) {
+    const value = credentials[key];
+    if (typeof value === 'string' && value.trim() !== '') out[key] = value.trim();
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_AUTO_RESPOND, type AutoRespondConfig, type ProviderCredentials } from '../../src-shared/agent';
+import { parseLogLevel, type LogLevel } from './logger';
+
+export interface RuntimeConfig {
+  /** Live (not stopped) agents allowed at once. */
+  maxAgents: number;
+  /** Default `send` timeout. 60 s matches the Parallax docs' DEFAULT_TIMEOUT. */
+  defaultTimeoutMs: number;
+  logLevel: LogLevel;
+  /** Transcripts and other runtime files live here. */
+  dataDir: string;
+  /** Provider keys from settings; a spawn's own `credentials` win over these. */
+  credentials: ProviderCredentials;
+  autoRespond: AutoRespondConfig;
+  /** Default terminal size for new agents. */
+  cols: number;
+  rows: number;
+  /** Lines of scrollback in each agent's screen model. */
+  scrollback: number;
+  /** SIGTERM → SIGKILL grace when stopping an agent. */
+  stopTimeoutMs: number;
+  /** Per-session transcript cap before rotation, and how many rotated parts to keep. */
+  transcriptMaxBytes: number;
+  transcriptKeepParts: number;
+  /** Env var names never passed to agents (the runtime's own API key, at least). */
+  secretEnvNames: string[];
+}
+
+/** The per-user data folder, following each platform's convention. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const home = env.HOME ?? os.homedir();
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Raven Agent Runtime');
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Raven Agent Runtime');
+  return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'raven-agent-runtime');
+}
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+export function defaultConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
+  return {
+    maxAgents: 10,
+    defaultTimeoutMs: 60_000,
+    logLevel: 'info',
+    dataDir: defaultDataDir(),
+    credentials: {},
+    autoRespond: { ...DEFAULT_AUTO_RESPOND },
+    cols: 120,
+    rows: 40,
+    scrollback: 1000,
+    stopTimeoutMs: 5_000,
+    // 16 MB keeps hours of ordinary agent work; floods rotate instead of filling the disk.
+    transcriptMaxBytes: 16 * 1024 * 1024,
+    transcriptKeepParts: 3,
+    secretEnvNames: ['RAVEN_RUNTIME_API_KEY'],
+    ...overrides,
+  };
+}
+
+/** `MAX_AGENTS`, `DEFAULT_TIMEOUT`, `LOG_LEVEL`, `RAVEN_DATA_DIR` from the environment. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
+  const base = defaultConfig();
+  return defaultConfig({
+    maxAgents: positiveInt(env.MAX_AGENTS, base.maxAgents),
+    defaultTimeoutMs: positiveInt(env.DEFAULT_TIMEOUT, base.defaultTimeoutMs),
+    logLevel: parseLogLevel(env.LOG_LEVEL, base.logLevel),
+    dataDir: env.RAVEN_DATA_DIR && env.RAVEN_DATA_DIR.trim() !== '' ? path.resolve(env.RAVEN_DATA_DIR) : base.dataDir,
+    ...overrides,
+  });
+}

@@ -1,0 +1,303 @@
+import { SerializeAddon } from '@xterm/addon-serialize';
+import { Terminal } from '@xterm/headless';
+import { compactPlainText, isPlainText } from './flood-compactor';
+import { ScrollTap, type TappedRow } from './scroll-tap';
+
+/**
+ * What the terminal shows, kept by a headless xterm.js of the session's size. State detection reads
+ * the rendered screen (rows, with soft-wrapped rows joined), never raw bytes: redraws, spinners and
+ * cursor moves all end up as the text a person would see.
+ */
+
+/**
+ * Flow-control constants, in UTF-16 code units ("chars"), the unit xterm's write buffer counts in.
+ *
+ * The parser handles ~15–20 MB/s here; a PTY can deliver 40–90 MB/s. Unparsed data is the lag
+ * between what the agent printed and what detection sees, so it is bounded:
+ * - at most IN_FLIGHT_LIMIT chars are handed to xterm at once: xterm parses in ≤12 ms slices
+ *   and yields, so a bounded hand-off keeps the event loop (HTTP, other agents) responsive;
+ * - the rest waits in our queue; above QUEUE_HIGH (≈100 ms of parsing) the PTY is paused, below
+ *   QUEUE_LOW it resumes. xterm itself throws once ~50 M chars are pending ("write data discarded"),
+ *   far above these numbers;
+ * - a queue above COMPACT_AT that is pure text gets compacted (see flood-compactor.ts) instead.
+ */
+const IN_FLIGHT_LIMIT = 256 * 1024;
+const QUEUE_HIGH = 2 * 1024 * 1024;
+const QUEUE_LOW = 512 * 1024;
+const COMPACT_AT = 256 * 1024;
+
+export interface ScreenSnapshot {
+  cols: number;
+  rows: number;
+  /** Visible rows, right-trimmed; length === rows. */
+  rowTexts: string[];
+  /** rowTexts[i] continues rowTexts[i - 1]. */
+  wrapped: boolean[];
+  /** Visible logical lines (wrapped rows joined), trailing blank lines removed. */
+  lines: string[];
+  /** `lines` joined with '\n'. */
+  text: string;
+  cursorX: number;
+  cursorY: number;
+  altScreen: boolean;
+  title: string;
+}
+
+export interface ScreenModes {
+  applicationCursorKeys: boolean;
+  bracketedPaste: boolean;
+}
+
+export interface ScreenModelOptions {
+  cols: number;
+  rows: number;
+  scrollback: number;
+  /** Rows remembered by the scroll tap (logs and reply capture). */
+  tapCapacity?: number;
+}
+
+type Listener = () => void;
+
+/** Joins soft-wrapped rows into logical lines. */
+export function joinWrapped(rows: readonly { text: string; wrapped: boolean }[]): string[] {
+  const lines: string[] = [];
+  for (const row of rows) {
+    if (row.wrapped && lines.length > 0) lines[lines.length - 1] += row.text;
+    else lines.push(row.text);
+  }
+  return lines;
+}
+
+export class ScreenModel {
+  readonly terminal: Terminal;
+  private readonly serializer = new SerializeAddon();
+  private readonly tap: ScrollTap;
+  private queue: string[] = [];
+  private queuedChars = 0;
+  private inFlightChars = 0;
+  /** In-flight batches that held anything but plain text; compaction needs this to be 0. */
+  private inFlightNonPlain = 0;
+  private lastCompactSize = 0;
+  private paused = false;
+  private cached: ScreenSnapshot | undefined;
+  private title = '';
+  private compactionEnabled = true;
+  private disposed = false;
+  private readonly changeListeners = new Set<Listener>();
+  private readonly pressureListeners = new Set<(paused: boolean) => void>();
+  /** Total chars dropped by flood compaction (for metrics). */
+  compactedChars = 0;
+
+  constructor(options: ScreenModelOptions) {
+    this.terminal = new Terminal({
+      cols: options.cols,
+      rows: options.rows,
+      scrollback: options.scrollback,
+      allowProposedApi: true,
+    });
+    this.terminal.loadAddon(this.serializer);
+    this.tap = new ScrollTap(this.terminal, options.tapCapacity ?? Math.max(2_000, options.scrollback * 2));
+    this.terminal.onWriteParsed(() => {
+      this.cached = undefined;
+      for (const listener of this.changeListeners) listener();
+    });
+    this.terminal.onTitleChange((title) => {
+      this.title = title;
+    });
+  }
+
+  get cols(): number {
+    return this.terminal.cols;
+  }
+  get rows(): number {
+    return this.terminal.rows;
+  }
+  get tapActive(): boolean {
+    return this.tap.active;
+  }
+
+  /** Fires after xterm parsed new data (coalesced by xterm per write batch). */
+  onChange(listener: Listener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Fires with `true` when the PTY should pause (too much unparsed output) and `false` to resume. */
+  onBackpressure(listener: (paused: boolean) => void): () => void {
+    this.pressureListeners.add(listener);
+    return () => this.pressureListeners.delete(listener);
+  }
+
+  /** Chars received but not yet parsed. */
+  get pendingChars(): number {
+    return this.queuedChars + this.inFlightChars;
+  }
+
+  /**
+   * While a reply is being captured every row matters, so floods are parsed in full (slower)
+   * instead of compacted.
+   */
+  setCompaction(enabled: boolean): void {
+    this.compactionEnabled = enabled;
+  }
+
+  write(data: string): void {
+    if (this.disposed || data.length === 0) return;
+    if (this.inFlightChars < IN_FLIGHT_LIMIT && this.queue.length === 0) {
+      this.handToTerminal(data);
+      return;
+    }
+    this.queue.push(data);
+    this.queuedChars += data.length;
+    if (this.queuedChars >= COMPACT_AT && this.queuedChars >= 2 * this.lastCompactSize) this.compactQueue();
+    this.updatePressure();
+  }
+
+  private handToTerminal(data: string): void {
+    const plain = isPlainText(data);
+    this.inFlightChars += data.length;
+    if (!plain) this.inFlightNonPlain++;
+    this.terminal.write(data, () => {
+      this.inFlightChars -= data.length;
+      if (!plain) this.inFlightNonPlain--;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0 && this.inFlightChars < IN_FLIGHT_LIMIT) {
+      // Hand over in batches: xterm parses larger writes faster than many small ones.
+      let batch = '';
+      while (this.queue.length > 0 && batch.length < 64 * 1024) batch += this.queue.shift();
+      this.queuedChars -= batch.length;
+      this.handToTerminal(batch);
+    }
+    if (this.queue.length === 0) this.lastCompactSize = 0;
+    this.updatePressure();
+  }
+
+  private compactQueue(): void {
+    if (!this.compactionEnabled || this.inFlightNonPlain > 0 || !this.stateAllowsCompaction()) return;
+    const joined = this.queue.join('');
+    const compacted = compactPlainText(joined, this.terminal.rows + this.terminal.options.scrollback! + 1);
+    this.compactedChars += joined.length - compacted.length;
+    this.queue = [compacted];
+    this.queuedChars = compacted.length;
+    this.lastCompactSize = compacted.length;
+  }
+
+  /** Compaction is exact only with a full-screen scroll region and insert mode off. */
+  private stateAllowsCompaction(): boolean {
+    const buffer = this.internalBuffer();
+    if (!buffer) return false;
+    return buffer.scrollTop === 0 && buffer.scrollBottom === this.terminal.rows - 1 && !this.terminal.modes.insertMode;
+  }
+
+  private internalBuffer(): { scrollTop: number; scrollBottom: number } | undefined {
+    const core = (this.terminal as unknown as { _core?: { _bufferService?: { buffer?: { scrollTop: number; scrollBottom: number } } } })._core;
+    return core?._bufferService?.buffer;
+  }
+
+  private updatePressure(): void {
+    if (!this.paused && this.queuedChars >= QUEUE_HIGH) {
+      this.paused = true;
+      for (const listener of this.pressureListeners) listener(true);
+    } else if (this.paused && this.queuedChars <= QUEUE_LOW) {
+      this.paused = false;
+      for (const listener of this.pressureListeners) listener(false);
+    }
+  }
+
+  /** Resolves once everything written so far has been parsed. */
+  flush(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (this.pendingChars === 0) {
+        // An empty write still queues behind anything xterm holds internally.
+        this.terminal.write('', resolve);
+        return;
+      }
+      const check = () => {
+        if (this.pendingChars === 0 || this.disposed) {
+          dispose();
+          resolve();
+        }
+      };
+      const dispose = this.onChange(check);
+    });
+  }
+
+  get modes(): ScreenModes {
+    const modes = this.terminal.modes;
+    return { applicationCursorKeys: modes.applicationCursorKeysMode, bracketedPaste: modes.bracketedPasteMode };
+  }
+
+  snapshot(): ScreenSnapshot {
+    if (this.cached) return this.cached;
+    const buffer = this.terminal.buffer.active;
+    const rowTexts: string[] = [];
+    const wrapped: boolean[] = [];
+    for (let y = 0; y < this.terminal.rows; y++) {
+      const line = buffer.getLine(buffer.viewportY + y);
+      rowTexts.push(line ? line.translateToString(true) : '');
+      wrapped.push(line ? line.isWrapped : false);
+    }
+    const lines = joinWrapped(rowTexts.map((text, i) => ({ text, wrapped: wrapped[i] })));
+    while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+    this.cached = {
+      cols: this.terminal.cols,
+      rows: this.terminal.rows,
+      rowTexts,
+      wrapped,
+      lines,
+      text: lines.join('\n'),
+      cursorX: buffer.cursorX,
+      cursorY: buffer.cursorY,
+      altScreen: buffer.type === 'alternate',
+      title: this.title,
+    };
+    return this.cached;
+  }
+
+  /** Sequence number of the next row that will scroll off; pair with {@link rowsSince}. */
+  get tapPosition(): number {
+    return this.tap.position;
+  }
+
+  rowsSince(seq: number): TappedRow[] {
+    return this.tap.rowsSince(seq);
+  }
+
+  /**
+   * The last `count` logical lines the agent showed: rows that scrolled away, then the screen.
+   * ANSI-free by construction (rendered text).
+   */
+  recentLines(count: number): string[] {
+    const snapshot = this.snapshot();
+    const screenRows = snapshot.rowTexts.map((text, i) => ({ text, wrapped: snapshot.wrapped[i] }));
+    const tapped = this.tap.lastRows(count + 1);
+    const lines = joinWrapped([...tapped, ...screenRows]);
+    while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+    return lines.slice(-count);
+  }
+
+  /** The screen (and up to `scrollback` rows of history) as an escape sequence that redraws it. */
+  serialize(scrollback = 200): string {
+    return this.serializer.serialize({ scrollback });
+  }
+
+  resize(cols: number, rows: number): void {
+    this.terminal.resize(cols, rows);
+    this.cached = undefined;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.queue = [];
+    this.queuedChars = 0;
+    this.changeListeners.clear();
+    this.pressureListeners.clear();
+    this.terminal.dispose();
+  }
+}

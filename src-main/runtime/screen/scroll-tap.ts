@@ -1,0 +1,99 @@
+import type { Terminal } from '@xterm/headless';
+
+/**
+ * Records every row that scrolls off the top of the screen (or of a scroll region), in order.
+ *
+ * Reading scrollback is not enough to recover a long reply: a TUI that scrolls inside a region
+ * whose top is not row 0 (Codex draws its history that way), or that runs in the alternate screen,
+ * or that uses CSI S, destroys the rows it scrolls away and xterm keeps nothing of them. The rows
+ * all leave through xterm's `BufferService.scroll` (line feeds at the bottom margin) or through
+ * CSI S, so we look at the row just before it goes.
+ *
+ * `BufferService.scroll` is private API. The package is pinned (6.0.0) and the screen-model tests
+ * fail if this hook stops seeing rows, so an upgrade cannot break it silently.
+ */
+
+export interface TappedRow {
+  /** Monotonic sequence number, so consumers can ask for "rows since N". */
+  seq: number;
+  text: string;
+  /** The row continues the previous one (soft wrap). */
+  wrapped: boolean;
+}
+
+interface InternalBufferLine {
+  translateToString(trimRight?: boolean): string;
+  isWrapped: boolean;
+}
+interface InternalBuffer {
+  ybase: number;
+  scrollTop: number;
+  scrollBottom: number;
+  lines: { get(index: number): InternalBufferLine | undefined };
+}
+interface InternalBufferService {
+  buffer: InternalBuffer;
+  scroll(eraseAttr: unknown, isWrapped?: boolean): void;
+}
+
+function internalBufferService(terminal: Terminal): InternalBufferService | undefined {
+  const core = (terminal as unknown as { _core?: { _bufferService?: unknown } })._core;
+  const service = core?._bufferService as Partial<InternalBufferService> | undefined;
+  if (!service || typeof service.scroll !== 'function' || typeof service.buffer !== 'object') return undefined;
+  return service as InternalBufferService;
+}
+
+export class ScrollTap {
+  private readonly ring: TappedRow[] = [];
+  private nextSeq = 0;
+  readonly active: boolean;
+
+  /** @param capacity rows kept; older rows are forgotten first. */
+  constructor(
+    terminal: Terminal,
+    private readonly capacity: number,
+  ) {
+    const service = internalBufferService(terminal);
+    this.active = service !== undefined;
+    if (!service) return;
+    const originalScroll = service.scroll.bind(service);
+    service.scroll = (eraseAttr: unknown, isWrapped?: boolean) => {
+      const buffer = service.buffer;
+      this.record(buffer.lines.get(buffer.ybase + buffer.scrollTop));
+      originalScroll(eraseAttr, isWrapped);
+    };
+    // CSI Ps S (scroll up) removes rows from the top of the region without calling scroll().
+    terminal.parser.registerCsiHandler({ final: 'S' }, (params) => {
+      const buffer = service.buffer;
+      const first = params[0];
+      const count = Math.max(1, typeof first === 'number' ? first : 1);
+      const height = buffer.scrollBottom - buffer.scrollTop + 1;
+      for (let i = 0; i < Math.min(count, height); i++) this.record(buffer.lines.get(buffer.ybase + buffer.scrollTop + i));
+      return false; // let xterm's own handler run
+    });
+  }
+
+  private record(line: InternalBufferLine | undefined): void {
+    if (!line) return;
+    this.ring.push({ seq: this.nextSeq++, text: line.translateToString(true), wrapped: line.isWrapped });
+    // Trim in batches: splicing the front on every row would make a flood quadratic.
+    if (this.ring.length > this.capacity + 512) this.ring.splice(0, this.ring.length - this.capacity);
+  }
+
+  /** The sequence number the next tapped row will get. */
+  get position(): number {
+    return this.nextSeq;
+  }
+
+  /** Rows tapped at or after `seq` that are still kept. */
+  rowsSince(seq: number): TappedRow[] {
+    if (this.ring.length === 0 || seq >= this.nextSeq) return [];
+    const firstKept = this.ring[0].seq;
+    return this.ring.slice(Math.max(0, seq - firstKept));
+  }
+
+  /** The last `count` rows. */
+  lastRows(count: number): TappedRow[] {
+    return count <= 0 ? [] : this.ring.slice(-Math.min(count, this.capacity));
+  }
+}

@@ -1,0 +1,730 @@
+import * as pty from 'node-pty';
+import type {
+  AgentHandle,
+  AgentStatus,
+  AgentType,
+  AutoRespondConfig,
+  LoginInfo,
+  PendingQuestion,
+} from '../../src-shared/agent';
+import type { RuntimeEvent } from '../../src-shared/events';
+import { keysToSequences, PASTE_END, PASTE_START, UnknownKeyError } from '../../src-shared/keys';
+import type { ClassifyContext, CliAdapter, DetectedPrompt, ScreenState } from './adapters/types';
+import { SESSION_MARKER_VARIABLE } from './env';
+import { RuntimeError } from './errors';
+import type { Logger } from './logger';
+import { OutputBuffer } from './output-buffer';
+import { isAlive, sessionProcesses, signalAll } from './process/process-tree';
+import { joinWrapped, ScreenModel } from './screen/screen-model';
+import { StateTracker } from './state-tracker';
+import { TranscriptWriter } from './transcript';
+
+/**
+ * One agent: a PTY running a CLI, the screen model fed by it, the state tracker reading the screen,
+ * and the logic that turns screen states into lifecycle statuses and events.
+ */
+
+export interface SessionInit {
+  id: string;
+  name: string;
+  type: AgentType;
+  adapter: CliAdapter;
+  /** Resolved executable path. */
+  executable: string;
+  args: string[];
+  env: Record<string, string>;
+  workdir: string;
+  cols: number;
+  rows: number;
+  scrollback: number;
+  role?: string;
+  capabilities: string[];
+  autoRespond: AutoRespondConfig;
+  keyFromRuntime: boolean;
+  version?: string;
+  transcript?: { dir: string; maxBytes: number; keepParts: number };
+  logger: Logger;
+  emit: (event: RuntimeEvent) => void;
+}
+
+export interface SendOptions {
+  timeoutMs: number;
+  /** false: resolve once the message is delivered, without waiting for the reply. */
+  expectResponse?: boolean;
+}
+
+export interface SendResult {
+  status: AgentStatus;
+  /** The reply of this turn (partial when the agent stopped to ask something). */
+  response: string;
+  question?: PendingQuestion;
+}
+
+export interface StopOptions {
+  timeoutMs: number;
+  force?: boolean;
+}
+
+/** Largest message `send` accepts. */
+export const MAX_MESSAGE_CHARS = 1024 * 1024;
+/** Terminal sizes accepted for spawn and resize. */
+export const MIN_COLS = 20;
+export const MAX_COLS = 1000;
+export const MIN_ROWS = 5;
+export const MAX_ROWS = 500;
+
+/** Gap between keys of a sequence: TUIs that parse input per read would merge a burst into garbage. */
+const KEY_GAP_MS = 50;
+/** How long an auto-answered prompt may stay on screen before we press its keys again. */
+const AUTO_ANSWER_RETRY_MS = 1_500;
+const AUTO_ANSWER_MAX_TRIES = 3;
+/** Waits of the delivery protocol (see deliver()). */
+const ECHO_WAIT_MS = 1_500;
+const SUBMIT_VERIFY_MS = 1_200;
+/** After the PTY exits, leftover session processes get this long after SIGTERM before SIGKILL. */
+const STRAGGLER_GRACE_MS = 1_500;
+
+interface Turn {
+  message?: string;
+  tapStart: number;
+  phase: 'delivering' | 'running';
+  waiter?: {
+    resolve: (result: SendResult) => void;
+    reject: (error: Error) => void;
+    timer: NodeJS.Timeout;
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class AgentSession {
+  readonly id: string;
+  readonly name: string;
+  readonly type: AgentType;
+  readonly adapter: CliAdapter;
+  readonly workdir: string;
+  readonly createdAt = new Date();
+  status: AgentStatus = 'pending';
+  cols: number;
+  rows: number;
+  readonly screen: ScreenModel;
+
+  private readonly init: SessionInit;
+  private readonly log: Logger;
+  private ptyProcess: pty.IPty | undefined;
+  private readonly rawOutput = new OutputBuffer(256 * 1024);
+  private transcript: TranscriptWriter | undefined;
+  private tracker: StateTracker | undefined;
+  private readonly dataListeners = new Set<(data: string) => void>();
+  private readonly flowHolds = new Set<string>();
+  private turn: Turn | undefined;
+  private everReady = false;
+  private automationPaused = false;
+  private question: PendingQuestion | undefined;
+  private login: LoginInfo | undefined;
+  private readonly autoAnswers = new Map<string, { tries: number; at: number }>();
+  private lastOutputAt = Date.now();
+  private startedAt: Date | undefined;
+  private lastActivityAt: Date | undefined;
+  private stoppedAt: Date | undefined;
+  private exitCode: number | null | undefined;
+  private errorMessage: string | undefined;
+  private stopRequested = false;
+  private stopPromise: Promise<void> | undefined;
+  private exited = false;
+  private readonly exitWaiters: (() => void)[] = [];
+  /** Lines kept after the screen model is released at exit, so logs stay available. */
+  private finalLines: string[] | undefined;
+
+  constructor(init: SessionInit) {
+    this.init = init;
+    this.id = init.id;
+    this.name = init.name;
+    this.type = init.type;
+    this.adapter = init.adapter;
+    this.workdir = init.workdir;
+    this.cols = init.cols;
+    this.rows = init.rows;
+    this.log = init.logger.child({ agentId: init.id, type: init.type });
+    this.screen = new ScreenModel({ cols: init.cols, rows: init.rows, scrollback: init.scrollback });
+    this.screen.onBackpressure((paused) => (paused ? this.holdFlow('screen') : this.releaseFlow('screen')));
+  }
+
+  // ───────────────────────────── lifecycle ─────────────────────────────
+
+  /** Spawns the PTY. Throws SPAWN_FAILED (the caller reports it). */
+  start(): void {
+    try {
+      this.ptyProcess = pty.spawn(this.init.executable, this.init.args, {
+        name: 'xterm-256color',
+        cols: this.cols,
+        rows: this.rows,
+        cwd: this.workdir,
+        env: this.init.env,
+      });
+    } catch (error) {
+      this.errorMessage = error instanceof Error ? error.message : String(error);
+      this.status = 'error';
+      this.screen.dispose();
+      throw new RuntimeError('SPAWN_FAILED', `Could not start ${this.adapter.displayName}: ${this.errorMessage}`, {
+        command: this.init.executable,
+      });
+    }
+    this.startedAt = new Date();
+    this.lastActivityAt = this.startedAt;
+    if (this.init.transcript) {
+      try {
+        this.transcript = new TranscriptWriter({
+          dir: this.init.transcript.dir,
+          cols: this.cols,
+          rows: this.rows,
+          maxBytes: this.init.transcript.maxBytes,
+          keepParts: this.init.transcript.keepParts,
+          meta: {
+            id: this.id,
+            name: this.name,
+            type: this.type,
+            workdir: this.workdir,
+            command: this.init.executable,
+            args: this.init.args,
+            createdAt: this.createdAt.toISOString(),
+          },
+        });
+      } catch (error) {
+        this.log.warn('transcript disabled', { error: String(error) });
+      }
+    }
+    const proc = this.ptyProcess;
+    proc.onData((data) => this.handleOutput(data));
+    proc.onExit(({ exitCode, signal }) => void this.handleExit(exitCode, signal));
+    this.tracker = new StateTracker(this.adapter, this.screen, () => this.classifyContext(), (state) => this.handleState(state));
+    this.setStatus('starting');
+    this.emit({ type: 'agent_started' });
+    this.log.info('agent started', { pid: proc.pid, command: this.init.executable, args: this.init.args });
+  }
+
+  private classifyContext(): ClassifyContext {
+    return {
+      workdir: this.workdir,
+      keyFromRuntime: this.init.keyFromRuntime,
+      turn: this.turn?.phase === 'running' ? { message: this.turn.message ?? '' } : undefined,
+      quietMs: Date.now() - this.lastOutputAt,
+    };
+  }
+
+  private handleOutput(data: string): void {
+    this.lastOutputAt = Date.now();
+    this.lastActivityAt = new Date(this.lastOutputAt);
+    this.rawOutput.append(data);
+    this.transcript?.output(data);
+    this.screen.write(data);
+    for (const listener of this.dataListeners) listener(data);
+  }
+
+  private async handleExit(exitCode: number, signal: number | undefined): Promise<void> {
+    if (this.exited) return;
+    // Let the screen catch up with the last output before judging the final screen.
+    await this.screen.flush();
+    this.tracker?.dispose();
+    this.exited = true;
+    this.exitCode = signal ? null : exitCode;
+    this.stoppedAt = new Date();
+    const wasReady = this.everReady;
+    const finalScreen = this.screen.snapshot();
+    this.finalLines = this.screen.recentLines(2_000);
+
+    if (!this.stopRequested && !wasReady && this.adapter.loginOnExit) {
+      const login = this.adapter.loginOnExit(finalScreen);
+      if (login) {
+        this.login = login;
+        this.emit({ type: 'login_required', loginUrl: login.loginUrl, deviceCode: login.deviceCode, instructions: login.instructions, method: login.method });
+      }
+    }
+    const reason = this.stopRequested
+      ? 'stopped'
+      : signal
+        ? `killed by signal ${signal}`
+        : exitCode === 0
+          ? 'normal exit'
+          : `exit code ${exitCode}`;
+    this.failTurn(new RuntimeError('AGENT_NOT_READY', `The agent exited (${reason}) before the turn ended.`));
+    if (!this.stopRequested && !wasReady && exitCode !== 0 && !this.login) {
+      this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}).`;
+      this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
+    }
+    this.question = undefined;
+    this.setStatus('stopped');
+    this.emit({ type: 'agent_stopped', reason, exitCode: this.exitCode });
+    this.log.info('agent stopped', { reason, exitCode: this.exitCode });
+    await this.transcript?.close(this.exitCode);
+    this.screen.dispose();
+    for (const waiter of this.exitWaiters.splice(0)) waiter();
+  }
+
+  private waitForExit(timeoutMs: number): Promise<boolean> {
+    if (this.exited) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.exitWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  get isExited(): boolean {
+    return this.exited;
+  }
+
+  /**
+   * Stops the CLI and everything it started: SIGTERM to the process group, the process tree and
+   * any process carrying this session's marker; SIGKILL to whatever is left after `timeoutMs`.
+   * Calling it again while it runs returns the same promise; after exit it resolves at once.
+   */
+  stop(options: StopOptions): Promise<void> {
+    if (this.stopPromise) return this.stopPromise;
+    if (this.exited || !this.ptyProcess) return Promise.resolve();
+    this.stopRequested = true;
+    this.setStatus('stopping');
+    this.failTurn(new RuntimeError('AGENT_NOT_READY', 'The agent is being stopped.'));
+    const pid = this.ptyProcess.pid;
+    const marker = { name: SESSION_MARKER_VARIABLE, value: this.id };
+    this.stopPromise = (async () => {
+      if (options.force) {
+        signalAll(pid, sessionProcesses(pid, marker), 'SIGKILL');
+      } else {
+        // SIGHUP is what a closing terminal sends (interactive shells ignore SIGTERM but not this);
+        // SIGTERM is what well-behaved CLIs and their children expect.
+        signalAll(pid, [], 'SIGHUP');
+        signalAll(pid, sessionProcesses(pid, marker), 'SIGTERM');
+      }
+      if (!(await this.waitForExit(options.force ? 2_000 : options.timeoutMs))) {
+        this.log.warn('agent ignored SIGTERM; killing', { pid });
+        signalAll(pid, sessionProcesses(pid, marker), 'SIGKILL');
+        await this.waitForExit(5_000);
+      }
+      await this.reapStragglers(pid);
+    })();
+    return this.stopPromise;
+  }
+
+  /** Kills processes of this session that outlived its main process (e.g. daemons it started). */
+  private async reapStragglers(pid: number): Promise<void> {
+    const marker = { name: SESSION_MARKER_VARIABLE, value: this.id };
+    let left = sessionProcesses(pid, marker).filter((p) => p !== pid || isAlive(p));
+    if (left.length === 0) return;
+    signalAll(undefined, left, 'SIGTERM');
+    const deadline = Date.now() + STRAGGLER_GRACE_MS;
+    while (Date.now() < deadline) {
+      await delay(100);
+      left = left.filter(isAlive);
+      if (left.length === 0) return;
+    }
+    signalAll(undefined, left, 'SIGKILL');
+    for (let i = 0; i < 20 && left.some(isAlive); i++) await delay(50);
+  }
+
+  /** Processes of this session still alive (diagnostics and tests). */
+  liveProcesses(): number[] {
+    const pid = this.ptyProcess?.pid;
+    if (pid === undefined) return [];
+    return sessionProcesses(pid, { name: SESSION_MARKER_VARIABLE, value: this.id }).filter(isAlive);
+  }
+
+  // ───────────────────────────── state machine ─────────────────────────────
+
+  private setStatus(next: AgentStatus): void {
+    const previous = this.status;
+    if (previous === next) return;
+    this.status = next;
+    if (next !== 'waiting_input') this.question = undefined;
+    if (next !== 'authenticating') this.login = undefined;
+    this.emit({ type: 'status_changed', status: next, previous });
+  }
+
+  private handleState(state: ScreenState): void {
+    if (this.exited || this.status === 'stopping') return;
+    const turn = this.turn;
+    if (turn?.phase === 'delivering' && (state.kind === 'ready' || state.kind === 'busy' || state.kind === 'starting')) return;
+
+    switch (state.kind) {
+      case 'starting':
+        return;
+      case 'login':
+        return this.enterLogin(state.login);
+      case 'prompt':
+        return this.handlePrompt(state.prompt);
+      case 'busy':
+        if (this.status === 'ready' || this.status === 'waiting_input') {
+          if (!this.turn) this.turn = { tapStart: this.screen.tapPosition, phase: 'running' };
+          this.screen.setCompaction(false);
+          this.setStatus('busy');
+        }
+        return;
+      case 'ready':
+        return this.enterReady();
+    }
+  }
+
+  private enterLogin(login: LoginInfo): void {
+    const same = this.status === 'authenticating' && this.login?.loginUrl === login.loginUrl && this.login?.deviceCode === login.deviceCode;
+    if (same) return;
+    this.failTurn(new RuntimeError('AUTH_REQUIRED', `${this.adapter.displayName} needs a login: ${login.instructions}`, { ...login }));
+    this.setStatus('authenticating');
+    this.login = login;
+    this.emit({ type: 'login_required', loginUrl: login.loginUrl, deviceCode: login.deviceCode, instructions: login.instructions, method: login.method });
+    this.log.info('login required', { method: login.method, hasUrl: Boolean(login.loginUrl), hasCode: Boolean(login.deviceCode) });
+  }
+
+  private handlePrompt(prompt: DetectedPrompt): void {
+    const auto = prompt.autoAnswer;
+    if (auto && this.init.autoRespond[auto.category] && !this.automationPaused) {
+      const previous = this.autoAnswers.get(prompt.fingerprint);
+      if (!previous || previous.tries < AUTO_ANSWER_MAX_TRIES) {
+        const tries = (previous?.tries ?? 0) + 1;
+        this.autoAnswers.set(prompt.fingerprint, { tries, at: Date.now() });
+        this.emit({ type: 'blocking_prompt', prompt: prompt.question, rule: auto.rule, autoResponded: true });
+        this.log.info('auto-responding', { rule: auto.rule, keys: auto.keys, tries });
+        void this.pressKeys(auto.keys);
+        // If the prompt is still there later, the keys were lost (Codex drops fast input): retry.
+        setTimeout(() => {
+          if (!this.exited && this.tracker?.committed === `prompt:${prompt.fingerprint}`) this.tracker.recommit();
+        }, AUTO_ANSWER_RETRY_MS).unref();
+        return;
+      }
+    }
+    const question: PendingQuestion = { question: prompt.question, options: prompt.options, kind: prompt.kind };
+    const wasSame = this.status === 'waiting_input' && this.question?.question === question.question;
+    if (wasSame) return;
+    this.setStatus('waiting_input');
+    this.question = question;
+    this.emit({ type: 'blocking_prompt', prompt: prompt.question, autoResponded: false });
+    this.emit({ type: 'question', question: question.question, options: question.options, kind: question.kind });
+    const waiter = this.turn?.waiter;
+    if (waiter) {
+      this.turn!.waiter = undefined;
+      clearTimeout(waiter.timer);
+      waiter.resolve({ status: 'waiting_input', response: this.currentReply(), question });
+    }
+  }
+
+  private enterReady(): void {
+    const startup = !this.everReady || this.status === 'authenticating' || this.status === 'starting';
+    const turn = this.turn;
+    if (turn && turn.phase === 'running') this.finishTurn(turn);
+    this.setStatus('ready');
+    if (startup) {
+      this.everReady = true;
+      this.emit({ type: 'agent_ready', runtimeSessionId: this.id });
+      this.log.info('agent ready');
+    }
+  }
+
+  // ───────────────────────────── turns ─────────────────────────────
+
+  private currentReply(): string {
+    const turn = this.turn;
+    if (!turn) return '';
+    const snapshot = this.screen.snapshot();
+    const rows = [
+      ...this.screen.rowsSince(turn.tapStart),
+      ...snapshot.rowTexts.map((text, i) => ({ text, wrapped: snapshot.wrapped[i] })),
+    ];
+    const lines = joinWrapped(rows);
+    while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+    try {
+      return this.adapter.extractReply({ message: turn.message, lines });
+    } catch (error) {
+      this.log.warn('reply extraction failed', { error: String(error) });
+      return '';
+    }
+  }
+
+  private finishTurn(turn: Turn): void {
+    const content = this.currentReply();
+    this.turn = undefined;
+    this.screen.setCompaction(true);
+    this.emit({ type: 'message', content, inReplyTo: turn.message });
+    const waiter = turn.waiter;
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.resolve({ status: 'ready', response: content });
+    }
+  }
+
+  private failTurn(error: RuntimeError): void {
+    const turn = this.turn;
+    if (!turn) return;
+    const waiter = turn.waiter;
+    const partial = this.exited ? '' : this.currentReply();
+    this.turn = undefined;
+    if (!this.exited) this.screen.setCompaction(true);
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new RuntimeError(error.code, error.message, { ...error.details, partialResponse: partial }));
+    }
+  }
+
+  /**
+   * Delivers a message and waits for the turn to end (or for a question). Only in `ready`.
+   */
+  async send(message: string, options: SendOptions): Promise<SendResult> {
+    if (typeof message !== 'string' || message.trim() === '') throw new RuntimeError('VALIDATION_ERROR', 'The message is empty.');
+    if (message.length > MAX_MESSAGE_CHARS) {
+      throw new RuntimeError('VALIDATION_ERROR', `The message is longer than ${MAX_MESSAGE_CHARS} characters.`, { length: message.length });
+    }
+    if (this.status === 'authenticating') {
+      throw new RuntimeError('AUTH_REQUIRED', `${this.name} is waiting for a login.`, { ...this.login });
+    }
+    if (this.status !== 'ready' || this.turn) {
+      throw new RuntimeError('AGENT_NOT_READY', `${this.name} is ${this.status}; messages can only be sent when it is ready.`, { status: this.status });
+    }
+    if (this.automationPaused) {
+      throw new RuntimeError('AGENT_NOT_READY', `${this.name} is paused: a person has taken over its terminal.`, { status: this.status, paused: true });
+    }
+    const text = message.replace(/\r\n?/g, '\n').trim();
+    const turn: Turn = { message: text, tapStart: this.screen.tapPosition, phase: 'delivering' };
+    this.turn = turn;
+    this.screen.setCompaction(false);
+    this.setStatus('busy');
+
+    const result = new Promise<SendResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.turn !== turn) return;
+        turn.waiter = undefined;
+        reject(
+          new RuntimeError('TIMEOUT', `No complete reply within ${options.timeoutMs} ms.`, {
+            timeoutMs: options.timeoutMs,
+            partialResponse: this.currentReply(),
+            status: this.status,
+          }),
+        );
+      }, options.timeoutMs);
+      timer.unref();
+      turn.waiter = { resolve, reject, timer };
+    });
+    // Keep an early rejection (the agent exits mid-delivery) from counting as unhandled.
+    result.catch(() => undefined);
+
+    try {
+      await this.deliver(text);
+    } catch (error) {
+      this.failTurn(error instanceof RuntimeError ? error : new RuntimeError('AGENT_NOT_READY', String(error)));
+      return result;
+    }
+    if (this.turn !== turn) return result; // the turn ended or failed during delivery
+    turn.phase = 'running';
+    // The screen may look "ready" exactly as before the message; let the adapter judge it afresh
+    // with the turn in context.
+    this.tracker?.recommit();
+    if (options.expectResponse === false) {
+      const waiter = turn.waiter;
+      if (waiter) {
+        turn.waiter = undefined;
+        clearTimeout(waiter.timer);
+        waiter.resolve({ status: this.status, response: '' });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Types the message, waits until the input box shows it, pauses, presses Enter and checks that
+   * the input left the box, pressing Enter once more if not. Codex, for one, takes an Enter that
+   * follows typed text too closely as part of a paste and inserts a newline instead of submitting.
+   */
+  private async deliver(text: string): Promise<void> {
+    const before = this.adapter.inputText(this.screen.snapshot());
+    const paste = (text.includes('\n') || text.length > 200) && this.screen.modes.bracketedPaste;
+    this.writeInput(paste ? PASTE_START + text + PASTE_END : text);
+    if (this.adapter.inputText(this.screen.snapshot()) !== undefined || before !== undefined) {
+      await this.waitForScreen(() => {
+        const now = this.adapter.inputText(this.screen.snapshot());
+        return now !== undefined && now !== '' && now !== before;
+      }, ECHO_WAIT_MS);
+    }
+    await delay(this.adapter.enterDelayMs + Math.min(Math.ceil(text.length / 1000) * 25, 300));
+    this.assertDeliverable();
+    this.writeInput('\r');
+    if (await this.waitForScreen(() => this.submitted(text), SUBMIT_VERIFY_MS)) return;
+    this.assertDeliverable();
+    this.log.info('input still in the box after Enter; pressing Enter again');
+    this.writeInput('\r');
+    await this.waitForScreen(() => this.submitted(text), SUBMIT_VERIFY_MS);
+  }
+
+  private assertDeliverable(): void {
+    if (this.exited || this.status === 'stopping') throw new RuntimeError('AGENT_NOT_READY', 'The agent stopped while the message was being delivered.');
+  }
+
+  private submitted(text: string): boolean {
+    const snapshot = this.screen.snapshot();
+    const box = this.adapter.inputText(snapshot);
+    if (box === undefined || box === '') return true;
+    const probe = text.split('\n')[0].slice(0, 20);
+    return !box.includes(probe) && !box.includes('Pasted text');
+  }
+
+  private waitForScreen(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (predicate()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (value: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(value);
+      };
+      const timer = setTimeout(() => finish(predicate()), timeoutMs);
+      const unsubscribe = this.screen.onChange(() => {
+        if (this.exited || predicate()) finish(!this.exited);
+      });
+    });
+  }
+
+  // ───────────────────────────── input and control ─────────────────────────────
+
+  private writeInput(data: string): void {
+    if (!this.ptyProcess || this.exited) return;
+    this.lastActivityAt = new Date();
+    this.transcript?.input(data);
+    this.ptyProcess.write(data);
+  }
+
+  private async pressKeys(keys: readonly string[]): Promise<void> {
+    const sequences = keysToSequences(keys, { applicationCursorKeys: this.screen.modes.applicationCursorKeys });
+    for (let i = 0; i < sequences.length; i++) {
+      if (i > 0) await delay(KEY_GAP_MS);
+      this.writeInput(sequences[i]);
+    }
+  }
+
+  private assertRunning(): void {
+    if (this.exited || !this.ptyProcess) throw new RuntimeError('AGENT_NOT_READY', `${this.name} is not running (${this.status}).`, { status: this.status });
+  }
+
+  /** Presses keys by name (see src-shared/keys.ts). A person answering a question does it this way. */
+  async sendKeys(keys: readonly string[]): Promise<void> {
+    this.assertRunning();
+    if (keys.length === 0) throw new RuntimeError('VALIDATION_ERROR', 'No keys given.');
+    try {
+      keysToSequences(keys);
+    } catch (error) {
+      if (error instanceof UnknownKeyError) throw new RuntimeError('VALIDATION_ERROR', error.message, { key: error.keyName });
+      throw error;
+    }
+    this.afterHumanInput();
+    await this.pressKeys(keys);
+  }
+
+  /** Raw input, exactly as given (the terminal WebSocket uses this). */
+  write(data: string): void {
+    this.assertRunning();
+    this.afterHumanInput();
+    this.writeInput(data);
+  }
+
+  /** Input from outside the delivery protocol may answer a question: look at the screen again soon. */
+  private afterHumanInput(): void {
+    if (this.status === 'waiting_input') this.tracker?.recommit();
+  }
+
+  resize(cols: number, rows: number): void {
+    this.assertRunning();
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < MIN_COLS || cols > MAX_COLS || rows < MIN_ROWS || rows > MAX_ROWS) {
+      throw new RuntimeError('VALIDATION_ERROR', `Terminal size must be ${MIN_COLS}–${MAX_COLS} columns by ${MIN_ROWS}–${MAX_ROWS} rows.`, { cols, rows });
+    }
+    if (cols === this.cols && rows === this.rows) return;
+    this.cols = cols;
+    this.rows = rows;
+    this.ptyProcess!.resize(cols, rows);
+    this.screen.resize(cols, rows);
+    this.transcript?.resize(cols, rows);
+  }
+
+  pause(): void {
+    this.automationPaused = true;
+  }
+
+  resume(): void {
+    this.automationPaused = false;
+    this.tracker?.recommit();
+  }
+
+  get paused(): boolean {
+    return this.automationPaused;
+  }
+
+  // ───────────────────────────── output ─────────────────────────────
+
+  /** The last 256 KB of raw output (escape sequences included). */
+  output(): string {
+    return this.rawOutput.toString();
+  }
+
+  /** The last `count` lines as a person saw them, without escape sequences. */
+  logs(count: number): string[] {
+    if (this.finalLines) return this.finalLines.slice(-count);
+    return this.screen.recentLines(count);
+  }
+
+  /** The current screen as escape sequences (for a viewer that attaches late). */
+  snapshotForViewer(scrollback = 200): string {
+    if (this.exited) return '';
+    return this.screen.serialize(scrollback);
+  }
+
+  /** Raw output as it arrives. Returns an unsubscribe function. */
+  onData(listener: (data: string) => void): () => void {
+    this.dataListeners.add(listener);
+    return () => this.dataListeners.delete(listener);
+  }
+
+  /** Pause reading from the PTY while any hold exists (screen model or a slow viewer). */
+  holdFlow(token: string): void {
+    this.flowHolds.add(token);
+    if (this.flowHolds.size === 1 && !this.exited) this.ptyProcess?.pause();
+  }
+
+  releaseFlow(token: string): void {
+    if (!this.flowHolds.delete(token)) return;
+    if (this.flowHolds.size === 0 && !this.exited) this.ptyProcess?.resume();
+  }
+
+  // ───────────────────────────── handle ─────────────────────────────
+
+  handle(): AgentHandle {
+    return {
+      id: this.id,
+      runtimeSessionId: this.id,
+      name: this.name,
+      type: this.type,
+      status: this.status,
+      pid: this.ptyProcess?.pid,
+      role: this.init.role,
+      capabilities: [...this.init.capabilities],
+      workdir: this.workdir,
+      command: this.init.executable,
+      args: [...this.init.args],
+      cols: this.cols,
+      rows: this.rows,
+      createdAt: this.createdAt.toISOString(),
+      startedAt: this.startedAt?.toISOString(),
+      lastActivityAt: this.lastActivityAt?.toISOString(),
+      stoppedAt: this.stoppedAt?.toISOString(),
+      exitCode: this.exitCode,
+      error: this.errorMessage,
+      version: this.init.version,
+      automationPaused: this.automationPaused,
+      question: this.status === 'waiting_input' ? this.question : undefined,
+      login: this.status === 'authenticating' ? this.login : undefined,
+    };
+  }
+
+  private emit(event: DistributiveOmit<RuntimeEvent, 'agentId' | 'agent'>): void {
+    const agent = this.handle();
+    this.init.emit({ ...event, agentId: this.id, agent } as RuntimeEvent);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,113 @@
+import type { ClassifyContext, CliAdapter, ScreenState } from './adapters/types';
+import type { ScreenModel } from './screen/screen-model';
+
+/**
+ * Turns screen classifications into committed states.
+ *
+ * After every parsed write the adapter classifies the screen. A classification that differs from
+ * the committed one becomes a candidate; it is committed only if the screen still classifies the
+ * same way `settleMs` later and nothing contradicted it in between. That rejects the frames a TUI
+ * draws while redrawing (a ready-looking prompt for one frame mid-turn), yet commits within
+ * settle + one parse after the CLI draws its idle prompt — no fixed "quiet for 2 s" wait.
+ */
+
+/** How often a screen that does not change is looked at again (for rules that depend on time). */
+const IDLE_RECHECK_MS = 250;
+
+export function stateKey(state: ScreenState): string {
+  switch (state.kind) {
+    case 'prompt':
+      return `prompt:${state.prompt.fingerprint}`;
+    case 'login':
+      return `login:${state.login.method}:${state.login.loginUrl ?? ''}:${state.login.deviceCode ?? ''}`;
+    default:
+      return state.kind;
+  }
+}
+
+export class StateTracker {
+  private candidateKey: string | undefined;
+  private committedKey: string | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private evaluationQueued = false;
+  private readonly recheckTimer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+  private disposed = false;
+  /** The last classification, whether committed or not (the sender peeks at it). */
+  latest: ScreenState = { kind: 'starting' };
+
+  constructor(
+    private readonly adapter: CliAdapter,
+    private readonly screen: ScreenModel,
+    private readonly context: () => ClassifyContext,
+    private readonly onCommit: (state: ScreenState) => void,
+  ) {
+    this.unsubscribe = screen.onChange(() => this.queueEvaluation());
+    this.recheckTimer = setInterval(() => this.queueEvaluation(), IDLE_RECHECK_MS);
+    this.recheckTimer.unref();
+  }
+
+  get committed(): string | undefined {
+    return this.committedKey;
+  }
+
+  /** Classify soon (coalesces bursts of parsed writes into one classification). */
+  queueEvaluation(): void {
+    if (this.evaluationQueued || this.disposed) return;
+    this.evaluationQueued = true;
+    setImmediate(() => {
+      this.evaluationQueued = false;
+      this.evaluate();
+    });
+  }
+
+  /** Forget the committed state, so the next stable state is committed even if it is the same. */
+  recommit(): void {
+    this.committedKey = undefined;
+    this.candidateKey = undefined;
+    this.clearSettle();
+    this.queueEvaluation();
+  }
+
+  private classify(): ScreenState {
+    this.latest = this.adapter.classify(this.screen.snapshot(), this.context());
+    return this.latest;
+  }
+
+  private evaluate(): void {
+    if (this.disposed) return;
+    const state = this.classify();
+    const key = stateKey(state);
+    if (key === this.candidateKey) return; // its settle timer is already running
+    this.candidateKey = key;
+    this.clearSettle();
+    if (key === this.committedKey) return; // back to what we had: the change was a flicker
+    this.settleTimer = setTimeout(() => this.confirm(), this.adapter.settleMs);
+  }
+
+  private confirm(): void {
+    this.settleTimer = undefined;
+    if (this.disposed) return;
+    const state = this.classify();
+    const key = stateKey(state);
+    if (key !== this.candidateKey) {
+      this.candidateKey = key;
+      if (key !== this.committedKey) this.settleTimer = setTimeout(() => this.confirm(), this.adapter.settleMs);
+      return;
+    }
+    this.committedKey = key;
+    this.onCommit(state);
+  }
+
+  private clearSettle(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clearSettle();
+    clearInterval(this.recheckTimer);
+    this.unsubscribe();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The agent handle and everything a client needs to describe or spawn an agent.
+ * Shaped after the Parallax runtime-interface `AgentHandle`/`AgentConfig` (runtime-contract.md §5.3),
+ * with the extra fields Raven Docs reads (`runtimeSessionId`, `runtimeEndpoint`) and a few of our own.
+ */
+
+/** Canonical agent types. Aliases (see {@link AGENT_TYPE_ALIASES}) resolve to one of these. */
+export const AGENT_TYPES = ['claude-code', 'codex', 'gemini-cli', 'aider', 'custom', 'shell'] as const;
+export type AgentType = (typeof AGENT_TYPES)[number];
+
+/**
+ * Every spelling a client may send. Raven's UI sends `claude-code`/`gemini-cli`; its swarm code
+ * normalises to `claude`/`gemini`; Parallax uses `claude`/`codex`/`gemini` (runtime-contract.md §4.1).
+ */
+export const AGENT_TYPE_ALIASES: Readonly<Record<string, AgentType>> = {
+  'claude-code': 'claude-code',
+  claude: 'claude-code',
+  claudecode: 'claude-code',
+  claude_code: 'claude-code',
+  codex: 'codex',
+  'openai-codex': 'codex',
+  'gpt-codex': 'codex',
+  'gemini-cli': 'gemini-cli',
+  gemini: 'gemini-cli',
+  gemini_cli: 'gemini-cli',
+  aider: 'aider',
+  custom: 'custom',
+  shell: 'shell',
+};
+
+/** Resolves a client-supplied type name (case and surrounding space ignored); undefined if unknown. */
+export function resolveAgentType(name: string): AgentType | undefined {
+  const key = name.trim().toLowerCase();
+  return Object.prototype.hasOwnProperty.call(AGENT_TYPE_ALIASES, key) ? AGENT_TYPE_ALIASES[key] : undefined;
+}
+
+/**
+ * Lifecycle: `pending → starting → (authenticating) → ready ⇄ busy → stopping → stopped`, plus `error`,
+ * and `waiting_input` when the agent asked something (a permission question, an unknown prompt) and
+ * waits for an answer through keys or raw input.
+ */
+export const AGENT_STATUSES = [
+  'pending',
+  'starting',
+  'authenticating',
+  'ready',
+  'busy',
+  'waiting_input',
+  'stopping',
+  'stopped',
+  'error',
+] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** Statuses in which the agent's process is gone. */
+export function isTerminalStatus(status: AgentStatus): boolean {
+  return status === 'stopped' || status === 'error';
+}
+
+/** How a CLI wants the person to log in (mirrors pty-manager's `auth_required.method`). */
+export type LoginMethod = 'device_code' | 'oauth_browser' | 'api_key' | 'cli_auth' | 'unknown';
+
+export interface LoginInfo {
+  method: LoginMethod;
+  /** A real URL, joined back together when the terminal wrapped it. */
+  loginUrl?: string;
+  deviceCode?: string;
+  instructions: string;
+  /** When the CLI shows a chooser of sign-in methods, its entries (answered through keys). */
+  options?: QuestionOption[];
+}
+
+/** One answer to a question on screen, with the keys that choose it. */
+export interface QuestionOption {
+  label: string;
+  /** Key names (see keys.ts) that select this option and confirm it. */
+  keys: string[];
+}
+
+export interface PendingQuestion {
+  question: string;
+  options: QuestionOption[];
+  /** What kind of prompt the detector recognised, e.g. `permission`, `trust_folder`, `unknown`. */
+  kind: string;
+}
+
+/** Built-in auto-responses, each switchable off per spawn or in settings. */
+export interface AutoRespondConfig {
+  /** "Do you trust this folder?" — only ever answered for the spawn's own workdir. */
+  trustFolder: boolean;
+  /** Claude's "Detected a custom API key… use this API key?" — only when the key came from the spawn or settings. */
+  apiKey: boolean;
+  /** Update offers: declined so the CLI does not restart itself mid-session. */
+  update: boolean;
+  /** Telemetry / usage-data opt-ins: declined. */
+  telemetry: boolean;
+  /** In-session feedback surveys: dismissed. */
+  survey: boolean;
+}
+
+export const DEFAULT_AUTO_RESPOND: Readonly<AutoRespondConfig> = {
+  trustFolder: true,
+  apiKey: true,
+  update: true,
+  telemetry: true,
+  survey: true,
+};
+
+export interface ProviderCredentials {
+  anthropicKey?: string;
+  openaiKey?: string;
+  googleKey?: string;
+}
+
+/** The spawn request, as `POST /agents` takes it (Parallax `AgentConfig` plus our fields). */
+export interface SpawnConfig {
+  id?: string;
+  name?: string;
+  type: string;
+  workdir?: string;
+  /** For `custom`: the program. */
+  command?: string;
+  /** For `custom`: its arguments; for the other types: extra arguments after the adapter's own. */
+  args?: string[];
+  env?: Record<string, string>;
+  credentials?: ProviderCredentials;
+  cols?: number;
+  rows?: number;
+  capabilities?: string[];
+  role?: string;
+  autoRespond?: Partial<AutoRespondConfig>;
+}
+
+export interface AgentHandle {
+  id: string;
+  /** Always equal to `id`: Raven keys terminals by it and assumes the two match (runtime-contract.md §1.5). */
+  runtimeSessionId: string;
+  runtimeEndpoint?: string;
+  name: string;
+  type: AgentType;
+  status: AgentStatus;
+  pid?: number;
+  role?: string;
+  capabilities: string[];
+  workdir: string;
+  command: string;
+  args: string[];
+  cols: number;
+  rows: number;
+  createdAt: string;
+  startedAt?: string;
+  lastActivityAt?: string;
+  stoppedAt?: string;
+  exitCode?: number | null;
+  error?: string;
+  /** The CLI's version as its `--version` printed it, when known. */
+  version?: string;
+  /** True while a person has taken over: no auto-responses, no sends. */
+  automationPaused: boolean;
+  /** Set while status is `waiting_input`. */
+  question?: PendingQuestion;
+  /** Set while status is `authenticating`. */
+  login?: LoginInfo;
+}

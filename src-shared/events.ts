@@ -1,0 +1,99 @@
+import type { AgentHandle, AgentStatus, LoginMethod, QuestionOption } from './agent';
+import type { ErrorCode } from './errors';
+
+/**
+ * Runtime events, one discriminated union. Every event names its agent both as `agentId` and as the
+ * full `agent` handle, because Raven resolves `data.agent || data` and then `agent.id || data.agentId`
+ * (runtime-contract.md §1.3.9).
+ */
+interface AgentEventBase {
+  agentId: string;
+  agent: AgentHandle;
+}
+
+export interface AgentStartedEvent extends AgentEventBase {
+  type: 'agent_started';
+}
+export interface AgentReadyEvent extends AgentEventBase {
+  type: 'agent_ready';
+  runtimeSessionId: string;
+}
+export interface StatusChangedEvent extends AgentEventBase {
+  type: 'status_changed';
+  status: AgentStatus;
+  previous: AgentStatus;
+}
+export interface LoginRequiredEvent extends AgentEventBase {
+  type: 'login_required';
+  loginUrl?: string;
+  deviceCode?: string;
+  instructions: string;
+  method: LoginMethod;
+}
+export interface QuestionEvent extends AgentEventBase {
+  type: 'question';
+  question: string;
+  options: QuestionOption[];
+  kind: string;
+}
+export interface BlockingPromptEvent extends AgentEventBase {
+  type: 'blocking_prompt';
+  prompt: string;
+  /** Which built-in rule answered it, when one did. */
+  rule?: string;
+  autoResponded: boolean;
+}
+export interface MessageEvent extends AgentEventBase {
+  type: 'message';
+  /** The agent's reply to one turn, cleaned of TUI chrome. */
+  content: string;
+  /** The message that started the turn, when the turn came through `send`. */
+  inReplyTo?: string;
+}
+export interface AgentStoppedEvent extends AgentEventBase {
+  type: 'agent_stopped';
+  reason: string;
+  exitCode: number | null;
+}
+export interface AgentErrorEvent extends AgentEventBase {
+  type: 'agent_error';
+  error: string;
+  code: ErrorCode;
+}
+
+export type RuntimeEvent =
+  | AgentStartedEvent
+  | AgentReadyEvent
+  | StatusChangedEvent
+  | LoginRequiredEvent
+  | QuestionEvent
+  | BlockingPromptEvent
+  | MessageEvent
+  | AgentStoppedEvent
+  | AgentErrorEvent;
+
+export type RuntimeEventType = RuntimeEvent['type'];
+
+export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
+  'agent_started',
+  'agent_ready',
+  'status_changed',
+  'login_required',
+  'question',
+  'blocking_prompt',
+  'message',
+  'agent_stopped',
+  'agent_error',
+];
+
+/** The frame on `/ws/events` and `/events` (SSE): `{event, data, timestamp}` as Parallax sends it. */
+export interface EventFrame<E extends RuntimeEvent = RuntimeEvent> {
+  event: E['type'];
+  data: Omit<E, 'type'>;
+  timestamp: string;
+}
+
+export function toEventFrame<E extends RuntimeEvent>(event: E, at: Date = new Date()): EventFrame<E> {
+  const { type, ...data } = event;
+  return { event: type, data, timestamp: at.toISOString() };
+}

@@ -1,0 +1,4 @@
+export * from './agent';
+export * from './errors';
+export * from './events';
+export * from './keys';
