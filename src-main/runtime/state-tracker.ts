@@ -13,6 +13,12 @@ import type { ScreenModel } from './screen/screen-model';
 
 /** How often a screen that does not change is looked at again (for rules that depend on time). */
 const IDLE_RECHECK_MS = 250;
+/**
+ * At most one classification per MIN_EVALUATION_GAP_MS. A flood parses dozens of batches a second
+ * and each classification reads the whole screen; 25 ms keeps that cost small and adds at most
+ * 25 ms to the 300 ms ready budget.
+ */
+const MIN_EVALUATION_GAP_MS = 25;
 
 export function stateKey(state: ScreenState): string {
   switch (state.kind) {
@@ -30,6 +36,7 @@ export class StateTracker {
   private committedKey: string | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private evaluationQueued = false;
+  private lastEvaluationAt = 0;
   private readonly recheckTimer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private disposed = false;
@@ -55,10 +62,13 @@ export class StateTracker {
   queueEvaluation(): void {
     if (this.evaluationQueued || this.disposed) return;
     this.evaluationQueued = true;
-    setImmediate(() => {
+    const run = () => {
       this.evaluationQueued = false;
       this.evaluate();
-    });
+    };
+    const wait = this.lastEvaluationAt + MIN_EVALUATION_GAP_MS - Date.now();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   /** Forget the committed state, so the next stable state is committed even if it is the same. */
@@ -76,6 +86,7 @@ export class StateTracker {
 
   private evaluate(): void {
     if (this.disposed) return;
+    this.lastEvaluationAt = Date.now();
     const state = this.classify();
     const key = stateKey(state);
     if (key === this.candidateKey) return; // its settle timer is already running

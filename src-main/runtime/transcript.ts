@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 /**
  * A session's full transcript in asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/):
@@ -12,6 +13,12 @@ import * as path from 'node:path';
  * When a part passes `maxBytes` a new part starts (each one a complete recording with its own
  * header), and only the newest `keepParts` are kept, so an agent that floods its terminal cannot
  * fill the disk.
+ *
+ * Encoding and disk writes run on one worker thread shared by all sessions. A flood is tens of MB
+ * per second of JSON escaping plus page-cache copies; on the event loop that work, and the garbage
+ * it leaves for the GC, stalls PTY reads, and the agent blocks on a full PTY buffer (measured:
+ * throughput fell from ~0.8 to ~0.6 of raw node-pty). The main thread only coalesces chunks and
+ * posts them. If a worker cannot be started, the same writer runs inline.
  */
 
 export interface TranscriptMeta {
@@ -36,24 +43,264 @@ export interface TranscriptOptions {
   keepParts: number;
 }
 
+type EventKind = 'o' | 'i' | 'r';
+
+/**
+ * Output is coalesced for up to OUTPUT_COALESCE_MS (or OUTPUT_COALESCE_CHARS) before it becomes an
+ * event: a flood arrives in 2–16 KB reads, and one JSON line per read costs more than needed.
+ * 10 ms is well under what a replay can show as a distinct frame. The size cap keeps each message
+ * and its JSON below V8's large-object threshold (~128 KB): large objects are only freed by full
+ * GCs, which stall the event loop for 10–20 ms during a flood.
+ */
+const OUTPUT_COALESCE_MS = 10;
+const OUTPUT_COALESCE_CHARS = 32 * 1024;
+
+// ───────────────────────── the file writer (runs in the worker) ─────────────────────────
+
+interface CastFileApi {
+  event(kind: EventKind, at: number, data: string): void;
+  close(stoppedAt: string, exitCode: number | null): void;
+}
+type CastFileClass = new (options: TranscriptOptions) => CastFileApi;
+
+/**
+ * Builds the file writer from injected `fs`/`path`. It is self-contained (no outer references)
+ * because its source text is also what the worker evaluates.
+ */
+export function castFileFactory(fsModule: typeof fs, pathModule: typeof path): CastFileClass {
+  return class CastFile implements CastFileApi {
+    private fd: number | undefined;
+    private partBytes = 0;
+    private partIndex = 0;
+    private partStartedAt = 0;
+    private cols: number;
+    private rows: number;
+    private readonly meta: TranscriptMeta;
+    private failed = false;
+
+    constructor(private readonly options: TranscriptOptions) {
+      this.cols = options.cols;
+      this.rows = options.rows;
+      this.meta = { ...options.meta, parts: [] };
+      try {
+        fsModule.mkdirSync(options.dir, { recursive: true });
+      } catch {
+        this.failed = true;
+        return;
+      }
+      this.startPart(Date.now());
+      this.writeMeta();
+    }
+
+    event(kind: EventKind, at: number, data: string): void {
+      if (this.failed || this.fd === undefined) return;
+      if (kind === 'r') {
+        const [cols, rows] = data.split('x').map(Number);
+        this.cols = cols;
+        this.rows = rows;
+      }
+      const seconds = Math.max(0, at - this.partStartedAt) / 1000;
+      const line = `${JSON.stringify([Number(seconds.toFixed(6)), kind, data])}\n`;
+      this.append(line);
+      // Counted in characters: exact bytes would cost another pass, and the cap only needs to
+      // bound the size (bytes ≤ 3 × characters).
+      this.partBytes += line.length;
+      if (this.partBytes >= this.options.maxBytes) {
+        this.closeFd();
+        this.startPart(at);
+        this.writeMeta();
+      }
+    }
+
+    close(stoppedAt: string, exitCode: number | null): void {
+      this.meta.stoppedAt = stoppedAt;
+      this.meta.exitCode = exitCode;
+      this.writeMeta();
+      this.closeFd();
+    }
+
+    private append(text: string): void {
+      if (this.fd === undefined) return;
+      try {
+        fsModule.writeSync(this.fd, text);
+      } catch {
+        // A full or read-only disk must not take the session down; the transcript just stops.
+        this.failed = true;
+      }
+    }
+
+    private closeFd(): void {
+      if (this.fd === undefined) return;
+      try {
+        fsModule.closeSync(this.fd);
+      } catch {
+        // Already closed, or the disk went away: nothing left to save.
+      }
+      this.fd = undefined;
+    }
+
+    private startPart(at: number): void {
+      this.partIndex++;
+      const name = `${String(this.partIndex).padStart(4, '0')}.cast`;
+      this.partStartedAt = at;
+      try {
+        this.fd = fsModule.openSync(pathModule.join(this.options.dir, name), 'w');
+      } catch {
+        this.failed = true;
+        return;
+      }
+      const header = {
+        version: 2,
+        width: this.cols,
+        height: this.rows,
+        timestamp: Math.floor(at / 1000),
+        title: `${this.meta.name} (${this.meta.type})${this.partIndex > 1 ? ` part ${this.partIndex}` : ''}`,
+        env: { TERM: 'xterm-256color' },
+      };
+      const line = `${JSON.stringify(header)}\n`;
+      this.append(line);
+      this.partBytes = line.length;
+      this.meta.parts.push(name);
+      while (this.meta.parts.length > this.options.keepParts) {
+        const oldest = this.meta.parts.shift() as string;
+        try {
+          fsModule.rmSync(pathModule.join(this.options.dir, oldest), { force: true });
+        } catch {
+          // Removing an old part is housekeeping; failing it loses nothing.
+        }
+      }
+    }
+
+    private writeMeta(): void {
+      try {
+        fsModule.writeFileSync(pathModule.join(this.options.dir, 'meta.json'), JSON.stringify(this.meta, null, 2));
+      } catch {
+        this.failed = true;
+      }
+    }
+  };
+}
+
+// ───────────────────────── the backend (worker, or inline fallback) ─────────────────────────
+
+type BackendMessage =
+  | { op: 'open'; id: number; options: TranscriptOptions }
+  | { op: 'event'; id: number; kind: EventKind; at: number; data: string }
+  | { op: 'close'; id: number; stoppedAt: string; exitCode: number | null };
+
+interface Backend {
+  post(message: BackendMessage): void;
+  /** Resolves when every message posted so far has been handled. */
+  drain(): Promise<void>;
+}
+
+function handlerFor(CastFile: CastFileClass): (message: BackendMessage) => void {
+  const files = new Map<number, CastFileApi>();
+  return (message) => {
+    if (message.op === 'open') files.set(message.id, new CastFile(message.options));
+    else if (message.op === 'event') files.get(message.id)?.event(message.kind, message.at, message.data);
+    else {
+      files.get(message.id)?.close(message.stoppedAt, message.exitCode);
+      files.delete(message.id);
+    }
+  };
+}
+
+class InlineBackend implements Backend {
+  private readonly handle = handlerFor(castFileFactory(fs, path));
+  post(message: BackendMessage): void {
+    this.handle(message);
+  }
+  drain(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The worker evaluates the factory's compiled source. The shims cover helpers a TS compiler may
+ * emit inside it (esbuild's `__name` when names are kept); they are harmless otherwise.
+ */
+function workerSource(): string {
+  return [
+    'var __defProp = Object.defineProperty;',
+    'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });',
+    "const { parentPort } = require('node:worker_threads');",
+    `const factory = (${castFileFactory.toString()});`,
+    "const CastFile = factory(require('node:fs'), require('node:path'));",
+    `const handle = (${handlerFor.toString()})(CastFile);`,
+    "parentPort.on('message', (m) => { if (m.op === 'drain') parentPort.postMessage({ drained: m.seq }); else handle(m); });",
+  ].join('\n');
+}
+
+class WorkerBackend implements Backend {
+  private readonly waiting = new Map<number, () => void>();
+  private seq = 0;
+  private broken = false;
+  private readonly fallback = new InlineBackend();
+
+  constructor(private readonly worker: Worker) {
+    worker.unref();
+    worker.on('message', (message: { drained?: number }) => {
+      if (message.drained === undefined) return;
+      this.waiting.get(message.drained)?.();
+      this.waiting.delete(message.drained);
+    });
+    worker.on('error', () => this.fail());
+    worker.on('exit', () => this.fail());
+  }
+
+  private fail(): void {
+    this.broken = true;
+    for (const resolve of this.waiting.values()) resolve();
+    this.waiting.clear();
+  }
+
+  post(message: BackendMessage): void {
+    if (this.broken) return this.fallback.post(message);
+    this.worker.postMessage(message);
+  }
+
+  drain(): Promise<void> {
+    if (this.broken) return Promise.resolve();
+    const seq = ++this.seq;
+    return new Promise((resolve) => {
+      this.waiting.set(seq, resolve);
+      this.worker.postMessage({ op: 'drain', seq });
+    });
+  }
+}
+
+let sharedBackend: Backend | undefined;
+
+function backend(): Backend {
+  if (sharedBackend) return sharedBackend;
+  try {
+    sharedBackend = new WorkerBackend(new Worker(workerSource(), { eval: true }));
+  } catch {
+    sharedBackend = new InlineBackend();
+  }
+  return sharedBackend;
+}
+
+/** For tests: use the in-thread writer instead of the worker. */
+export function useInlineTranscripts(): void {
+  sharedBackend = new InlineBackend();
+}
+
+let nextId = 0;
+
+/** One session's transcript. Cheap on the calling thread: it only coalesces and posts. */
 export class TranscriptWriter {
-  private stream: fs.WriteStream | undefined;
-  private partBytes = 0;
-  private partIndex = 0;
-  private partStartedAt = 0;
-  private cols: number;
-  private rows: number;
-  private readonly meta: TranscriptMeta;
+  private readonly id = ++nextId;
+  private readonly backend = backend();
+  private pendingOutput: string[] = [];
+  private pendingOutputChars = 0;
+  private pendingOutputAt = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private failed = false;
 
   constructor(private readonly options: TranscriptOptions) {
-    this.cols = options.cols;
-    this.rows = options.rows;
-    this.meta = { ...options.meta, parts: [] };
-    fs.mkdirSync(options.dir, { recursive: true });
-    this.startPart();
-    this.writeMeta();
+    this.backend.post({ op: 'open', id: this.id, options });
   }
 
   get directory(): string {
@@ -61,81 +308,46 @@ export class TranscriptWriter {
   }
 
   output(data: string): void {
-    this.event('o', data);
+    if (this.closed) return;
+    if (this.pendingOutput.length === 0) this.pendingOutputAt = Date.now();
+    this.pendingOutput.push(data);
+    this.pendingOutputChars += data.length;
+    if (this.pendingOutputChars >= OUTPUT_COALESCE_CHARS) this.flushOutput();
+    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flushOutput(), OUTPUT_COALESCE_MS);
   }
 
   input(data: string): void {
-    this.event('i', data);
+    this.flushOutput();
+    this.post('i', data, Date.now());
   }
 
   resize(cols: number, rows: number): void {
-    this.cols = cols;
-    this.rows = rows;
-    this.event('r', `${cols}x${rows}`);
+    this.flushOutput();
+    this.post('r', `${cols}x${rows}`, Date.now());
   }
 
-  private event(kind: 'o' | 'i' | 'r', data: string): void {
-    if (this.closed || this.failed || !this.stream) return;
-    const seconds = (Date.now() - this.partStartedAt) / 1000;
-    const line = `${JSON.stringify([Number(seconds.toFixed(6)), kind, data])}\n`;
-    this.stream.write(line);
-    this.partBytes += Buffer.byteLength(line);
-    if (this.partBytes >= this.options.maxBytes) this.rotate();
+  private flushOutput(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pendingOutput.length === 0) return;
+    const data = this.pendingOutput.join('');
+    this.pendingOutput = [];
+    this.pendingOutputChars = 0;
+    this.post('o', data, this.pendingOutputAt);
   }
 
-  private startPart(): void {
-    this.partIndex++;
-    const name = `${String(this.partIndex).padStart(4, '0')}.cast`;
-    this.partStartedAt = Date.now();
-    this.stream = fs.createWriteStream(path.join(this.options.dir, name), { flags: 'w' });
-    this.stream.on('error', () => {
-      // A full or read-only disk must not take the session down; the transcript just stops.
-      this.failed = true;
-    });
-    const header = {
-      version: 2,
-      width: this.cols,
-      height: this.rows,
-      timestamp: Math.floor(this.partStartedAt / 1000),
-      title: `${this.meta.name} (${this.meta.type})${this.partIndex > 1 ? ` part ${this.partIndex}` : ''}`,
-      env: { TERM: 'xterm-256color' },
-    };
-    const line = `${JSON.stringify(header)}\n`;
-    this.stream.write(line);
-    this.partBytes = Buffer.byteLength(line);
-    this.meta.parts.push(name);
-    while (this.meta.parts.length > this.options.keepParts) {
-      const oldest = this.meta.parts.shift() as string;
-      fs.rm(path.join(this.options.dir, oldest), { force: true }, () => undefined);
-    }
+  private post(kind: EventKind, data: string, at: number): void {
+    if (this.closed) return;
+    this.backend.post({ op: 'event', id: this.id, kind, at, data });
   }
 
-  private rotate(): void {
-    this.stream?.end();
-    this.startPart();
-    this.writeMeta();
-  }
-
-  private writeMeta(): void {
-    try {
-      fs.writeFileSync(path.join(this.options.dir, 'meta.json'), JSON.stringify(this.meta, null, 2));
-    } catch {
-      this.failed = true;
-    }
-  }
-
-  /** Records the end of the session and closes the file. */
+  /** Records the end of the session; resolves once everything is on disk. */
   close(exitCode: number | null): Promise<void> {
     if (this.closed) return Promise.resolve();
+    this.flushOutput();
     this.closed = true;
-    this.meta.stoppedAt = new Date().toISOString();
-    this.meta.exitCode = exitCode;
-    this.writeMeta();
-    const stream = this.stream;
-    return new Promise((resolve) => {
-      if (!stream || stream.destroyed) return resolve();
-      stream.end(() => resolve());
-    });
+    this.backend.post({ op: 'close', id: this.id, stoppedAt: new Date().toISOString(), exitCode });
+    return this.backend.drain();
   }
 }
 

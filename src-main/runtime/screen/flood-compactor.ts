@@ -20,12 +20,22 @@ export function isPlainText(text: string): boolean {
   return !UNSAFE.test(text);
 }
 
+const UNSAFE_GLOBAL = new RegExp(UNSAFE.source, 'g');
+
+/** Index of the last character that is not plain text, or -1. One forward pass, no copies. */
+export function lastUnsafeIndex(text: string): number {
+  UNSAFE_GLOBAL.lastIndex = 0;
+  let last = -1;
+  for (let m = UNSAFE_GLOBAL.exec(text); m; m = UNSAFE_GLOBAL.exec(text)) last = m.index;
+  return last;
+}
+
 /**
  * Returns the suffix of `text` that yields the same screen, or `text` itself when it is too short
  * or not plain. `capacity` is rows + scrollback + 1: the most rows a buffer can remember, plus one.
  */
-export function compactPlainText(text: string, capacity: number): string {
-  if (capacity <= 0 || !isPlainText(text)) return text;
+export function compactPlainText(text: string, capacity: number, knownPlain = false): string {
+  if (capacity <= 0 || (!knownPlain && !isPlainText(text))) return text;
   let lineFeeds = 0;
   for (let i = text.length - 1; i > 0; i--) {
     if (text.charCodeAt(i) !== 10) continue;

@@ -1,6 +1,6 @@
 import { SerializeAddon } from '@xterm/addon-serialize';
 import { Terminal } from '@xterm/headless';
-import { compactPlainText, isPlainText } from './flood-compactor';
+import { FeedQueue } from './feed-queue';
 import { ScrollTap, type TappedRow } from './scroll-tap';
 
 /**
@@ -8,23 +8,6 @@ import { ScrollTap, type TappedRow } from './scroll-tap';
  * the rendered screen (rows, with soft-wrapped rows joined), never raw bytes: redraws, spinners and
  * cursor moves all end up as the text a person would see.
  */
-
-/**
- * Flow-control constants, in UTF-16 code units ("chars"), the unit xterm's write buffer counts in.
- *
- * The parser handles ~15–20 MB/s here; a PTY can deliver 40–90 MB/s. Unparsed data is the lag
- * between what the agent printed and what detection sees, so it is bounded:
- * - at most IN_FLIGHT_LIMIT chars are handed to xterm at once: xterm parses in ≤12 ms slices
- *   and yields, so a bounded hand-off keeps the event loop (HTTP, other agents) responsive;
- * - the rest waits in our queue; above QUEUE_HIGH (≈100 ms of parsing) the PTY is paused, below
- *   QUEUE_LOW it resumes. xterm itself throws once ~50 M chars are pending ("write data discarded"),
- *   far above these numbers;
- * - a queue above COMPACT_AT that is pure text gets compacted (see flood-compactor.ts) instead.
- */
-const IN_FLIGHT_LIMIT = 256 * 1024;
-const QUEUE_HIGH = 2 * 1024 * 1024;
-const QUEUE_LOW = 512 * 1024;
-const COMPACT_AT = 256 * 1024;
 
 export interface ScreenSnapshot {
   cols: number;
@@ -72,21 +55,12 @@ export class ScreenModel {
   readonly terminal: Terminal;
   private readonly serializer = new SerializeAddon();
   private readonly tap: ScrollTap;
-  private queue: string[] = [];
-  private queuedChars = 0;
-  private inFlightChars = 0;
-  /** In-flight batches that held anything but plain text; compaction needs this to be 0. */
-  private inFlightNonPlain = 0;
-  private lastCompactSize = 0;
-  private paused = false;
+  private readonly feed: FeedQueue;
   private cached: ScreenSnapshot | undefined;
   private title = '';
-  private compactionEnabled = true;
   private disposed = false;
   private readonly changeListeners = new Set<Listener>();
   private readonly pressureListeners = new Set<(paused: boolean) => void>();
-  /** Total chars dropped by flood compaction (for metrics). */
-  compactedChars = 0;
 
   constructor(options: ScreenModelOptions) {
     this.terminal = new Terminal({
@@ -104,6 +78,21 @@ export class ScreenModel {
     this.terminal.onTitleChange((title) => {
       this.title = title;
     });
+    this.feed = new FeedQueue(
+      {
+        write: (data, done) => this.terminal.write(data, done),
+        capacity: () => this.terminal.rows + (this.terminal.options.scrollback ?? 0) + 1,
+        compactable: () => this.stateAllowsCompaction(),
+      },
+      (paused) => {
+        for (const listener of this.pressureListeners) listener(paused);
+      },
+    );
+  }
+
+  /** Total chars dropped by flood compaction (a metric). */
+  get compactedChars(): number {
+    return this.feed.compactedChars;
   }
 
   get cols(): number {
@@ -130,7 +119,7 @@ export class ScreenModel {
 
   /** Chars received but not yet parsed. */
   get pendingChars(): number {
-    return this.queuedChars + this.inFlightChars;
+    return this.feed.backlog;
   }
 
   /**
@@ -138,52 +127,12 @@ export class ScreenModel {
    * instead of compacted.
    */
   setCompaction(enabled: boolean): void {
-    this.compactionEnabled = enabled;
+    this.feed.setCompaction(enabled);
   }
 
   write(data: string): void {
-    if (this.disposed || data.length === 0) return;
-    if (this.inFlightChars < IN_FLIGHT_LIMIT && this.queue.length === 0) {
-      this.handToTerminal(data);
-      return;
-    }
-    this.queue.push(data);
-    this.queuedChars += data.length;
-    if (this.queuedChars >= COMPACT_AT && this.queuedChars >= 2 * this.lastCompactSize) this.compactQueue();
-    this.updatePressure();
-  }
-
-  private handToTerminal(data: string): void {
-    const plain = isPlainText(data);
-    this.inFlightChars += data.length;
-    if (!plain) this.inFlightNonPlain++;
-    this.terminal.write(data, () => {
-      this.inFlightChars -= data.length;
-      if (!plain) this.inFlightNonPlain--;
-      this.drain();
-    });
-  }
-
-  private drain(): void {
-    while (this.queue.length > 0 && this.inFlightChars < IN_FLIGHT_LIMIT) {
-      // Hand over in batches: xterm parses larger writes faster than many small ones.
-      let batch = '';
-      while (this.queue.length > 0 && batch.length < 64 * 1024) batch += this.queue.shift();
-      this.queuedChars -= batch.length;
-      this.handToTerminal(batch);
-    }
-    if (this.queue.length === 0) this.lastCompactSize = 0;
-    this.updatePressure();
-  }
-
-  private compactQueue(): void {
-    if (!this.compactionEnabled || this.inFlightNonPlain > 0 || !this.stateAllowsCompaction()) return;
-    const joined = this.queue.join('');
-    const compacted = compactPlainText(joined, this.terminal.rows + this.terminal.options.scrollback! + 1);
-    this.compactedChars += joined.length - compacted.length;
-    this.queue = [compacted];
-    this.queuedChars = compacted.length;
-    this.lastCompactSize = compacted.length;
+    if (this.disposed) return;
+    this.feed.push(data);
   }
 
   /** Compaction is exact only with a full-screen scroll region and insert mode off. */
@@ -196,16 +145,6 @@ export class ScreenModel {
   private internalBuffer(): { scrollTop: number; scrollBottom: number } | undefined {
     const core = (this.terminal as unknown as { _core?: { _bufferService?: { buffer?: { scrollTop: number; scrollBottom: number } } } })._core;
     return core?._bufferService?.buffer;
-  }
-
-  private updatePressure(): void {
-    if (!this.paused && this.queuedChars >= QUEUE_HIGH) {
-      this.paused = true;
-      for (const listener of this.pressureListeners) listener(true);
-    } else if (this.paused && this.queuedChars <= QUEUE_LOW) {
-      this.paused = false;
-      for (const listener of this.pressureListeners) listener(false);
-    }
   }
 
   /** Resolves once everything written so far has been parsed. */
@@ -294,8 +233,7 @@ export class ScreenModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.queue = [];
-    this.queuedChars = 0;
+    this.feed.dispose();
     this.changeListeners.clear();
     this.pressureListeners.clear();
     this.terminal.dispose();

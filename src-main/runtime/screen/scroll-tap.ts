@@ -44,6 +44,7 @@ function internalBufferService(terminal: Terminal): InternalBufferService | unde
 }
 
 export class ScrollTap {
+  /** Circular buffer: slot `seq % capacity` holds row `seq`. */
   private readonly ring: TappedRow[] = [];
   private nextSeq = 0;
   readonly active: boolean;
@@ -75,9 +76,8 @@ export class ScrollTap {
 
   private record(line: InternalBufferLine | undefined): void {
     if (!line) return;
-    this.ring.push({ seq: this.nextSeq++, text: line.translateToString(true), wrapped: line.isWrapped });
-    // Trim in batches: splicing the front on every row would make a flood quadratic.
-    if (this.ring.length > this.capacity + 512) this.ring.splice(0, this.ring.length - this.capacity);
+    const seq = this.nextSeq++;
+    this.ring[seq % this.capacity] = { seq, text: line.translateToString(true), wrapped: line.isWrapped };
   }
 
   /** The sequence number the next tapped row will get. */
@@ -87,13 +87,14 @@ export class ScrollTap {
 
   /** Rows tapped at or after `seq` that are still kept. */
   rowsSince(seq: number): TappedRow[] {
-    if (this.ring.length === 0 || seq >= this.nextSeq) return [];
-    const firstKept = this.ring[0].seq;
-    return this.ring.slice(Math.max(0, seq - firstKept));
+    const first = Math.max(seq, this.nextSeq - this.capacity, 0);
+    const rows: TappedRow[] = [];
+    for (let s = first; s < this.nextSeq; s++) rows.push(this.ring[s % this.capacity]);
+    return rows;
   }
 
   /** The last `count` rows. */
   lastRows(count: number): TappedRow[] {
-    return count <= 0 ? [] : this.ring.slice(-Math.min(count, this.capacity));
+    return count <= 0 ? [] : this.rowsSince(this.nextSeq - count);
   }
 }
