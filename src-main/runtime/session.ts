@@ -209,7 +209,7 @@ export class AgentSession {
     return {
       workdir: this.workdir,
       keyFromRuntime: this.init.keyFromRuntime,
-      turn: this.turn?.phase === 'running' ? { message: this.turn.message ?? '' } : undefined,
+      turn: this.turn?.phase === 'running' ? { message: this.turn.message ?? '', lines: () => this.turnLines() } : undefined,
       quietMs: Date.now() - this.lastOutputAt,
     };
   }
@@ -424,9 +424,10 @@ export class AgentSession {
 
   // ───────────────────────────── turns ─────────────────────────────
 
-  private currentReply(): string {
+  /** Lines that passed through the screen since the turn began, then the screen. */
+  private turnLines(): string[] {
     const turn = this.turn;
-    if (!turn) return '';
+    if (!turn) return [];
     const snapshot = this.screen.snapshot();
     const rows = [
       ...this.screen.rowsSince(turn.tapStart),
@@ -434,8 +435,14 @@ export class AgentSession {
     ];
     const lines = joinWrapped(rows);
     while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+    return lines;
+  }
+
+  private currentReply(): string {
+    const turn = this.turn;
+    if (!turn) return '';
     try {
-      return this.adapter.extractReply({ message: turn.message, lines });
+      return this.adapter.extractReply({ message: turn.message, lines: this.turnLines() });
     } catch (error) {
       this.log.warn('reply extraction failed', { error: String(error) });
       return '';

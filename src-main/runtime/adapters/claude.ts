@@ -1,93 +1,114 @@
 import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
+import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, indexMatching, keysFor, lastIndexMatching, menuPrompt, RULE, tidy, unbox } from './tui';
+import { bottomMenu, dedent, keysFor, lastIndexMatching, RULE, tidy, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
- * Claude Code (`claude`), interactive TUI. Detection strings were read off Claude Code 2.1.197;
- * each one is matched loosely (case, spacing) because they drift between releases, and the
- * fixtures in test/fixtures/screens/claude pin the version they were recorded from.
+ * Claude Code (`claude`), interactive TUI. Strings read off Claude Code 2.1.197 (fixtures in
+ * test/fixtures/screens/claude). They drift between releases, so each is matched loosely.
  *
- *   ready      input row `❯ ` between two `────` rules, footer `? for shortcuts` (only shown when
- *              idle with an empty box), no `esc to interrupt`
- *   busy       footer `esc to interrupt`; spinner `✽ Transmuting… (2s · ↓ 4 tokens)`
- *   done       `● <reply>` … `✻ Brewed for 5s`, footer back to `? for shortcuts`
- *   question   `Do you want to proceed?` with `❯ 1. Yes` / `2. Yes, and don't ask again…` / `3. No`
- *   trust      `Quick safety check: Is this a project you created or one you trust?`
- *   API key    `Detected a custom API key in your environment` / `Do you want to use this API key?`
- *              with `❯ 2. No (recommended)` preselected
- *   login      `Not logged in · Please run /login`, `Invalid API key`, the `/login` method chooser
- *              and its `Browser didn't open? Use the url below to sign in` screen
+ *   ready     input row `❯<NBSP>` between two `────` rules; footer `? for shortcuts · ← for agents`
+ *             (shown only when idle with an empty box)
+ *   busy      footer `esc to interrupt`; spinner row `✢ Whirring… (0s · ↓ 26 tokens)` (random verb)
+ *   done      `❯ hello` / `● PONG` / `✻ Cooked for 0s`, footer back to `? for shortcuts`
+ *   question  `Bash command` / `<cmd>` / `This command requires approval` / `Do you want to proceed?` /
+ *             `❯ 1. Yes` / `2. Yes, and don’t ask again for: …` / `3. No` (the input box is gone)
+ *   trust     `Accessing workspace:` / `<dir>` / `Quick safety check: Is this a project you created
+ *             or one you trust?` / `❯ 1. Yes, I trust this folder` / `2. No, exit`
+ *   API key   `Detected a custom API key in your environment` / `Do you want to use this API key?` /
+ *             `1. Yes` / `❯ 2. No (recommended)` — the highlighted default is No
+ *   login     footer `Not logged in · Run /login`; `/login` shows `Select login method:` and then
+ *             `Browser didn't open? Use the url below to sign in` + a claude.com URL; a fresh HOME
+ *             offline prints `Unable to connect to Anthropic services` and exits 1
  */
 
-const BUSY = /esc to interrupt|esc to cancel/i;
+const BUSY_FOOTER = /esc to interrupt/i;
 const IDLE_FOOTER = /\?\s*for\s+shortcuts/i;
-const INPUT_ROW = /^\s*[❯>]\s?(.*)$/;
-const SPINNER_LINE = /^\s*[·✢✳✶✻✽*⏺]\s+[A-Z][\w'-]*(?:…|\.\.\.)/;
-const TURN_DONE = /^\s*[✻✽✶✳✢·*]\s+[A-Z][A-Za-z'-]+ for \d+(?:h\s*\d+m\s*\d+s|m\s*\d+s|s)\b/;
-const USER_ECHO = /^\s*[>❯]\s+(.*)$/;
+/** The input row starts with `❯` and a (non-breaking) space; history echoes use a plain space. */
+const INPUT_ROW = /^❯[\s\u00a0](.*)$/;
+/** Spinner rows: a glyph, a capitalised verb and an ellipsis (`✢ Whirring… (0s · ↓ 26 tokens)`). */
+const SPINNER_ROW = /^\s*[·✢✳✶✻✽*]\s+[A-Z][\w' -]*…/;
+/** Turn summary: `✻ Cooked for 0s`, `✻ Worked for 8m 19s`. */
+const TURN_DONE = /^\s*[·✢✳✶✻✽*]\s+[A-Z][\w'é -]* for \d+(?:h\s*\d+m\s*\d+s|m\s*\d+s|s)\s*$/;
+const ECHO = /^[❯>] (.*)$/;
+const BULLET = /^●\s/;
 
-const LOGIN_PATTERNS: { pattern: RegExp; method: LoginInfo['method']; instructions: string }[] = [
-  {
-    pattern: /not logged in|please run \/login|run \/login to (?:log|sign) in/i,
-    method: 'cli_auth',
-    instructions: 'Claude Code is not logged in. Run /login in its terminal, or give the agent an Anthropic API key.',
-  },
-  {
-    pattern: /invalid api key|api key is invalid|authentication_error|credit balance is too low/i,
-    method: 'api_key',
-    instructions: 'Claude Code rejected its API key. Give the agent a valid Anthropic API key.',
-  },
-  {
-    pattern: /select login method|browser didn.t open\? use the url below|paste code here if prompted|opening browser to sign in/i,
-    method: 'oauth_browser',
-    instructions: 'Sign in to Claude in the browser, then paste the code back into the terminal if it asks.',
-  },
-];
+interface InputBox {
+  /** Index of the rule above the input row. */
+  top: number;
+  /** Index of the rule below the input rows. */
+  bottom: number;
+  text: string;
+}
 
-function inputBox(screen: ScreenSnapshot): { row: number; text: string } | undefined {
-  const lines = screen.lines;
-  for (let i = lines.length - 1; i > 0; i--) {
-    const match = INPUT_ROW.exec(lines[i]);
-    if (!match) continue;
-    // The input row sits right under a rule (the box's top border).
-    if (!RULE.test(lines[i - 1])) continue;
-    return { row: i, text: match[1].trim() };
-  }
-  return undefined;
+function inputBox(lines: readonly string[]): InputBox | undefined {
+  const bottom = lastIndexMatching(lines, RULE);
+  if (bottom < 1) return undefined;
+  const top = lastIndexMatching(lines, RULE, bottom);
+  if (top < 0 || bottom - top < 2 || bottom - top > 30) return undefined;
+  const first = INPUT_ROW.exec(lines[top + 1]);
+  if (!first) return undefined;
+  const rest = lines.slice(top + 2, bottom).map((l) => l.trim());
+  const text = [first[1].replace(/\u00a0/g, ' ').trim(), ...rest].join('\n').trim();
+  return { top, bottom, text };
 }
 
 function detectLogin(screen: ScreenSnapshot): LoginInfo | undefined {
-  for (const entry of LOGIN_PATTERNS) {
-    if (!entry.pattern.test(screen.text)) continue;
-    const loginUrl = pickLoginUrl(extractUrls(screen));
-    return { method: loginUrl ? 'oauth_browser' : entry.method, loginUrl, instructions: entry.instructions };
+  const lines = screen.lines;
+  const text = screen.text;
+  if (/browser didn.t open\? use the url below|paste code here if prompted|opening browser to sign in/i.test(text)) {
+    return {
+      method: 'oauth_browser',
+      loginUrl: pickLoginUrl(extractUrls(screen)),
+      instructions: 'Sign in to Claude in the browser. If the page shows a code, paste it into the terminal.',
+    };
+  }
+  const chooser = lastIndexMatching(lines, /select login method/i);
+  if (chooser >= 0) {
+    const menu = parseNumberedMenu(lines, chooser);
+    return {
+      method: 'unknown',
+      instructions: 'Claude Code needs a sign-in: choose a login method, or give the agent an Anthropic API key.',
+      options: menu ? menuOptions(menu, 'arrows') : undefined,
+    };
+  }
+  if (/not logged in\s*·\s*(?:please )?run \/login|please run \/login/i.test(text)) {
+    return {
+      method: 'cli_auth',
+      instructions: 'Claude Code is not logged in. Run /login in its terminal, or give the agent an Anthropic API key.',
+    };
+  }
+  if (/invalid api key|api key is invalid|authentication_error|oauth token has expired/i.test(text)) {
+    return { method: 'api_key', instructions: 'Claude Code rejected its credentials. Give the agent a valid Anthropic API key, or run /login.' };
   }
   return undefined;
 }
 
+/** A dialog is current only while no input box is drawn below it. */
+const STALE_AFTER = /^❯[\s\u00a0]/;
+
 function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): DetectedPrompt | undefined {
   const lines = screen.lines;
-  const trust = menuPrompt(lines, {
-    kind: 'trust_folder',
-    questionPattern: /is this a project you created or one you trust|do you trust the files in this folder|trust this folder/i,
-    selection: 'arrows',
-  });
+  const trust = bottomMenu(lines, { kind: 'trust_folder', questionPattern: /is this a project you created or one you trust|do you trust the files in this folder/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
-    // Claude asks about its own working directory, which is the spawn's workdir.
-    const keys = keysFor(trust, /yes|trust/i);
-    if (keys) trust.autoAnswer = { rule: 'claude.trust-folder', category: 'trustFolder', keys };
+    // Answer only for the spawn's own folder: Claude names it under "Accessing workspace:".
+    const at = lastIndexMatching(lines, /accessing workspace:/i);
+    const shown = at >= 0 ? lines.slice(at + 1, at + 4).map((l) => l.trim()).find((l) => l.startsWith('/') || /^[A-Za-z]:\\/.test(l)) : undefined;
+    const keys = keysFor(trust, /^yes/i);
+    if (keys && (!shown || samePath(shown, context.workdir))) trust.autoAnswer = { rule: 'claude.trust-folder', category: 'trustFolder', keys };
+    if (shown) trust.question = `${trust.question} (${shown})`;
     return trust;
   }
-  const apiKey = menuPrompt(lines, { kind: 'api_key', questionPattern: /do you want to use this api key\?/i, selection: 'arrows' });
+  const apiKey = bottomMenu(lines, { kind: 'api_key', questionPattern: /do you want to use this api key\?/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (apiKey) {
     const keys = keysFor(apiKey, /^yes/i);
+    // Only a key the runtime itself supplied (spawn credentials or settings) is approved.
     if (keys && context.keyFromRuntime) apiKey.autoAnswer = { rule: 'claude.use-api-key', category: 'apiKey', keys };
     return apiKey;
   }
-  const survey = /how is claude doing this session\?/i.test(screen.text);
-  if (survey) {
+  if (/how is claude doing this session\?/i.test(lastLines(lines, 12))) {
     return {
       kind: 'survey',
       question: 'How is Claude doing this session? (optional)',
@@ -98,25 +119,37 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
         { label: 'Dismiss', keys: ['0'] },
       ],
       autoAnswer: { rule: 'claude.dismiss-survey', category: 'survey', keys: ['0'] },
-      fingerprint: 'survey',
+      fingerprint: 'claude:survey',
     };
   }
-  const permission = menuPrompt(lines, {
+  const permission = bottomMenu(lines, {
     kind: 'permission',
-    questionPattern: /do you want to (?:proceed|make this edit|create|allow|run)|wants? (?:your )?permission|requires approval/i,
+    questionPattern: /do you want to (?:proceed|make this edit|create|allow|run|delete|overwrite)|wants? (?:your )?permission/i,
     selection: 'arrows',
+    staleAfter: STALE_AFTER,
   });
   if (permission) {
-    // Name what is being approved: the tool header and command shown above the question.
-    const at = lastIndexMatching(lines, /do you want to|permission|requires approval/i);
-    const context = lines
-      .slice(Math.max(0, at - 6), at)
-      .map((l) => unbox(l).trim())
-      .filter((l) => l !== '' && !RULE.test(l) && !/requires approval/i.test(l));
-    if (context.length > 0) permission.question = `${context.join(' — ')}: ${permission.question}`;
+    // Say what is being approved: the tool header and command drawn above the question.
+    const at = lastIndexMatching(lines, /do you want to|permission/i);
+    const top = lastIndexMatching(lines, RULE, at);
+    const detail = lines
+      .slice(Math.max(top + 1, at - 6), at)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !/requires approval/i.test(l));
+    if (detail.length > 0) permission.question = `${detail.join(' — ')}: ${permission.question}`;
     return permission;
   }
-  return undefined;
+  // Any other numbered dialog at the bottom (a theme picker, a new setting) waits for a person.
+  return bottomMenu(lines, { kind: 'unknown', questionPattern: /\?\s*$|select|choose/i, selection: 'arrows', staleAfter: STALE_AFTER });
+}
+
+function lastLines(lines: readonly string[], count: number): string {
+  return lines.slice(-count).join('\n');
+}
+
+function samePath(shown: string, workdir: string): boolean {
+  const trim = (p: string) => p.replace(/[\\/]+$/, '');
+  return trim(shown) === trim(workdir);
 }
 
 function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState {
@@ -125,54 +158,55 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
   const prompt = detectPrompt(screen, context);
   if (prompt) return { kind: 'prompt', prompt };
   const lines = screen.lines;
-  const box = inputBox(screen);
-  const footer = box ? lines.slice(box.row + 1).join('\n') : '';
-  if (BUSY.test(footer) || lines.some((l) => SPINNER_LINE.test(l))) return { kind: 'busy' };
-  if (!box || !IDLE_FOOTER.test(footer)) return screen.text.trim() === '' ? { kind: 'starting' } : { kind: 'busy' };
-  if (context.turn && !turnFinished(lines.slice(0, box.row), context.turn.message)) return { kind: 'busy' };
+  const box = inputBox(lines);
+  if (!box) return { kind: screen.text.trim() === '' ? 'starting' : context.turn ? 'busy' : 'starting' };
+  const footer = lines.slice(box.bottom + 1).join('\n');
+  const history = lines.slice(0, box.top);
+  if (BUSY_FOOTER.test(footer) || history.slice(-4).some((l) => SPINNER_ROW.test(l))) return { kind: 'busy' };
+  // An empty box shows `? for shortcuts`; a box a person is typing into hides it but is still idle.
+  if (!IDLE_FOOTER.test(footer) && box.text === '') return { kind: context.turn ? 'busy' : 'starting' };
+  if (context.turn) {
+    const turnLines = context.turn.lines();
+    const turnBox = inputBox(turnLines);
+    if (!turnFinished(turnBox ? turnLines.slice(0, turnBox.top) : turnLines, context.turn.message)) return { kind: 'busy' };
+  }
   return { kind: 'ready' };
 }
 
-/** After a message is submitted, the idle box alone is not enough: the turn must show a result. */
+/** After a message, the idle box is not enough: the turn must have produced something after the echo. */
 function turnFinished(history: readonly string[], message: string): boolean {
   const echo = findEcho(history, message);
   if (echo < 0) return false;
-  return history.slice(echo + 1).some((l) => /^\s*●/.test(l) || TURN_DONE.test(l) || /interrupted/i.test(l));
+  return history.slice(echo + 1).some((l) => BULLET.test(l) || TURN_DONE.test(l) || /^\s*⎿/.test(l) || /interrupted/i.test(l));
 }
 
 function findEcho(lines: readonly string[], message: string): number {
   const probe = message.split('\n')[0].trim().slice(0, 40);
   for (let i = lines.length - 1; i >= 0; i--) {
-    const match = USER_ECHO.exec(lines[i]);
-    if (match && (probe === '' || match[1].includes(probe) || /\[Pasted text/.test(match[1]))) return i;
+    const match = ECHO.exec(lines[i]);
+    if (!match) continue;
+    const echoed = match[1].trim();
+    if (probe === '' || echoed.startsWith(probe) || /^\[Pasted text/.test(echoed)) return i;
   }
   return -1;
 }
 
 /**
- * The reply: everything after the echoed prompt up to the input box, minus the spinner and the
- * `✻ Brewed for 5s` line. The reply's own `● ` marker goes; tool calls (`● Bash(…)`) stay, since
- * they are part of what the agent did.
+ * The reply: what follows the echoed prompt, up to the input box, without spinners and the
+ * `✻ Cooked for 0s` summary. Bullets (`● `) lose their marker; tool calls and their results
+ * (`Bash(…)` / `⎿ output`) stay, because they are part of what the agent did.
  */
 function extractReply(capture: ReplyCapture): string {
   let lines = capture.lines;
-  const boxTop = lastIndexMatching(lines, RULE);
-  if (boxTop > 0 && RULE.test(lines[boxTop]) && lastIndexMatching(lines, RULE, boxTop) >= 0) {
-    // Cut at the input box: the rule above the `❯` row.
-    const inputRow = indexMatching(lines, INPUT_ROW, lastIndexMatching(lines, RULE, boxTop) + 1);
-    const top = inputRow > 0 ? inputRow - 1 : lastIndexMatching(lines, RULE, boxTop);
-    if (top > 0) lines = lines.slice(0, top);
-  }
+  const box = inputBox(lines);
+  if (box) lines = lines.slice(0, box.top);
   const echo = findEcho(lines, capture.message ?? '');
-  const start = echo >= 0 ? echo + 1 : 0;
-  // The echoed prompt may span several lines (indented continuation).
-  let from = start;
-  while (from < lines.length && /^\s{2,}\S/.test(lines[from]) && !/^\s*●/.test(lines[from])) from++;
-  const body = lines
-    .slice(from)
-    .filter((l) => !TURN_DONE.test(l) && !SPINNER_LINE.test(l) && !IDLE_FOOTER.test(l) && !BUSY.test(l));
-  const cleaned = body.map((l, i) => (i === indexMatching(body, /^\s*●\s/) && !/^\s*●\s+\w+\(/.test(l) ? l.replace(/^\s*●\s/, '  ') : l));
-  return tidy(dedent(cleaned));
+  let body = lines.slice(echo + 1);
+  // A multi-line prompt echoes as indented continuation rows before the first bullet.
+  const firstBullet = body.findIndex((l) => BULLET.test(l));
+  if (firstBullet > 0 && body.slice(0, firstBullet).every((l) => l.trim() === '' || /^\s{2}/.test(l))) body = body.slice(firstBullet);
+  body = body.filter((l) => !TURN_DONE.test(l) && !SPINNER_ROW.test(l)).map((l) => l.replace(/\u00a0/g, ' '));
+  return tidy(dedent(unbullet(body, /^●\s/)));
 }
 
 export function createClaudeAdapter(): CliAdapter {
@@ -182,7 +216,7 @@ export function createClaudeAdapter(): CliAdapter {
     command: 'claude',
     installHint: 'npm install -g @anthropic-ai/claude-code',
     versionArgs: ['--version'],
-    // Claude redraws its whole prompt area on each frame (~60 ms apart); 150 ms spans two frames.
+    // Claude redraws its prompt area in frames ~50 ms apart; 150 ms spans a few of them.
     settleMs: 150,
     enterDelayMs: 150,
     defaultArgs: () => [],
@@ -192,7 +226,7 @@ export function createClaudeAdapter(): CliAdapter {
       return env;
     },
     classify,
-    inputText: (screen) => inputBox(screen)?.text,
+    inputText: (screen) => inputBox(screen.lines)?.text,
     extractReply,
     loginOnExit: (screen) => {
       const login = detectLogin(screen);
@@ -200,7 +234,8 @@ export function createClaudeAdapter(): CliAdapter {
       if (/unable to connect to anthropic services|failed to connect to api\.anthropic\.com/i.test(screen.text)) {
         return {
           method: 'cli_auth',
-          instructions: 'Claude Code could not reach Anthropic to sign in. Check the network, or give the agent an Anthropic API key.',
+          instructions:
+            'Claude Code could not reach Anthropic to sign in and exited. Check the network and run `claude` once to log in, or give the agent an Anthropic API key.',
         };
       }
       return undefined;

@@ -2,105 +2,136 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractDeviceCode, extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, keysFor, lastIndexMatching, menuPrompt, tidy, unbox } from './tui';
+import { bottomMenu, dedent, keysFor, lastIndexMatching, tidy, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
- * OpenAI Codex CLI (`codex`), ratatui TUI. Strings read off Codex CLI 0.169.0.
+ * OpenAI Codex CLI (`codex`), ratatui TUI, run with `--no-alt-screen`. Strings read off Codex CLI
+ * 0.169.0 (fixtures in test/fixtures/screens/codex).
  *
- *   ready     composer `› Ask Codex to do anything` (placeholder) + footer `? for shortcuts`.
- *             Both also show while busy, so: no `esc to interrupt`, and after a message, a
- *             `Worked for Ns` line below the echoed `› <message>`.
+ * Why `--no-alt-screen`: by default 0.169 draws in the alternate screen with absolute-positioned
+ * diffs, so at most ~31 rows of a reply ever exist in the terminal (a 400-line reply cannot be
+ * recovered, and viewers get no scrollback). Inline mode writes history through a scroll region
+ * into the normal buffer, where the screen model sees every row.
+ *
+ *   ready     composer `› Ask Codex to do anything` (placeholder), then the footer
+ *             `GPT-6.1-Sol default · <cwd>` / `← for agents · ? for shortcuts`. At start-up a bare
+ *             `? for shortcuts` shows for ~0.2 s before the trust prompt, without the model line.
  *   busy      `• Working (0s • esc to interrupt)` — only until the first token; while text streams
- *             there is no marker at all, which is why the `Worked for` rule exists.
- *   question  `Would you like to run the following command?` … `› 1. Yes, proceed (y)` /
- *             `2. Yes, and don't ask again …` / `3. No, and tell Codex what to do differently (esc)`
- *   trust     (only inside a git repo) `Trust this folder?` / `› 1. Trust and continue`
- *   login     `Sign in with ChatGPT` / `Sign in with Device Code` chooser; `Finish signing in via your
- *             browser` + auth.openai.com URL; `Enter this one-time code` + code
+ *             there is no marker, so after a message only `Worked for <1s • 22:43` below the echoed
+ *             `› message` ends the turn. Codex also reports `OSC 7501 ; state=working|done|idle|
+ *             blocked:…:kind=permission`, used as a second signal during turns.
+ *   question  `Would you like to run the following command?` … `$ <cmd>` / `› 1. Yes, proceed (y)` /
+ *             `2. Yes, and don't ask again for commands that start with …` / `3. No, and tell Codex…`
+ *   trust     (only in a git repo) `Folder access` / `<dir>` / `Trust this folder? …` /
+ *             `› 1. Trust and continue` / `2. Back to Agent Command Center`
+ *   login     chooser `> 1. Sign in with ChatGPT` / `2. Sign in with Device Code` / `3. Sign in another
+ *             way` (a digit selects and confirms); `Finish signing in via your browser` + an
+ *             auth.openai.com URL; `codex login --device-auth`: `Enter this one-time code` + the code
  */
 
 const BUSY = /esc to interrupt/i;
-const IDLE_FOOTER = /\?\s*for\s+shortcuts|context left|tab to queue message/i;
-const COMPOSER = /^\s*›\s?(.*)$/;
-const PLACEHOLDER = /^(?:ask codex to do anything|explain this codebase|summarize recent commits|find and fix a bug|write tests for|implement \{feature\}|improve documentation|run \/review)/i;
-const WORKED_FOR = /worked for\s+\d+(?:h\s*\d+m\s*\d+s|m\s*\d+s|s)\b/i;
+const SHORTCUTS = /\?\s*for\s+shortcuts/i;
+/** The model/working-directory line of the footer: `GPT-6.1-Sol default · /path`. */
+const MODEL_LINE = /\S\s·\s(?:\/|~|[A-Za-z]:\\)/;
+const COMPOSER = /^›\s(.*)$/;
+const PLACEHOLDERS = /^(?:ask codex to do anything|ask a follow-up question)$/i;
+const WORKED_FOR = /^\s*(?:─+\s*)?worked for\s+<?\d+(?:h\s*\d+m\s*\d+s|m\s*\d+s|s)\b/i;
 
-function composer(screen: ScreenSnapshot): { row: number; text: string } | undefined {
-  const lines = screen.lines;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = COMPOSER.exec(unbox(lines[i]));
-    if (!match) continue;
-    // A numbered menu entry (`› 1. Yes, proceed`) is not the composer.
-    if (/^\d+\.\s/.test(match[1])) return undefined;
+interface Composer {
+  row: number;
+  text: string;
+  /** The full footer (model line) is drawn: Codex finished starting. */
+  complete: boolean;
+}
+
+function composer(lines: readonly string[]): Composer | undefined {
+  const footer = lastIndexMatching(lines, SHORTCUTS);
+  if (footer < 0) return undefined;
+  for (let i = footer - 1; i >= Math.max(0, footer - 8); i--) {
+    const match = COMPOSER.exec(lines[i]);
+    if (!match || /^\d+\.\s/.test(match[1])) continue;
     const text = match[1].trim();
-    return { row: i, text: PLACEHOLDER.test(text) ? '' : text };
+    const complete = lines.slice(i + 1, footer + 1).some((l) => MODEL_LINE.test(l));
+    return { row: i, text: PLACEHOLDERS.test(text) ? '' : text, complete };
   }
   return undefined;
+}
+
+function reported(screen: ScreenSnapshot): string | undefined {
+  return /state=([a-z]+)/.exec(screen.reportedState ?? '')?.[1];
 }
 
 function detectLogin(screen: ScreenSnapshot): LoginInfo | undefined {
   const text = screen.text;
   const lines = screen.lines;
-  if (/enter this one-time code|open this link in your browser|preparing device code login|device code/i.test(text) && !/sign in with chatgpt/i.test(text)) {
+  if (/enter this one-time code|device code authorization|preparing device code login/i.test(text)) {
     const deviceCode = extractDeviceCode(lines);
     const loginUrl = pickLoginUrl(extractUrls(screen));
-    if (deviceCode || loginUrl) {
-      return {
-        method: 'device_code',
-        loginUrl,
-        deviceCode,
-        instructions: `Open ${loginUrl ?? 'the device login page'} and enter the one-time code ${deviceCode ?? '(shown in the terminal)'}.`,
-      };
-    }
+    if (/successfully logged in/i.test(text)) return undefined;
+    return {
+      method: 'device_code',
+      loginUrl,
+      deviceCode,
+      instructions: `Open ${loginUrl ?? 'the device login page'} and enter the one-time code ${deviceCode ?? 'shown in the terminal'}.`,
+    };
   }
-  if (/finish signing in via your browser|sign in with chatgpt.*browser|open the following url/i.test(text)) {
-    const loginUrl = pickLoginUrl(extractUrls(screen));
-    return { method: 'oauth_browser', loginUrl, instructions: 'Finish signing in to Codex in the browser.' };
+  if (/finish signing in via your browser/i.test(text)) {
+    return { method: 'oauth_browser', loginUrl: pickLoginUrl(extractUrls(screen)), instructions: 'Finish signing in to Codex in the browser.' };
   }
-  if (/sign in with chatgpt|sign in with device code|provide your own api key|sign in another way/i.test(text)) {
-    const at = lastIndexMatching(lines, /sign in with chatgpt/i);
-    const menu = parseNumberedMenu(lines, Math.max(0, at - 2));
+  const chooser = lastIndexMatching(lines, /sign in with chatgpt/i);
+  if (chooser >= 0 && /sign in with device code|sign in another way|provide your own api key/i.test(text)) {
+    const menu = parseNumberedMenu(lines, Math.max(0, chooser - 1));
     return {
       method: 'unknown',
-      instructions: 'Codex needs a sign-in. Choose "Sign in with ChatGPT" (browser) or "Sign in with Device Code", or give the agent an OpenAI API key.',
+      instructions: 'Codex needs a sign-in: "Sign in with ChatGPT" (browser) or "Sign in with Device Code", or give the agent an OpenAI API key.',
       options: menu ? menuOptions(menu, 'digit') : undefined,
     };
   }
-  if (/api key not found|invalid api key|incorrect api key|401 unauthorized|missing.*openai_api_key/i.test(text)) {
-    return { method: 'api_key', instructions: 'Codex has no valid OpenAI API key. Give the agent one.' };
+  if (/paste or type your api key/i.test(text)) {
+    return { method: 'api_key', instructions: 'Codex asks for an OpenAI API key. Type it in its terminal, or give the agent one.' };
   }
   return undefined;
 }
 
+/** A dialog is current only while the composer is not drawn below it. */
+const STALE_AFTER = /^›\s(?!\d+\.\s)/;
+
 function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): DetectedPrompt | undefined {
   const lines = screen.lines;
-  const trust = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /trust this folder\?|do you trust the contents of this directory/i, selection: 'digit' });
+  const trust = bottomMenu(lines, { kind: 'trust_folder', questionPattern: /trust this folder\?|do you trust the contents of this directory/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
-    // The trust screen is about Codex's working directory, which is the spawn's workdir.
+    // Codex names the folder on the line under "Folder access"; answer only for the spawn's own.
+    const at = lastIndexMatching(lines, /folder access/i);
+    const shown = at >= 0 ? lines.slice(at + 1, at + 3).map((l) => l.trim()).find((l) => l.startsWith('/') || /^[A-Za-z]:\\/.test(l)) : undefined;
     const keys = keysFor(trust, /trust|yes/i);
-    if (keys) trust.autoAnswer = { rule: 'codex.trust-folder', category: 'trustFolder', keys };
+    if (keys && (!shown || shown.replace(/\/+$/, '') === context.workdir.replace(/\/+$/, ''))) {
+      trust.autoAnswer = { rule: 'codex.trust-folder', category: 'trustFolder', keys };
+    }
+    if (shown) trust.question = `${trust.question.split('?')[0]}? (${shown})`;
     return trust;
   }
-  const update = menuPrompt(lines, { kind: 'update', questionPattern: /update available|new version of codex/i, selection: 'arrows' });
+  const update = bottomMenu(lines, { kind: 'update', questionPattern: /update available|new version of codex/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (update) {
     const keys = keysFor(update, /skip/i);
     if (keys) update.autoAnswer = { rule: 'codex.skip-update', category: 'update', keys };
     return update;
   }
-  const approval = menuPrompt(lines, {
+  const approval = bottomMenu(lines, {
     kind: 'permission',
-    questionPattern: /would you like to (?:run the following command|make the following edits)|do you want to approve|allow codex to/i,
+    questionPattern: /would you like to (?:run the following command|make the following edits|grant)|do you want to approve|allow codex to/i,
     selection: 'arrows',
+    staleAfter: STALE_AFTER,
   });
   if (approval) {
     const at = lastIndexMatching(lines, /would you like to|do you want to approve|allow codex to/i);
-    const command = lines.slice(at + 1, at + 8).map((l) => unbox(l).trim()).find((l) => l.startsWith('$ '));
-    if (command) approval.question = `${approval.question} ${command}`;
+    const detail = lines.slice(at + 1, at + 8).map((l) => unbox(l).trim());
+    const command = detail.find((l) => l.startsWith('$ '));
+    const reason = detail.find((l) => /^reason:/i.test(l));
+    approval.question = [approval.question, command, reason].filter(Boolean).join(' ');
     return approval;
   }
-  void context;
-  return undefined;
+  return bottomMenu(lines, { kind: 'unknown', questionPattern: /\?\s*$/, selection: 'arrows', staleAfter: STALE_AFTER });
 }
 
 function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState {
@@ -108,14 +139,18 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
   if (login) return { kind: 'login', login };
   const prompt = detectPrompt(screen, context);
   if (prompt) return { kind: 'prompt', prompt };
-  const box = composer(screen);
-  const text = screen.text;
-  if (BUSY.test(text)) return { kind: 'busy' };
-  if (!box || !IDLE_FOOTER.test(screen.lines.slice(box.row).join('\n'))) return text.trim() === '' ? { kind: 'starting' } : { kind: 'busy' };
+  const lines = screen.lines;
+  const box = composer(lines);
+  const signal = reported(screen);
+  if (!box) return { kind: context.turn ? 'busy' : 'starting' };
+  if (BUSY.test(lines.slice(Math.max(0, box.row - 3)).join('\n'))) return { kind: 'busy' };
+  if (!box.complete) return { kind: context.turn ? 'busy' : 'starting' };
   if (context.turn) {
-    const history = screen.lines.slice(0, box.row);
+    // OSC 7501 goes `working` during start-up too, so it only counts inside a turn.
+    if (signal === 'working' || signal === 'blocked') return { kind: 'busy' };
+    const turnLines = context.turn.lines();
+    const history = turnLines.slice(0, composer(turnLines)?.row ?? turnLines.length);
     const echo = findEcho(history, context.turn.message);
-    // No marker shows while Codex streams; only `Worked for` below our message ends the turn.
     if (echo < 0 || !history.slice(echo + 1).some((l) => WORKED_FOR.test(l))) return { kind: 'busy' };
   }
   return { kind: 'ready' };
@@ -124,22 +159,29 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
 function findEcho(lines: readonly string[], message: string): number {
   const probe = message.split('\n')[0].trim().slice(0, 40);
   for (let i = lines.length - 1; i >= 0; i--) {
-    const match = COMPOSER.exec(unbox(lines[i]));
-    if (match && !/^\d+\.\s/.test(match[1]) && (probe === '' || match[1].includes(probe))) return i;
+    const match = COMPOSER.exec(lines[i]);
+    if (!match || /^\d+\.\s/.test(match[1])) continue;
+    const echoed = match[1].trim();
+    if (PLACEHOLDERS.test(echoed)) continue;
+    if (probe === '' || echoed.startsWith(probe) || /^\[Pasted Content/i.test(echoed)) return i;
   }
   return -1;
 }
 
-/** The reply: lines after the echoed `› message` up to `Worked for`, without the `• ` markers. */
+/** The reply: after the echoed `› message`, up to `Worked for`, without `• ` markers and busy rows. */
 function extractReply(capture: ReplyCapture): string {
   const lines = capture.lines;
   const echo = findEcho(lines, capture.message ?? '');
   let body = lines.slice(echo + 1);
   const end = body.findIndex((l) => WORKED_FOR.test(l));
   if (end >= 0) body = body.slice(0, end);
-  body = body.filter((l) => !BUSY.test(l) && !/^\s*[─━]{3,}/.test(l));
-  const cleaned = body.map((l) => l.replace(/^(\s*)•\s(?!(?:Ran|Running|Explored|Edited|Added|Deleted)\b)/, '$1  '));
-  return tidy(dedent(cleaned));
+  else {
+    const box = composer(body);
+    if (box) body = body.slice(0, box.row);
+  }
+  // `✔ You approved codex to run …` notes the approval, which the question event already reported.
+  body = body.filter((l) => !BUSY.test(l) && !/^✔ You approved codex/.test(l));
+  return tidy(dedent(unbullet(body, /^•\s/)));
 }
 
 export function createCodexAdapter(): CliAdapter {
@@ -149,17 +191,18 @@ export function createCodexAdapter(): CliAdapter {
     command: 'codex',
     installHint: 'npm install -g @openai/codex',
     versionArgs: ['--version'],
+    // ratatui frames come ~16–100 ms apart; 150 ms rejects a half-drawn frame.
     settleMs: 150,
     // Codex treats an Enter within ~200 ms of typed text as part of a paste (cli-notes.md).
     enterDelayMs: 350,
-    defaultArgs: () => [],
+    defaultArgs: () => ['--no-alt-screen'],
     env: (context) => {
       const env: Record<string, string> = {};
       if (context.credentials.openaiKey) env.OPENAI_API_KEY = context.credentials.openaiKey;
       return env;
     },
     classify,
-    inputText: (screen) => composer(screen)?.text,
+    inputText: (screen) => composer(screen.lines)?.text,
     extractReply,
   };
 }

@@ -2,31 +2,45 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, keysFor, lastIndexMatching, menuPrompt, tidy, unbox } from './tui';
+import { bottomMenu, dedent, keysFor, lastIndexMatching, tidy, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
- * Gemini CLI (`gemini`), Ink TUI. Strings read off Gemini CLI 0.61.0.
+ * Gemini CLI (`gemini`), Ink TUI. Strings read off Gemini CLI 0.61.0 (fixtures in
+ * test/fixtures/screens/gemini).
  *
- *   ready     box row `>   Type your message or @path/to/file`; the placeholder also shows while
- *             busy, so additionally no `esc to cancel`
- *   busy      `⠦ Thinking... (esc to cancel, 2s)`, shown while streaming too
- *   done      `✦ <reply>`, spinner gone
- *   question  `Allow execution of [Shell]?` / `● 1. Allow once` / `2. Allow for this session` /
- *             `3. No, suggest changes (esc)`
- *   trust     `Do you trust the files in this folder?` / `● 1. Trust folder (<dir>)`; the CLI
- *             restarts itself after the answer
- *   auth      `How would you like to authenticate for this project?` (`Use Gemini API Key` when a
- *             key is set), `Enter Gemini API Key`; Google sign-in prints an accounts.google.com URL
+ *   ready     input row ` >   Type your message or @path/to/file` between half-block rules
+ *             (`▄▄▄` / `▀▀▀`), footer `workspace (/directory) … sandbox … /model`; window title
+ *             `◇  Ready (<dir>)`. The placeholder also shows while busy.
+ *   busy      ` ⠸ Thinking... (esc to cancel, 0s)` — shown while streaming too; title `✦  Working…`
+ *   done      ` > hello` / `✦ PONG`, spinner gone, title back to `◇  Ready`
+ *   question  `? Shell  <cmd>` / `Allow execution of [Shell]?` / `● 1. Allow once` /
+ *             `2. Allow for this session` / `3. No, suggest changes (esc)`; title `✋  Action Required`
+ *   trust     `Do you trust the files in this folder?` / `● 1. Trust folder (<basename>)` /
+ *             `2. Trust parent folder (<parent>)` / `3. Don't trust`. After the answer Gemini
+ *             restarts itself and the answered dialog stays on screen above the new UI.
+ *   auth      `How would you like to authenticate for this project?` / `● 1. Sign in with Google` /
+ *             `2. Use Gemini API Key` / `3. Vertex AI`; Google sign-in prints `Please visit the
+ *             following URL to authorize the application:` + an accounts.google.com URL
  */
 
 const BUSY = /esc to cancel/i;
-const INPUT_ROW = /^\s*[│┃]?\s*[>!*]\s{1,3}(.*?)\s*[│┃]?\s*$/;
-const PLACEHOLDER = /^type your message or @path\/to\/file/i;
+const INPUT_ROW = /^\s*>\s{1,3}(.*)$/;
+const PLACEHOLDER = /^type your message or @path\/to\/file$/i;
+const FOOTER = /workspace \(\/directory\)|no sandbox|\/model\s*$/i;
+const HALF_BLOCK_RULE = /^[▄▀]{10,}\s*$/;
+const REPLY = /^\s*✦\s/;
 
-function inputBox(screen: ScreenSnapshot): { row: number; text: string } | undefined {
-  const lines = screen.lines;
-  for (let i = lines.length - 1; i >= 0; i--) {
+interface InputBox {
+  row: number;
+  text: string;
+}
+
+/** The input row is the last ` > ` row, with the footer drawn below it. */
+function inputBox(lines: readonly string[]): InputBox | undefined {
+  const footer = lastIndexMatching(lines, FOOTER);
+  if (footer < 0) return undefined;
+  for (let i = footer - 1; i >= Math.max(0, footer - 8); i--) {
     const match = INPUT_ROW.exec(lines[i]);
     if (!match) continue;
     const text = match[1].trim();
@@ -35,43 +49,59 @@ function inputBox(screen: ScreenSnapshot): { row: number; text: string } | undef
   return undefined;
 }
 
+function titleSays(screen: ScreenSnapshot): 'ready' | 'working' | 'action' | undefined {
+  const title = screen.title.trim();
+  if (/^◇/.test(title)) return 'ready';
+  if (/^✦/.test(title)) return 'working';
+  if (/^✋/.test(title)) return 'action';
+  return undefined;
+}
+
 function detectLogin(screen: ScreenSnapshot, context: ClassifyContext): LoginInfo | undefined {
   const text = screen.text;
-  if (/visit the following url to authorize|accounts\.google\.com|sign in with google.*browser|waiting for auth/i.test(text) && !/how would you like to authenticate/i.test(text)) {
-    const loginUrl = pickLoginUrl(extractUrls(screen));
-    return { method: 'oauth_browser', loginUrl, instructions: 'Sign in with Google in the browser, then paste the authorization code into the terminal if it asks.' };
+  if (/visit the following url to authorize|enter the authorization code|waiting for auth/i.test(text)) {
+    return {
+      method: 'oauth_browser',
+      loginUrl: pickLoginUrl(extractUrls(screen)),
+      instructions: 'Sign in with Google in the browser, then paste the authorization code into the terminal.',
+    };
   }
-  if (/how would you like to authenticate/i.test(text) && !(context.keyFromRuntime || /existing api key detected/i.test(text))) {
-    const lines = screen.lines;
-    const menu = parseNumberedMenu(lines, Math.max(0, lastIndexMatching(lines, /how would you like to authenticate/i)));
+  const lines = screen.lines.map(unbox);
+  const at = lastIndexMatching(lines, /how would you like to authenticate/i);
+  // With a key from the runtime this chooser is an API-key prompt the runtime answers (detectPrompt).
+  if (at >= 0 && !context.keyFromRuntime && !inputBox(screen.lines)) {
+    const menu = parseNumberedMenu(lines, at);
     return {
       method: 'unknown',
       instructions: 'Gemini CLI needs a sign-in: choose "Sign in with Google" (browser), or give the agent a Gemini API key.',
       options: menu ? menuOptions(menu, 'arrows') : undefined,
     };
   }
-  if (/api key (?:not found|is not valid)|invalid api key|set (?:google_api_key|gemini_api_key)/i.test(text)) {
-    return { method: 'api_key', instructions: 'Gemini CLI has no valid API key. Give the agent a Gemini API key.' };
+  if (/api key (?:not found|is not valid)|invalid api key/i.test(text) && !inputBox(screen.lines)) {
+    return { method: 'api_key', instructions: 'Gemini CLI rejected its API key. Give the agent a valid Gemini API key.' };
   }
   return undefined;
 }
 
+/** A dialog is current only while the input row is not drawn below it. */
+const STALE_AFTER = /^\s*>\s{1,3}type your message|workspace \(\/directory\)/i;
+
 function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): DetectedPrompt | undefined {
   const lines = screen.lines;
-  const trust = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /do you trust the files in this folder|do you trust this folder/i, selection: 'arrows' });
+  const trust = bottomMenu(lines, { kind: 'trust_folder', questionPattern: /do you trust the files in this folder|do you trust this folder/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
     const option = trust.options.find((o) => /^trust folder/i.test(o.label));
-    // Only ever trust the spawn's own folder, never a parent.
+    // Only ever the spawn's own folder, never its parent.
     if (option && labelNamesFolder(option.label, context.workdir)) trust.autoAnswer = { rule: 'gemini.trust-folder', category: 'trustFolder', keys: option.keys };
     return trust;
   }
-  const auth = menuPrompt(lines, { kind: 'api_key', questionPattern: /how would you like to authenticate/i, selection: 'arrows' });
-  if (auth && (context.keyFromRuntime || /existing api key detected/i.test(screen.text))) {
+  const auth = bottomMenu(lines, { kind: 'api_key', questionPattern: /how would you like to authenticate/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  if (auth && context.keyFromRuntime) {
     const keys = keysFor(auth, /gemini api key/i);
-    if (keys && context.keyFromRuntime) auth.autoAnswer = { rule: 'gemini.use-api-key', category: 'apiKey', keys };
+    if (keys) auth.autoAnswer = { rule: 'gemini.use-api-key', category: 'apiKey', keys };
     return auth;
   }
-  if (/enter gemini api key/i.test(screen.text) && context.keyFromRuntime) {
+  if (/enter gemini api key/i.test(screen.text) && context.keyFromRuntime && !inputBox(lines)) {
     // The key is prefilled from GEMINI_API_KEY; Enter accepts it.
     return {
       kind: 'api_key',
@@ -81,32 +111,37 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
       fingerprint: 'gemini:enter-api-key',
     };
   }
-  const privacy = menuPrompt(lines, { kind: 'telemetry', questionPattern: /allow google to use this data/i, selection: 'arrows' });
+  const privacy = bottomMenu(lines, { kind: 'telemetry', questionPattern: /allow google to use this data/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (privacy) {
     const keys = keysFor(privacy, /^no/i);
     if (keys) privacy.autoAnswer = { rule: 'gemini.decline-data-use', category: 'telemetry', keys };
     return privacy;
   }
-  const permission = menuPrompt(lines, {
+  const permission = bottomMenu(lines, {
     kind: 'permission',
     questionPattern: /allow execution of|apply this change\?|do you want to proceed\?|allow (?:this|the following)/i,
     selection: 'arrows',
+    staleAfter: STALE_AFTER,
   });
   if (permission) {
     const at = lastIndexMatching(lines, /allow execution of|apply this change|do you want to proceed|allow (?:this|the following)/i);
-    const header = lines.slice(Math.max(0, at - 4), at).map((l) => unbox(l).trim()).find((l) => /^\?\s/.test(l));
-    if (header) permission.question = `${header.replace(/^\?\s+/, '')}: ${permission.question}`;
+    const header = lines
+      .slice(Math.max(0, at - 8), at)
+      .map((l) => unbox(l).trim())
+      .find((l) => /^\?\s/.test(l));
+    if (header) permission.question = `${header.replace(/^\?\s+/, '').replace(/\s{2,}/g, ' ')}: ${permission.question}`;
     return permission;
   }
-  return undefined;
+  return bottomMenu(lines, { kind: 'unknown', questionPattern: /\?\s*│?\s*$/, selection: 'arrows', staleAfter: STALE_AFTER });
 }
 
-/** `Trust folder (repo)` or `Trust folder (/abs/path/repo)` names the workdir. */
+/** `Trust folder (work)` or `Trust folder (/abs/path/work)` names the workdir. */
 function labelNamesFolder(label: string, workdir: string): boolean {
   const shown = /\(([^)]*)\)\s*$/.exec(label)?.[1]?.trim();
   if (!shown) return true;
-  const base = workdir.split('/').filter(Boolean).pop() ?? workdir;
-  return shown === workdir || shown === base || workdir.endsWith(shown.replace(/^~/, ''));
+  const clean = workdir.replace(/[\\/]+$/, '');
+  const base = clean.split(/[\\/]/).pop() ?? clean;
+  return shown === clean || shown === base;
 }
 
 function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState {
@@ -114,13 +149,17 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
   if (login) return { kind: 'login', login };
   const prompt = detectPrompt(screen, context);
   if (prompt) return { kind: 'prompt', prompt };
-  const box = inputBox(screen);
-  if (BUSY.test(screen.text)) return { kind: 'busy' };
-  if (!box) return screen.text.trim() === '' ? { kind: 'starting' } : { kind: 'busy' };
+  const lines = screen.lines;
+  const box = inputBox(lines);
+  if (!box) return { kind: context.turn ? 'busy' : 'starting' };
+  const title = titleSays(screen);
+  if (BUSY.test(lines.slice(Math.max(0, box.row - 4), box.row).join('\n')) || title === 'working') return { kind: 'busy' };
   if (context.turn) {
-    const history = screen.lines.slice(0, box.row);
+    const turnLines = context.turn.lines();
+    const history = turnLines.slice(0, inputBox(turnLines)?.row ?? turnLines.length);
     const echo = findEcho(history, context.turn.message);
-    if (echo < 0 || !history.slice(echo + 1).some((l) => /^\s*✦/.test(l) || /request cancelled/i.test(l) || /^\s*[✓✕x]\s/.test(l))) return { kind: 'busy' };
+    const answered = history.slice(echo + 1).some((l) => REPLY.test(l) || /request cancelled/i.test(l) || /^\s*│?\s*[✓x✕]\s/.test(unbox(l)));
+    if (echo < 0 || !answered) return { kind: 'busy' };
   }
   return { kind: 'ready' };
 }
@@ -128,20 +167,48 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
 function findEcho(lines: readonly string[], message: string): number {
   const probe = message.split('\n')[0].trim().slice(0, 40);
   for (let i = lines.length - 1; i >= 0; i--) {
-    const match = /^\s*[│┃]?\s*>\s+(.*)$/.exec(lines[i]);
-    if (match && !PLACEHOLDER.test(match[1].trim()) && (probe === '' || match[1].includes(probe))) return i;
+    const match = INPUT_ROW.exec(lines[i]);
+    if (!match) continue;
+    const echoed = match[1].trim();
+    if (PLACEHOLDER.test(echoed)) continue;
+    if (probe === '' || echoed.startsWith(probe) || /^\[Pasted Text/i.test(echoed)) return i;
   }
   return -1;
 }
 
+/**
+ * Strips the line-number gutter Gemini draws in code blocks (`     1 line 001`): a run of rows
+ * numbered 1, 2, 3… with the same right-aligned width.
+ */
+function stripGutters(lines: string[]): string[] {
+  const out = [...lines];
+  for (let i = 0; i < out.length; i++) {
+    if (!/^\s*1 /.test(out[i])) continue;
+    const width = /^(\s*1) /.exec(out[i])![1].length;
+    let j = i;
+    let n = 1;
+    const gutter = (k: number, num: number) => out[k] !== undefined && out[k].slice(0, width).trim() === String(num) && (out[k][width] === ' ' || out[k].length === width);
+    while (gutter(j, n)) {
+      j++;
+      n++;
+    }
+    if (n - 1 < 3) continue;
+    for (let k = i; k < j; k++) out[k] = out[k].slice(width + 1);
+    i = j - 1;
+  }
+  return out;
+}
+
+/** The reply: after the echoed ` > message`, up to the input box, without spinner rows and markers. */
 function extractReply(capture: ReplyCapture): string {
-  const lines = capture.lines;
+  let lines = capture.lines;
+  const box = inputBox(lines);
+  if (box) lines = lines.slice(0, box.row);
   let body = lines.slice(findEcho(lines, capture.message ?? '') + 1);
-  const box = body.findIndex((l) => INPUT_ROW.test(l) && PLACEHOLDER.test(INPUT_ROW.exec(l)![1].trim()));
-  if (box >= 0) body = body.slice(0, Math.max(0, box - 1));
-  body = body.filter((l) => !BUSY.test(l) && !/^\s*[╭╰][─]+[╮╯]\s*$/.test(l));
-  const cleaned = body.map((l) => l.replace(/^(\s*)✦\s/, '$1  '));
-  return tidy(dedent(cleaned));
+  body = body.filter((l) => !BUSY.test(l) && !HALF_BLOCK_RULE.test(l) && !/^\s*[╭╰]─+[╮╯]\s*$/.test(l) && !/^\s*\?\s*for shortcuts\s*$/.test(l));
+  body = body.filter((l, i, all) => !(i >= all.length - 3 && /^\s*(?:shift\+tab to accept edits|─{10,})\s*$/i.test(l)));
+  const cleaned = body.map((l) => unbox(l).replace(/\s+\?\s*for shortcuts\s*$/, ''));
+  return tidy(stripGutters(dedent(unbullet(cleaned, /^✦\s/))));
 }
 
 export function createGeminiAdapter(): CliAdapter {
@@ -163,7 +230,7 @@ export function createGeminiAdapter(): CliAdapter {
       return env;
     },
     classify,
-    inputText: (screen) => inputBox(screen)?.text,
+    inputText: (screen) => inputBox(screen.lines)?.text,
     extractReply,
   };
 }

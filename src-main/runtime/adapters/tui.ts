@@ -43,6 +43,29 @@ export function dedent(lines: readonly string[]): string[] {
   return lines.map((l) => l.slice(Math.min(common, /^ */.exec(l)![0].length)));
 }
 
+/**
+ * Removes reply/tool bullets (`● `, `• `, `✦ `) the way a reader would: the marker goes, and the
+ * rows that continue that bullet (indented by the marker's width) lose that indentation. Text
+ * outside bullets keeps its indentation, so code stays aligned.
+ */
+export function unbullet(lines: readonly string[], marker: RegExp): string[] {
+  const out: string[] = [];
+  let inBullet = false;
+  for (const line of lines) {
+    const match = marker.exec(line);
+    if (match && match.index === 0) {
+      out.push(line.slice(match[0].length));
+      inBullet = true;
+    } else if (inBullet && (line.trim() === '' || /^ {2}/.test(line))) {
+      out.push(line.replace(/^ {2}/, ''));
+    } else {
+      inBullet = false;
+      out.push(line);
+    }
+  }
+  return out;
+}
+
 /** Strips a one-glyph reply marker (`● `, `• `, `✦ `) from the first line of a block. */
 export function stripMarker(line: string, markers: RegExp): string {
   return line.replace(markers, '');
@@ -50,9 +73,14 @@ export function stripMarker(line: string, markers: RegExp): string {
 
 export interface MenuPromptSpec {
   kind: PromptKind;
-  /** The question text, as shown (first matching line is used). */
+  /** The question text, as shown (the last matching line is used). */
   questionPattern: RegExp;
   selection: MenuSelection;
+  /**
+   * A line that, drawn below the menu, means the menu is history, not a live dialog (the CLI's
+   * input box). Gemini, for one, leaves an answered dialog on screen above its restarted UI.
+   */
+  staleAfter?: RegExp;
 }
 
 /**
@@ -62,8 +90,9 @@ export interface MenuPromptSpec {
 export function menuPrompt(lines: readonly string[], spec: MenuPromptSpec): DetectedPrompt | undefined {
   const at = lastIndexMatching(lines, spec.questionPattern);
   if (at < 0) return undefined;
-  const menu = parseNumberedMenu(lines, at);
+  const menu = parseNumberedMenu(lines.map(unbox), at);
   if (!menu || menu.firstLine - at > 12) return undefined;
+  if (spec.staleAfter && indexMatching(lines.map(unbox), spec.staleAfter, menu.lastLine + 1) >= 0) return undefined;
   const question = unbox(lines[at]).trim();
   const options: QuestionOption[] = menuOptions(menu, spec.selection);
   return {
@@ -72,6 +101,11 @@ export function menuPrompt(lines: readonly string[], spec: MenuPromptSpec): Dete
     options,
     fingerprint: `${spec.kind}:${question}:${options.map((o) => o.label).join('|')}`,
   };
+}
+
+/** A live numbered dialog: {@link menuPrompt} with a `staleAfter` rule. */
+export function bottomMenu(lines: readonly string[], spec: MenuPromptSpec & { staleAfter: RegExp }): DetectedPrompt | undefined {
+  return menuPrompt(lines, spec);
 }
 
 /** The keys that pick the option whose label matches `label` in a detected prompt. */

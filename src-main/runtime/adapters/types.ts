@@ -47,7 +47,14 @@ export interface ClassifyContext {
   /** The provider key was supplied by the spawn request or settings (not found in the user's env). */
   keyFromRuntime: boolean;
   /** Set between a submitted message and the end of its turn. */
-  turn?: { message: string };
+  turn?: {
+    message: string;
+    /**
+     * Logical lines that passed through the screen since the turn began, ending with the screen.
+     * A long reply scrolls the echoed prompt off the screen; this is where to look for it.
+     */
+    lines: () => readonly string[];
+  };
   /** Milliseconds since the CLI last printed anything. */
   quietMs: number;
 }

@@ -15,6 +15,8 @@ export interface ParsedMenu {
   selected: number;
   /** Line index of the first option. */
   firstLine: number;
+  /** Line index of the last option. */
+  lastLine: number;
 }
 
 /** The first run of consecutively numbered options (1, 2, 3…) at or after `from`. */
@@ -25,6 +27,7 @@ export function parseNumberedMenu(lines: readonly string[], from = 0): ParsedMen
     const options: { number: number; label: string }[] = [];
     let selected = 0;
     let expected = 1;
+    let lastLine = i;
     for (let j = i; j < lines.length && j < i + 20; j++) {
       const match = OPTION_LINE.exec(lines[j]);
       if (!match) {
@@ -35,9 +38,10 @@ export function parseNumberedMenu(lines: readonly string[], from = 0): ParsedMen
       if (Number(match[2]) !== expected) break;
       if (match[1]) selected = options.length;
       options.push({ number: expected, label: match[3].trim() });
+      lastLine = j;
       expected++;
     }
-    if (options.length >= 2) return { options, selected, firstLine: i };
+    if (options.length >= 2) return { options, selected, firstLine: i, lastLine };
   }
   return undefined;
 }

@@ -24,6 +24,11 @@ export interface ScreenSnapshot {
   cursorY: number;
   altScreen: boolean;
   title: string;
+  /**
+   * The last state the program reported out of band, if it does: Codex sends
+   * `OSC 7501 ; state=working:app=codex` (working, done, idle, blocked:…:kind=permission).
+   */
+  reportedState?: string;
 }
 
 export interface ScreenModes {
@@ -58,6 +63,7 @@ export class ScreenModel {
   private readonly feed: FeedQueue;
   private cached: ScreenSnapshot | undefined;
   private title = '';
+  private reportedState: string | undefined;
   private disposed = false;
   private readonly changeListeners = new Set<Listener>();
   private readonly pressureListeners = new Set<(paused: boolean) => void>();
@@ -77,6 +83,11 @@ export class ScreenModel {
     });
     this.terminal.onTitleChange((title) => {
       this.title = title;
+    });
+    this.terminal.parser.registerOscHandler(7501, (data) => {
+      this.reportedState = data;
+      this.cached = undefined;
+      return true;
     });
     this.feed = new FeedQueue(
       {
@@ -194,6 +205,7 @@ export class ScreenModel {
       cursorY: buffer.cursorY,
       altScreen: buffer.type === 'alternate',
       title: this.title,
+      reportedState: this.reportedState,
     };
     return this.cached;
   }

@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { createClaudeAdapter } from '../../src-main/runtime/adapters/claude';
+import { createCodexAdapter } from '../../src-main/runtime/adapters/codex';
+import { createGeminiAdapter } from '../../src-main/runtime/adapters/gemini';
+import type { CliAdapter, ScreenState } from '../../src-main/runtime/adapters/types';
+import { loadCast, replayTo, type ReplayPoint } from '../support/cast';
+
+/**
+ * Detectors against screens recorded from the real CLIs (Claude Code 2.1.197, Codex CLI 0.169.0 in
+ * --no-alt-screen mode, Gemini CLI 0.61.0). Each case replays a recording to a marker and asks the
+ * adapter what it sees, with the context the session would give it at that moment.
+ */
+
+type Expect = (state: ScreenState, point: ReplayPoint, adapter: CliAdapter) => void;
+
+interface Case {
+  scenario: string;
+  marker: string;
+  /** Inside a turn (the session passes the message that started it). */
+  inTurn?: boolean;
+  keyFromRuntime?: boolean;
+  expect: Expect;
+}
+
+const kind = (k: ScreenState['kind']): Expect => (state) => expect(state.kind).toBe(k);
+const prompt = (promptKind: string, auto: boolean, labels?: string[]): Expect => (state) => {
+  expect(state.kind).toBe('prompt');
+  if (state.kind !== 'prompt') return;
+  expect(state.prompt.kind).toBe(promptKind);
+  expect(Boolean(state.prompt.autoAnswer)).toBe(auto);
+  if (labels) expect(state.prompt.options.map((o) => o.label)).toEqual(labels);
+};
+const login = (method: string, check?: (l: Extract<ScreenState, { kind: 'login' }>['login']) => void): Expect => (state) => {
+  expect(state.kind).toBe('login');
+  if (state.kind === 'login') {
+    expect(state.login.method).toBe(method);
+    check?.(state.login);
+  }
+};
+const ready = (reply?: (text: string) => void): Expect => (state, point, adapter) => {
+  expect(state.kind).toBe('ready');
+  if (reply) reply(adapter.extractReply({ message: point.message, lines: point.turnLines }));
+};
+const longReply = (text: string) => {
+  const lines = text.split('\n').filter((l) => /^line \d{3}$/.test(l.trim()));
+  expect(lines.map((l) => l.trim())).toEqual(Array.from({ length: 400 }, (_, i) => `line ${String(i + 1).padStart(3, '0')}`));
+};
+
+const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
+  claude: {
+    adapter: createClaudeAdapter(),
+    cases: [
+      { scenario: 'first-start', marker: 'trust_prompt', expect: prompt('trust_folder', true, ['Yes, I trust this folder', 'No, exit']) },
+      { scenario: 'first-start', marker: 'api_key_prompt', keyFromRuntime: true, expect: prompt('api_key', true, ['Yes', 'No (recommended)']) },
+      { scenario: 'first-start', marker: 'api_key_prompt', keyFromRuntime: false, expect: prompt('api_key', false) },
+      { scenario: 'first-start', marker: 'ready', expect: kind('ready') },
+      { scenario: 'hello', marker: 'ready', expect: kind('ready') },
+      { scenario: 'hello', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('PONG')) },
+      { scenario: 'slow', marker: 'busy', inTurn: true, expect: kind('busy') },
+      { scenario: 'slow', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('SLOW PONG')) },
+      {
+        scenario: 'tool',
+        marker: 'question',
+        inTurn: true,
+        expect: (state) => {
+          prompt('permission', false, ['Yes', 'Yes, and don’t ask again for: tee out.txt', 'No'])(state, {} as ReplayPoint, {} as CliAdapter);
+          if (state.kind === 'prompt') {
+            expect(state.prompt.question).toContain('Do you want to proceed?');
+            expect(state.prompt.question).toContain("printf 'TOOL_OUTPUT_42\\n' | tee out.txt");
+            expect(state.prompt.options[0].keys).toEqual(['enter']);
+          }
+        },
+      },
+      { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
+      {
+        scenario: 'tool',
+        marker: 'reply_done',
+        inTurn: true,
+        expect: ready((r) => {
+          expect(r).toContain('TOOL_OUTPUT_42');
+          expect(r.split('\n').pop()).toBe('TOOL DONE');
+        }),
+      },
+      { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
+      { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
+      {
+        scenario: 'not-logged-in',
+        marker: 'auth_chooser',
+        expect: login('unknown', (l) => expect(l.options?.map((o) => o.label.split(' · ')[0])).toEqual(['Claude account with subscription', 'Anthropic Console account', '3rd-party platform'])),
+      },
+      {
+        scenario: 'not-logged-in',
+        marker: 'login_url',
+        expect: login('oauth_browser', (l) => {
+          expect(l.loginUrl).toMatch(/^https:\/\/claude\.com\/cai\/oauth\/authorize\?code=true&client_id=/);
+          expect(l.loginUrl).toMatch(/&state=[A-Za-z0-9_-]+$/);
+          expect(l.loginUrl).not.toMatch(/\s/);
+        }),
+      },
+    ],
+  },
+  codex: {
+    adapter: createCodexAdapter(),
+    cases: [
+      { scenario: 'first-start', marker: 'trust_prompt', expect: prompt('trust_folder', true, ['Trust and continue', 'Back to Agent Command Center']) },
+      { scenario: 'first-start', marker: 'ready', expect: kind('ready') },
+      { scenario: 'hello', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('PONG')) },
+      { scenario: 'slow', marker: 'busy', inTurn: true, expect: kind('busy') },
+      { scenario: 'slow', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('SLOW PONG')) },
+      {
+        scenario: 'tool',
+        marker: 'question',
+        inTurn: true,
+        expect: (state) => {
+          prompt('permission', false)(state, {} as ReplayPoint, {} as CliAdapter);
+          if (state.kind === 'prompt') {
+            expect(state.prompt.options.map((o) => o.label)[0]).toBe('Yes, proceed (y)');
+            expect(state.prompt.question).toContain("$ printf 'TOOL_OUTPUT_42\\n' | tee out.txt");
+          }
+        },
+      },
+      { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
+      {
+        scenario: 'tool',
+        marker: 'reply_done',
+        inTurn: true,
+        expect: ready((r) => {
+          expect(r).toContain('TOOL_OUTPUT_42');
+          expect(r.split('\n').pop()).toBe('TOOL DONE');
+        }),
+      },
+      { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
+      {
+        scenario: 'no-credentials',
+        marker: 'auth_chooser',
+        expect: login('unknown', (l) => expect(l.options?.map((o) => [o.label, o.keys])).toEqual([
+          ['Sign in with ChatGPT', ['1']],
+          ['Sign in with Device Code', ['2']],
+          ['Sign in another way', ['3']],
+        ])),
+      },
+      {
+        scenario: 'no-credentials',
+        marker: 'login_url',
+        expect: login('oauth_browser', (l) => {
+          expect(l.loginUrl).toMatch(/^https:\/\/auth\.openai\.com\/oauth\/authorize\?response_type=code&client_id=/);
+          expect(l.loginUrl).toMatch(/originator=codex-tui$/);
+        }),
+      },
+      {
+        scenario: 'device-auth',
+        marker: 'device_code',
+        expect: login('device_code', (l) => {
+          expect(l.deviceCode).toBe('ABCD-EFGH');
+          expect(l.loginUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/codex\/device$/);
+        }),
+      },
+    ],
+  },
+  gemini: {
+    adapter: createGeminiAdapter(),
+    cases: [
+      { scenario: 'first-start', marker: 'trust_prompt', expect: prompt('trust_folder', true) },
+      { scenario: 'first-start', marker: 'ready', expect: kind('ready') },
+      { scenario: 'hello', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('PONG')) },
+      { scenario: 'slow', marker: 'busy', inTurn: true, expect: kind('busy') },
+      { scenario: 'slow', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('SLOW PONG')) },
+      {
+        scenario: 'tool',
+        marker: 'question',
+        inTurn: true,
+        expect: (state) => {
+          prompt('permission', false, ['Allow once', 'Allow for this session', 'No, suggest changes (esc)'])(state, {} as ReplayPoint, {} as CliAdapter);
+          if (state.kind === 'prompt') expect(state.prompt.question).toContain('Allow execution of [Shell]?');
+        },
+      },
+      { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
+      {
+        scenario: 'tool',
+        marker: 'reply_done',
+        inTurn: true,
+        expect: ready((r) => {
+          expect(r).toContain('TOOL_OUTPUT_42');
+          expect(r.split('\n').pop()).toBe('TOOL DONE');
+        }),
+      },
+      { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
+      {
+        scenario: 'no-credentials',
+        marker: 'auth_chooser',
+        keyFromRuntime: false,
+        expect: login('unknown', (l) => expect(l.options?.map((o) => o.label)).toEqual(['Sign in with Google', 'Use Gemini API Key', 'Vertex AI'])),
+      },
+      {
+        scenario: 'no-credentials',
+        marker: 'login_url',
+        expect: login('oauth_browser', (l) => {
+          expect(l.loginUrl).toMatch(/^https:\/\/accounts\.google\.com\/o\/oauth2\/v2\/auth\?redirect_uri=/);
+          expect(l.loginUrl).toMatch(/\.apps\.googleusercontent\.com$/);
+        }),
+      },
+    ],
+  },
+};
+
+for (const [cli, { adapter, cases }] of Object.entries(CASES)) {
+  describe(`${adapter.displayName} detector (recorded screens)`, () => {
+    for (const c of cases) {
+      const label = `${c.scenario} @ ${c.marker}${c.inTurn ? ' (in turn)' : ''}${c.keyFromRuntime === false ? ' (key not ours)' : ''}`;
+      it(label, async () => {
+        const point = await replayTo(loadCast(cli, c.scenario), c.marker);
+        const state = adapter.classify(point.snapshot, {
+          workdir: point.workdir ?? '/nowhere',
+          keyFromRuntime: c.keyFromRuntime ?? true,
+          turn: c.inTurn ? { message: point.message ?? '', lines: () => point.turnLines } : undefined,
+          quietMs: 1_000,
+        });
+        c.expect(state, point, adapter);
+      });
+    }
+  });
+}
+
+describe('trust is only given to the spawn’s own folder', () => {
+  for (const [cli, adapter] of [['claude', createClaudeAdapter()], ['codex', createCodexAdapter()], ['gemini', createGeminiAdapter()]] as const) {
+    it(cli, async () => {
+      const point = await replayTo(loadCast(cli, 'first-start'), 'trust_prompt');
+      const state = adapter.classify(point.snapshot, { workdir: '/some/other/folder', keyFromRuntime: true, quietMs: 0 });
+      expect(state.kind).toBe('prompt');
+      if (state.kind === 'prompt') expect(state.prompt.autoAnswer).toBeUndefined();
+    });
+  }
+});
+
+describe('Claude exits on a fresh, offline HOME', () => {
+  it('reports a login from the last screen', async () => {
+    const adapter = createClaudeAdapter();
+    const point = await replayTo(loadCast('claude', 'no-credentials'), 'error');
+    expect(adapter.loginOnExit?.(point.snapshot)).toMatchObject({ method: 'cli_auth' });
+  });
+});
