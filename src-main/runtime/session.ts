@@ -211,6 +211,7 @@ export class AgentSession {
       keyFromRuntime: this.init.keyFromRuntime,
       turn: this.turn?.phase === 'running' ? { message: this.turn.message ?? '', lines: () => this.turnLines() } : undefined,
       quietMs: Date.now() - this.lastOutputAt,
+      startup: !this.everReady,
     };
   }
 
@@ -387,10 +388,15 @@ export class AgentSession {
         this.autoAnswers.set(prompt.fingerprint, { tries, at: Date.now() });
         this.emit({ type: 'blocking_prompt', prompt: prompt.question, rule: auto.rule, autoResponded: true });
         this.log.info('auto-responding', { rule: auto.rule, keys: auto.keys, tries });
+        const answeredAt = Date.now();
         void this.pressKeys(auto.keys);
-        // If the prompt is still there later, the keys were lost (Codex drops fast input): retry.
+        // If the CLI printed nothing at all since, the keys were lost (Codex drops fast input):
+        // answer again. Any output means they arrived, even if the dialog is still drawn (Gemini
+        // leaves an answered dialog on screen while it restarts), and pressing again would land
+        // on whatever comes next.
         setTimeout(() => {
-          if (!this.exited && this.tracker?.committed === `prompt:${prompt.fingerprint}`) this.tracker.recommit();
+          if (this.exited || this.lastOutputAt > answeredAt + KEY_GAP_MS * auto.keys.length) return;
+          if (this.tracker?.committed === `prompt:${prompt.fingerprint}`) this.tracker.recommit();
         }, AUTO_ANSWER_RETRY_MS).unref();
         return;
       }

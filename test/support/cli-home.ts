@@ -49,7 +49,7 @@ export interface CliHome {
 /** Name of the env var the Codex custom provider reads its key from. */
 export const CODEX_KEY_VAR = 'RAVEN_TEST_MODEL_KEY';
 
-const DEFAULT_KEYS: Record<CliName, string> = {
+export const DEFAULT_KEYS: Record<CliName, string> = {
   claude: 'sk-ant-api03-raven-test-key-0000000000000000000000000000000000-AAAAAAAA',
   codex: 'sk-raven-test-key-000000000000',
   gemini: 'AIzaRavenTestKey000000000000000000000000',

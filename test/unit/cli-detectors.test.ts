@@ -214,12 +214,26 @@ for (const [cli, { adapter, cases }] of Object.entries(CASES)) {
           keyFromRuntime: c.keyFromRuntime ?? true,
           turn: c.inTurn ? { message: point.message ?? '', lines: () => point.turnLines } : undefined,
           quietMs: 1_000,
+          startup: !c.inTurn,
         });
         c.expect(state, point, adapter);
       });
     }
   });
 }
+
+describe('Gemini paints its input area before its first-start dialog', () => {
+  it('is not ready on that first frame, but is on the real idle screen', async () => {
+    const adapter = createGeminiAdapter();
+    const cast = loadCast('gemini', 'first-start');
+    const early = { ...cast, events: cast.events.filter((e) => e[0] <= 2.2).concat([[2.2, 'm', 'early']]) };
+    const point = await replayTo(early, 'early');
+    expect(point.snapshot.text).toMatch(/Type your message/);
+    expect(adapter.classify(point.snapshot, { workdir: '/x', keyFromRuntime: true, quietMs: 0, startup: true }).kind).toBe('starting');
+    const later = await replayTo(cast, 'ready');
+    expect(adapter.classify(later.snapshot, { workdir: '/x', keyFromRuntime: true, quietMs: 0, startup: true }).kind).toBe('ready');
+  });
+});
 
 describe('trust is only given to the spawn’s own folder', () => {
   for (const [cli, adapter] of [['claude', createClaudeAdapter()], ['codex', createCodexAdapter()], ['gemini', createGeminiAdapter()]] as const) {

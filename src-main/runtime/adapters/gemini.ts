@@ -11,7 +11,9 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
  *
  *   ready     input row ` >   Type your message or @path/to/file` between half-block rules
  *             (`▄▄▄` / `▀▀▀`), footer `workspace (/directory) … sandbox … /model`; window title
- *             `◇  Ready (<dir>)`. The placeholder also shows while busy.
+ *             `◇  Ready (<dir>)`. The placeholder also shows while busy. At start-up the input
+ *             area is painted ~150 ms before the banner (`Gemini CLI v0.61.0`) and any first-start
+ *             dialog, so until the first ready the banner must be on screen too.
  *   busy      ` ⠸ Thinking... (esc to cancel, 0s)` — shown while streaming too; title `✦  Working…`
  *   done      ` > hello` / `✦ PONG`, spinner gone, title back to `◇  Ready`
  *   question  `? Shell  <cmd>` / `Allow execution of [Shell]?` / `● 1. Allow once` /
@@ -84,7 +86,7 @@ function detectLogin(screen: ScreenSnapshot, context: ClassifyContext): LoginInf
 }
 
 /** A dialog is current only while the input row is not drawn below it. */
-const STALE_AFTER = /^\s*>\s{1,3}type your message|workspace \(\/directory\)/i;
+const STALE_AFTER = /^\s*>\s{1,3}type your message|workspace \(\/directory\)|restarting to apply the trust changes/i;
 
 function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): DetectedPrompt | undefined {
   const lines = screen.lines;
@@ -152,6 +154,9 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
   const lines = screen.lines;
   const box = inputBox(lines);
   if (!box) return { kind: context.turn ? 'busy' : 'starting' };
+  // Ink paints the input area first and the banner (or a first-start dialog) ~150 ms later; at
+  // start-up only a screen with the banner above the box is the real idle screen.
+  if (context.startup && !lines.slice(0, box.row).some((l) => /Gemini CLI v\d|Tips for getting started/.test(l))) return { kind: 'starting' };
   const title = titleSays(screen);
   if (BUSY.test(lines.slice(Math.max(0, box.row - 4), box.row).join('\n')) || title === 'working') return { kind: 'busy' };
   if (context.turn) {

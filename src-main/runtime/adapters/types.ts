@@ -57,6 +57,8 @@ export interface ClassifyContext {
   };
   /** Milliseconds since the CLI last printed anything. */
   quietMs: number;
+  /** The agent has not been ready yet (first-start prompts may still be on their way). */
+  startup?: boolean;
 }
 
 export interface AdapterLaunchContext {

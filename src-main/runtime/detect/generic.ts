@@ -78,9 +78,10 @@ export function genericPrompt(screen: ScreenSnapshot): DetectedPrompt | undefine
  * last resort for programs that print no recognisable prompt.
  */
 export function classifyGeneric(screen: ScreenSnapshot, quietMs: number, quietReadyMs: number): ScreenState {
+  // A shell prompt at the cursor means whatever printed a login above it has finished.
+  if (atShellPrompt(screen)) return { kind: 'ready' };
   const login = genericLogin(screen);
   if (login) return { kind: 'login', login };
-  if (atShellPrompt(screen)) return { kind: 'ready' };
   const prompt = genericPrompt(screen);
   if (prompt) return { kind: 'prompt', prompt };
   if (screen.text.trim() !== '' && quietMs >= quietReadyMs) return { kind: 'ready' };

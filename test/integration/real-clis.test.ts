@@ -1,0 +1,229 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SpawnConfig } from '../../src-shared/agent';
+import { cliSpawnEnv, createCliHome, DEFAULT_KEYS, type CliHome, type CliName, type HomeFlavour } from '../support/cli-home';
+import { startModelServer, type ModelServer } from '../support/model-server';
+import { createHarness, type Harness } from '../support/runtime-harness';
+import { processesWithHome } from '../support/screen-recorder';
+
+/**
+ * The runtime against the REAL Claude Code, Codex CLI and Gemini CLI (installed as devDependencies),
+ * each pointed at a model server on 127.0.0.1 and given a scratch HOME. First-start prompts are not
+ * pre-answered in the HOMEs: the runtime's auto-responses must get each CLI to ready.
+ */
+
+const TYPES: Record<CliName, string> = { claude: 'claude-code', codex: 'codex', gemini: 'gemini-cli' };
+const BIN = path.resolve(__dirname, '../../node_modules/.bin');
+const LONG_TEST_TIMEOUT = 90_000;
+
+let server: ModelServer;
+const live: { harness: Harness; home: CliHome }[] = [];
+
+beforeAll(async () => {
+  server = await startModelServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(async () => {
+  for (const { harness, home } of live.splice(0)) {
+    await harness.close();
+    // Nothing the CLI started may outlive the test.
+    expect(processesWithHome(home.home)).toEqual([]);
+    home.cleanup();
+  }
+});
+
+interface Started {
+  harness: Harness;
+  home: CliHome;
+  id: string;
+}
+
+/**
+ * Spawns a CLI the way an API client would. Provider keys go in as spawn credentials (so the
+ * runtime knows the key is its own and may approve Claude's "use this API key?" prompt).
+ */
+/** Waits until the agent's screen (its recent lines) shows `pattern`, as a person would before typing. */
+async function screenShows(harness: Harness, id: string, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(harness.manager.logs(id, 60).join('\n'))) {
+    if (Date.now() > deadline) throw new Error(`screen never showed ${pattern}:\n${harness.manager.logs(id, 30).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function start(cli: CliName, flavour: HomeFlavour, extra: Partial<SpawnConfig> = {}, homeOptions: Parameters<typeof createCliHome>[2] = {}): Promise<Started> {
+  const home = createCliHome(cli, flavour, { baseUrl: server.url, ...homeOptions });
+  const env = cliSpawnEnv(home);
+  const credentials: SpawnConfig['credentials'] = {};
+  if (flavour === 'logged-in' && cli === 'claude') credentials.anthropicKey = env.ANTHROPIC_API_KEY;
+  if (flavour === 'logged-in' && cli === 'gemini') credentials.googleKey = env.GEMINI_API_KEY;
+  delete env.ANTHROPIC_API_KEY;
+  if (credentials.googleKey) delete env.GEMINI_API_KEY;
+  const baseEnv = { ...env, PATH: `${BIN}${path.delimiter}${env.PATH ?? ''}` };
+  const harness = createHarness({}, baseEnv);
+  live.push({ harness, home });
+  const agent = await harness.manager.spawn({ type: TYPES[cli], workdir: home.workdir, credentials, ...extra });
+  return { harness, home, id: agent.id };
+}
+
+function lines400(text: string): void {
+  const got = text.split('\n').map((l) => l.trim()).filter((l) => /^line \d{3}$/.test(l));
+  expect(got).toEqual(Array.from({ length: 400 }, (_, i) => `line ${String(i + 1).padStart(3, '0')}`));
+}
+
+for (const cli of ['claude', 'codex', 'gemini'] as const) {
+  describe(`${cli} (real CLI)`, () => {
+    it(
+      'answers the first-start prompts, becomes ready, replies, asks about a tool, returns a long reply whole, and stops clean',
+      async () => {
+        const { harness, home, id } = await start(cli, 'logged-in');
+        const { manager } = harness;
+        const ready = await harness.waitFor('agent_ready', id, 60_000);
+        expect(ready.agent.status).toBe('ready');
+        expect(ready.agent.version).toMatch(/^\d+\.\d+\.\d+/);
+        // The folder-trust prompt (and Claude's API-key prompt) were answered by the runtime.
+        const answered = harness.events.filter((e) => e.type === 'blocking_prompt' && e.agentId === id && e.autoResponded).map((e) => (e.type === 'blocking_prompt' ? e.rule : ''));
+        expect(answered).toContain(`${cli}.trust-folder`);
+        if (cli === 'claude') expect(answered).toContain('claude.use-api-key');
+        expect(harness.events.some((e) => e.type === 'question' && e.agentId === id)).toBe(false);
+
+        const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
+        expect(hello).toEqual({ status: 'ready', response: 'PONG' });
+        expect((await harness.waitFor('message', id)).content).toBe('PONG');
+
+        // A tool call that writes a file: the CLI asks permission, the runtime reports a question.
+        const asked = await manager.send(id, 'RUN_TOOL', { timeoutMs: 30_000 });
+        expect(asked.status).toBe('waiting_input');
+        expect(asked.question?.kind).toBe('permission');
+        expect(asked.question?.options.length).toBeGreaterThanOrEqual(2);
+        const question = await harness.waitFor('question', id);
+        expect(question.question).toMatch(/TOOL_OUTPUT_42|Shell|proceed/);
+        expect(manager.get(id).status).toBe('waiting_input');
+        // Answer "allow once" through keys, without touching the terminal otherwise.
+        await manager.sendKeys(id, asked.question!.options[0].keys);
+        const toolReply = await harness.waitFor('message', id, 30_000, (m) => m.inReplyTo === 'RUN_TOOL');
+        expect(toolReply.content).toContain('TOOL_OUTPUT_42');
+        expect(toolReply.content.split('\n').pop()).toBe('TOOL DONE');
+        expect(fs.readFileSync(path.join(home.workdir, 'out.txt'), 'utf8')).toBe('TOOL_OUTPUT_42\n');
+        expect(manager.get(id).status).toBe('ready');
+
+        const long = await manager.send(id, 'LONG', { timeoutMs: 30_000 });
+        lines400(long.response);
+
+        const pid = manager.get(id).pid!;
+        await manager.stop(id);
+        expect(manager.get(id).status).toBe('stopped');
+        expect(manager.sessionFor(id).liveProcesses()).toEqual([]);
+        expect(processesWithHome(home.home).map((p) => p.pid)).not.toContain(pid);
+      },
+      LONG_TEST_TIMEOUT,
+    );
+  });
+}
+
+describe('login screens of scratch HOMEs without credentials (real CLIs)', () => {
+  it(
+    'Claude, onboarded but logged out: "Not logged in", then /login shows the method chooser and a claude.com URL',
+    async () => {
+      const { harness, id } = await start('claude', 'no-credentials', {}, { onboarded: true, preAcceptTrust: true });
+      const first = await harness.waitFor('login_required', id, 30_000);
+      expect(first).toMatchObject({ method: 'cli_auth' });
+      expect(harness.manager.get(id).status).toBe('authenticating');
+      await expect(harness.manager.send(id, 'hello')).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
+      // A person types /login in the terminal.
+      harness.manager.write(id, '/login');
+      await screenShows(harness, id, /❯ \/login/);
+      await new Promise((r) => setTimeout(r, 200));
+      harness.manager.write(id, '\r');
+      const chooser = await harness.waitFor('login_required', id, 20_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
+      expect(chooser.agent.login?.options?.[0].label).toMatch(/^Claude account with subscription/);
+      await harness.manager.sendKeys(id, chooser.agent.login!.options![0].keys);
+      const url = await harness.waitFor('login_required', id, 20_000, (e) => e.loginUrl !== undefined);
+      expect(url.method).toBe('oauth_browser');
+      expect(url.loginUrl).toMatch(/^https:\/\/claude\.com\/cai\/oauth\/authorize\?code=true&client_id=[0-9a-f-]+&response_type=code&redirect_uri=/);
+      expect(url.loginUrl).toMatch(/&state=[A-Za-z0-9_-]+$/);
+    },
+    LONG_TEST_TIMEOUT,
+  );
+
+  it(
+    'Claude, fresh HOME offline: it exits, and the runtime reports the login it needs',
+    async () => {
+      const { harness, id } = await start('claude', 'no-credentials');
+      const login = await harness.waitFor('login_required', id, 20_000);
+      expect(login.method).toBe('cli_auth');
+      const stopped = await harness.waitFor('agent_stopped', id, 20_000);
+      expect(stopped.exitCode).toBe(1);
+      expect(harness.events.some((e) => e.type === 'agent_error' && e.agentId === id)).toBe(false);
+    },
+    LONG_TEST_TIMEOUT,
+  );
+
+  it(
+    'Codex: the sign-in chooser, then the browser URL after choosing "Sign in with ChatGPT"',
+    async () => {
+      const { harness, id } = await start('codex', 'no-credentials');
+      const chooser = await harness.waitFor('login_required', id, 30_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
+      expect(chooser.agent.login?.options?.map((o) => o.label)).toEqual(['Sign in with ChatGPT', 'Sign in with Device Code', 'Sign in another way']);
+      await harness.manager.sendKeys(id, chooser.agent.login!.options![0].keys);
+      const url = await harness.waitFor('login_required', id, 20_000, (e) => e.loginUrl !== undefined);
+      expect(url.method).toBe('oauth_browser');
+      expect(url.loginUrl).toMatch(/^https:\/\/auth\.openai\.com\/oauth\/authorize\?response_type=code&client_id=app_[A-Za-z0-9]+&redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A1455%2Fauth%2Fcallback/);
+      expect(url.loginUrl).toMatch(/originator=codex-tui$/);
+    },
+    LONG_TEST_TIMEOUT,
+  );
+
+  it(
+    'Codex device login against a loopback issuer: URL and one-time code, then success once the person confirms',
+    async () => {
+      const { harness, id } = await start('codex', 'no-credentials', { args: ['login', '--device-auth', '--experimental_issuer', server.url] });
+      const login = await harness.waitFor('login_required', id, 30_000);
+      expect(login).toMatchObject({ method: 'device_code', deviceCode: server.deviceAuth.userCode, loginUrl: `${server.url}/codex/device` });
+      expect(harness.manager.get(id).login).toMatchObject({ deviceCode: 'ABCD-EFGH' });
+      server.deviceAuth.approve();
+      const stopped = await harness.waitFor('agent_stopped', id, 30_000);
+      expect(stopped.exitCode).toBe(0);
+      expect(harness.manager.logs(id, 50).join('\n')).toContain('Successfully logged in');
+    },
+    LONG_TEST_TIMEOUT,
+  );
+
+  it(
+    'Gemini: trust answered, the auth chooser reported, and ready by itself once a person picks the API key',
+    async () => {
+      // The key is in the user's environment, not given by the runtime: choosing it is the person's call.
+      const { harness, id } = await start('gemini', 'no-credentials', { env: { GEMINI_API_KEY: DEFAULT_KEYS.gemini, GOOGLE_GEMINI_BASE_URL: server.url } });
+      // Gemini may first start a Google sign-in on its own ("Waiting for authentication…"); the
+      // chooser follows once the folder is trusted.
+      const chooser = await harness.waitFor('login_required', id, 40_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
+      expect(chooser.agent.login?.options?.map((o) => o.label)).toEqual(['Sign in with Google', 'Use Gemini API Key', 'Vertex AI']);
+      expect(harness.events.some((e) => e.type === 'blocking_prompt' && e.agentId === id && e.rule === 'gemini.trust-folder')).toBe(true);
+      await harness.manager.sendKeys(id, chooser.agent.login!.options![1].keys);
+      // "Enter Gemini API Key" comes up prefilled; the person confirms it.
+      await screenShows(harness, id, /Enter Gemini API Key/i, 30_000);
+      await new Promise((r) => setTimeout(r, 300));
+      await harness.manager.sendKeys(id, 'enter');
+      const ready = await harness.waitFor('agent_ready', id, 40_000);
+      expect(ready.agent.status).toBe('ready');
+      await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ response: 'PONG' });
+    },
+    LONG_TEST_TIMEOUT,
+  );
+
+  it(
+    'Gemini, fresh HOME: after choosing Google sign-in, the accounts.google.com URL',
+    async () => {
+      const { harness, id } = await start('gemini', 'no-credentials');
+      const chooser = await harness.waitFor('login_required', id, 40_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
+      await harness.manager.sendKeys(id, chooser.agent.login!.options![0].keys);
+      const url = await harness.waitFor('login_required', id, 30_000, (e) => e.loginUrl !== undefined);
+      expect(url.loginUrl).toMatch(/^https:\/\/accounts\.google\.com\/o\/oauth2\/v2\/auth\?redirect_uri=/);
+      expect(url.loginUrl).toMatch(/\.apps\.googleusercontent\.com$/);
+    },
+    LONG_TEST_TIMEOUT,
+  );
+});
