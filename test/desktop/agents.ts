@@ -1,0 +1,25 @@
+import type { AgentHandle, AgentStatus, AgentType } from '../../src-shared/agent';
+
+let counter = 0;
+
+/** An AgentHandle with sensible defaults, for tests of code that only reads handles. */
+export function agent(overrides: Partial<AgentHandle> & { status?: AgentStatus; type?: AgentType } = {}): AgentHandle {
+  counter++;
+  const id = overrides.id ?? `agent-${counter}`;
+  return {
+    id,
+    runtimeSessionId: id,
+    name: overrides.name ?? `agent ${counter}`,
+    type: 'shell',
+    status: 'ready',
+    capabilities: [],
+    workdir: '/home/dev/project',
+    command: '/bin/bash',
+    args: [],
+    cols: 120,
+    rows: 40,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, counter)).toISOString(),
+    automationPaused: false,
+    ...overrides,
+  };
+}
