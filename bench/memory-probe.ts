@@ -10,9 +10,12 @@ import type { BenchResult } from './types';
 /**
  * RSS this process gains per idle agent. Each agent prints 1100 lines (filling the 1000-line
  * scrollback) and then sleeps; the CLI's own memory is in its own process and not counted.
- * Raw node-pty with the same children is measured first as the baseline.
+ * WARMUP agents are started first, so one-time costs (the transcript worker thread, compiled code,
+ * the allocator's first arenas) are not charged to the agents measured. Raw node-pty with the same
+ * children, measured the same way, is the baseline.
  */
 const AGENTS = 20;
+const WARMUP = 4;
 const SCRIPT = 'for i in $(seq 1 1100); do echo "line $i of the agent output, long enough to look like real text from a CLI"; done; exec sleep 600';
 
 function gc(): void {
@@ -31,19 +34,24 @@ async function settle(ms: number): Promise<void> {
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raven-mem-'));
-  const baseline = rssMb();
   const raws: pty.IPty[] = [];
-  for (let i = 0; i < AGENTS; i++) {
+  const rawSpawn = () => {
     const p = pty.spawn('sh', ['-c', SCRIPT], { cols: 120, rows: 40, cwd: dir, env: process.env as Record<string, string> });
     p.onData(() => undefined);
     raws.push(p);
-  }
+  };
+  for (let i = 0; i < WARMUP; i++) rawSpawn();
+  await settle(2_000);
+  const baseline = rssMb();
+  for (let i = 0; i < AGENTS; i++) rawSpawn();
   await settle(3_000);
   const rawPer = (rssMb() - baseline) / AGENTS;
   for (const p of raws) p.kill('SIGKILL');
   await settle(500);
 
-  const manager = new AgentManager(defaultConfig({ dataDir: path.join(dir, 'data'), maxAgents: AGENTS + 1, scrollback: 1000 }), { logger: silentLogger });
+  const manager = new AgentManager(defaultConfig({ dataDir: path.join(dir, 'data'), maxAgents: AGENTS + WARMUP + 1, scrollback: 1000 }), { logger: silentLogger });
+  for (let i = 0; i < WARMUP; i++) await manager.spawn({ type: 'custom', command: 'sh', args: ['-c', SCRIPT], workdir: dir });
+  await settle(3_000);
   const before = rssMb();
   for (let i = 0; i < AGENTS; i++) await manager.spawn({ type: 'custom', command: 'sh', args: ['-c', SCRIPT], workdir: dir });
   await settle(5_000);
@@ -54,7 +62,7 @@ async function main(): Promise<void> {
 
   const results: BenchResult[] = [
     {
-      name: `RSS per idle agent (${AGENTS} agents, scrollback full: ${lines} lines kept)`,
+      name: `RSS per idle agent (${AGENTS} agents after ${WARMUP} warm-up, scrollback full: ${lines} lines kept)`,
       value: Number(runtimePer.toFixed(2)),
       unit: 'MB',
       baseline: { name: 'raw node-pty per PTY', value: Number(rawPer.toFixed(2)), unit: 'MB' },

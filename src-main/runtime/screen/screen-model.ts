@@ -1,7 +1,7 @@
 import { SerializeAddon } from '@xterm/addon-serialize';
 import { Terminal } from '@xterm/headless';
 import { FeedQueue } from './feed-queue';
-import { ScrollTap, type TappedRow } from './scroll-tap';
+import { flatten, ScrollTap, type TappedRow } from './scroll-tap';
 
 /**
  * What the terminal shows, kept by a headless xterm.js of the session's size. State detection reads
@@ -189,7 +189,7 @@ export class ScreenModel {
     const wrapped: boolean[] = [];
     for (let y = 0; y < this.terminal.rows; y++) {
       const line = buffer.getLine(buffer.viewportY + y);
-      rowTexts.push(line ? line.translateToString(true) : '');
+      rowTexts.push(line ? flatten(line.translateToString(true)) : '');
       wrapped.push(line ? line.isWrapped : false);
     }
     const lines = joinWrapped(rowTexts.map((text, i) => ({ text, wrapped: wrapped[i] })));
