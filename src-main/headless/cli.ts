@@ -1,0 +1,264 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import packageJson from '../../package.json';
+import { AgentManager } from '../runtime/agent-manager';
+import { configFromEnv, type RuntimeConfig } from '../runtime/config';
+import { createLogger, LOG_LEVELS, parseLogLevel, type Logger, type LogLevel } from '../runtime/logger';
+import { startServer, type RunningServer } from '../server';
+
+/**
+ * `raven-runtime start`: the runtime without the desktop app. Parses options (flags win over the
+ * environment), starts the AgentManager and the API server, prints the URL, and on SIGINT/SIGTERM
+ * stops every agent before exiting 0.
+ */
+
+export const VERSION: string = packageJson.version;
+
+/** Raven Docs' and our own documented default. */
+const DEFAULT_PORT = 8765;
+const DEFAULT_HOST = '127.0.0.1';
+/**
+ * Upper bound for shutdown. A session's own stop is bounded (SIGTERM grace, SIGKILL, straggler
+ * sweep ≈ 12 s), so this only fires if something is truly wedged.
+ */
+const SHUTDOWN_DEADLINE_MS = 20_000;
+
+export const HELP = `Raven Agent Runtime ${VERSION}: runs AI coding CLIs as PTY sessions behind a local HTTP + WebSocket API.
+
+Usage:
+  raven-runtime start [options]
+  raven-runtime help | version     (also --help, --version; through npx use the words)
+
+Options (flags win over environment variables):
+  --port <n>             Port to listen on (env PORT; default ${DEFAULT_PORT}; 0 picks a free one)
+  --host <addr>          Address to bind (env RAVEN_RUNTIME_HOST; default ${DEFAULT_HOST}).
+                         Anything but loopback requires an API key.
+  --api-key <key>        Require this key on every request (env RAVEN_RUNTIME_API_KEY, preferred:
+                         command lines are visible to other users). At least 16 characters.
+  --anthropic-key <key>  Provider keys handed to agents of the matching type
+  --openai-key <key>
+  --google-key <key>
+  --max-agents <n>       Live agents allowed at once (env MAX_AGENTS; default 10)
+  --default-timeout <ms> Default wait for a reply to /send (env DEFAULT_TIMEOUT; default 60000)
+  --data-dir <dir>       Transcripts and scratch workdirs (env RAVEN_DATA_DIR)
+  --log-level <level>    ${LOG_LEVELS.join(' | ')} (env LOG_LEVEL; default info). Logs go to stderr.
+  --allow-origin <url>   Allow browser requests from this exact origin (repeatable; env
+                         RAVEN_ALLOWED_ORIGINS, comma-separated), e.g. your Raven Docs web origin
+  --allow-host <name>    Accept this Host header name too (repeatable), e.g. a LAN name
+  --ui-dir <dir>         The built UI to serve at / (default: dist/renderer of this package)
+  --no-terminal-hello    Do not send JSON control frames on terminal sockets by default
+                         (clients can still ask with ?hello=1)
+  -h, --help             Show this help
+  -v, --version          Print the version
+
+Environment: PORT, MAX_AGENTS, DEFAULT_TIMEOUT, LOG_LEVEL, RAVEN_DATA_DIR, RAVEN_RUNTIME_API_KEY.
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface StartOptions {
+  port: number;
+  host: string;
+  apiKey?: string;
+  credentials: RuntimeConfig['credentials'];
+  maxAgents?: number;
+  defaultTimeoutMs?: number;
+  dataDir?: string;
+  logLevel?: LogLevel;
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  uiDir: string;
+  terminalHello: boolean;
+}
+
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'start'; options: StartOptions };
+
+function positiveInt(value: string, flag: string, min = 1): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} needs a whole number ≥ ${min}, got "${value}".`);
+  return n;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** The package root: bin/ and src-main/ live directly under it. */
+export function packageRoot(): string {
+  return path.resolve(__dirname, '..', '..');
+}
+
+export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const [command, ...rest] = positionals;
+  // Also as words: `npx raven-runtime --version` is answered by npm itself.
+  if (command === 'help') return { kind: 'help' };
+  if (command === 'version') return { kind: 'version' };
+  if (command === undefined) throw new UsageError('Missing command. Did you mean "raven-runtime start"?');
+  if (command !== 'start') throw new UsageError(`Unknown command "${command}". Commands: start, help, version.`);
+  if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`);
+
+  const portText = values.port ?? nonEmpty(env.PORT);
+  const port = portText === undefined ? DEFAULT_PORT : positiveInt(portText, '--port', 0);
+  if (port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}.`);
+  const logLevelText = values['log-level'];
+  if (logLevelText !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevelText.toLowerCase())) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  const envOrigins = (env.RAVEN_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return {
+    kind: 'start',
+    options: {
+      port,
+      host: values.host ?? nonEmpty(env.RAVEN_RUNTIME_HOST) ?? DEFAULT_HOST,
+      apiKey: nonEmpty(values['api-key']) ?? nonEmpty(env.RAVEN_RUNTIME_API_KEY),
+      credentials: {
+        anthropicKey: nonEmpty(values['anthropic-key']),
+        openaiKey: nonEmpty(values['openai-key']),
+        googleKey: nonEmpty(values['google-key']),
+      },
+      maxAgents: values['max-agents'] === undefined ? undefined : positiveInt(values['max-agents'], '--max-agents'),
+      defaultTimeoutMs: values['default-timeout'] === undefined ? undefined : positiveInt(values['default-timeout'], '--default-timeout'),
+      dataDir: values['data-dir'] === undefined ? undefined : path.resolve(values['data-dir']),
+      logLevel: logLevelText === undefined ? undefined : parseLogLevel(logLevelText),
+      allowedOrigins: [...envOrigins, ...(values['allow-origin'] ?? [])],
+      allowedHosts: values['allow-host'] ?? [],
+      uiDir: path.resolve(values['ui-dir'] ?? path.join(packageRoot(), 'dist', 'renderer')),
+      terminalHello: !values['no-terminal-hello'],
+    },
+  };
+}
+
+function parseFlags(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'api-key': { type: 'string' },
+      'anthropic-key': { type: 'string' },
+      'openai-key': { type: 'string' },
+      'google-key': { type: 'string' },
+      'max-agents': { type: 'string' },
+      'default-timeout': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'log-level': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'allow-host': { type: 'string', multiple: true },
+      'ui-dir': { type: 'string' },
+      'no-terminal-hello': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Resolves with the signal that asks the runtime to stop. */
+  waitForStop: () => Promise<string>;
+}
+
+function processIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    waitForStop: () =>
+      new Promise((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
+      }),
+  };
+}
+
+function runtimeConfig(options: StartOptions, env: NodeJS.ProcessEnv): RuntimeConfig {
+  const overrides: Partial<RuntimeConfig> = {};
+  if (options.maxAgents !== undefined) overrides.maxAgents = options.maxAgents;
+  if (options.defaultTimeoutMs !== undefined) overrides.defaultTimeoutMs = options.defaultTimeoutMs;
+  if (options.dataDir !== undefined) overrides.dataDir = options.dataDir;
+  if (options.logLevel !== undefined) overrides.logLevel = options.logLevel;
+  const config = configFromEnv(env, overrides);
+  const credentials = Object.fromEntries(Object.entries(options.credentials).filter(([, v]) => v !== undefined));
+  return { ...config, credentials: { ...config.credentials, ...credentials } };
+}
+
+async function start(options: StartOptions, io: CliIo): Promise<number> {
+  const config = runtimeConfig(options, io.env);
+  const logger: Logger = createLogger(config.logLevel);
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const manager = new AgentManager(config, { logger });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      manager,
+      host: options.host,
+      port: options.port,
+      apiKey: options.apiKey,
+      allowedOrigins: options.allowedOrigins,
+      allowedHosts: options.allowedHosts,
+      uiDir: options.uiDir,
+      version: VERSION,
+      logger,
+      terminalHello: options.terminalHello,
+    });
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    io.stderr(`raven-runtime: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
+    return 1;
+  }
+  io.stdout(`Raven Agent Runtime ${VERSION} listening on ${server.url}\n`);
+  if (!fs.existsSync(path.join(options.uiDir, 'index.html'))) io.stdout('The web UI is not built (npm run build:renderer); the API works without it.\n');
+
+  const onRejection = (reason: unknown) => logger.error('unhandled rejection', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
+  process.on('unhandledRejection', onRejection);
+  const signal = await io.waitForStop();
+  logger.info('shutting down', { signal, agents: manager.liveCount() });
+  const deadline = setTimeout(() => {
+    io.stderr('raven-runtime: shutdown took too long; exiting.\n');
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
+  await server.close();
+  await manager.stopAll();
+  clearTimeout(deadline);
+  process.off('unhandledRejection', onRejection);
+  logger.info('stopped', { signal });
+  return 0;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(argv, io.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`raven-runtime: ${error.message}\nRun "raven-runtime --help" for the options.\n`);
+    return 2;
+  }
+  switch (command.kind) {
+    case 'help':
+      io.stdout(HELP);
+      return 0;
+    case 'version':
+      io.stdout(`${VERSION}\n`);
+      return 0;
+    case 'start':
+      return start(command.options, io);
+  }
+}

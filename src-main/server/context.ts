@@ -1,0 +1,30 @@
+import type { AgentHandle } from '../../src-shared/agent';
+import type { AgentManager } from '../runtime/agent-manager';
+import type { Logger } from '../runtime/logger';
+import type { MetricsTracker } from './agent-metrics';
+import type { EventBroadcaster } from './event-broadcaster';
+import type { AdapterStatusCache } from './health';
+import type { SpawnCallbacks } from './spawn-callbacks';
+import type { StreamRegistry } from './streams';
+import type { TerminalHub } from './terminal-hub';
+
+/** What route handlers and sockets share: the runtime and the server's own services. */
+export interface ServerContext {
+  manager: AgentManager;
+  logger: Logger;
+  version: string;
+  adapters: AdapterStatusCache;
+  metrics: MetricsTracker;
+  events: EventBroadcaster;
+  terminals: TerminalHub;
+  callbacks: SpawnCallbacks;
+  streams: StreamRegistry;
+  /** Scratch workdirs for Raven spawns that name none. */
+  scratchRoot: string;
+  uiDir?: string;
+}
+
+/** The handle as the API returns it: with the endpoint the client reached us on. */
+export function withEndpoint(handle: AgentHandle, endpoint: string): AgentHandle {
+  return { ...handle, runtimeEndpoint: endpoint };
+}

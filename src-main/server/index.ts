@@ -1,0 +1,13 @@
+/** The HTTP + WebSocket API server (Electron-free): started by the desktop app and by `raven-runtime start`. */
+export {
+  createServerParts,
+  DEFAULT_BODY_LIMIT_BYTES,
+  ServerStartError,
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+  type ServerParts,
+  type ServerStartErrorCode,
+} from './server';
+export { API_MOUNTS } from './app';
+export { isLoopbackHost } from './security';

@@ -1,0 +1,213 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { AgentHandle } from '../../src-shared/agent';
+import type { AgentManager } from '../runtime/agent-manager';
+import type { Logger } from '../runtime/logger';
+import { MetricsTracker } from './agent-metrics';
+import { buildApp, type BuiltApp } from './app';
+import { withEndpoint, type ServerContext } from './context';
+import { EventBroadcaster } from './event-broadcaster';
+import { AdapterStatusCache } from './health';
+import { isLoopbackHost, parseAllowedHost, SecurityPolicy } from './security';
+import { SocketServer } from './sockets';
+import { SpawnCallbacks, type CallbackOptions } from './spawn-callbacks';
+import { StreamRegistry } from './streams';
+import { TerminalHub } from './terminal-hub';
+import type { PumpOptions } from './output-pump';
+
+/**
+ * Starts the HTTP + WebSocket API for an {@link AgentManager}. Used in-process by the Electron main
+ * process and by the headless CLI. Closing the server never stops agents: the manager's owner does.
+ */
+
+export interface ServerOptions {
+  manager: AgentManager;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Required when `host` is not a loopback address. */
+  apiKey?: string;
+  /** Exact origins allowed besides the server's own (the desktop UI's, Raven Docs'). */
+  allowedOrigins: string[];
+  /** Extra Host header names (`name` or `name:port`), for access through another name. */
+  allowedHosts?: string[];
+  /** The built UI (vite output) served at `/`. */
+  uiDir?: string;
+  version: string;
+  logger: Logger;
+  /** Largest request body; 1 MiB by default. */
+  bodyLimitBytes?: number;
+  /** Send the `{"type":"connected"}` hello (and other JSON control frames) on terminal sockets by default. */
+  terminalHello?: boolean;
+  /** Tuning for tests and benchmarks. */
+  tuning?: { pump?: PumpOptions; callbacks?: CallbackOptions; /** Detect CLIs at start (default true); tests that never ask /health skip the forks. */ warmAdapters?: boolean };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+export type ServerStartErrorCode = 'INSECURE_BIND' | 'INVALID_OPTIONS' | 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'LISTEN_FAILED';
+
+/** Why the server did not start; `code` keeps the system error's name (EADDRINUSE) for the desktop app. */
+export class ServerStartError extends Error {
+  constructor(
+    readonly code: ServerStartErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServerStartError';
+  }
+}
+
+/** Room for a long message or a handful of context files; anything bigger is a mistake or an attack. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Short API keys can be guessed; refuse anything below 128 bits' worth of base64. */
+const MIN_API_KEY_LENGTH = 16;
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function validate(options: ServerOptions): void {
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
+    throw new ServerStartError('INVALID_OPTIONS', `Invalid port ${String(options.port)}: use 0–65535.`);
+  }
+  if (typeof options.host !== 'string' || options.host.trim() === '') throw new ServerStartError('INVALID_OPTIONS', 'A host to bind is required.');
+  if (options.apiKey !== undefined && options.apiKey.length < MIN_API_KEY_LENGTH) {
+    throw new ServerStartError('INVALID_OPTIONS', `The API key must be at least ${MIN_API_KEY_LENGTH} characters.`);
+  }
+  if (!isLoopbackHost(options.host) && !options.apiKey) {
+    throw new ServerStartError(
+      'INSECURE_BIND',
+      `Refusing to listen on ${options.host} without an API key: anything that reaches it could run commands as you. Set --api-key (or RAVEN_RUNTIME_API_KEY), or bind 127.0.0.1.`,
+    );
+  }
+  for (const host of options.allowedHosts ?? []) {
+    if (!parseAllowedHost(host)) throw new ServerStartError('INVALID_OPTIONS', `Invalid allowed host "${host}".`);
+  }
+  const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  if (!Number.isInteger(limit) || limit < 1024) throw new ServerStartError('INVALID_OPTIONS', 'bodyLimitBytes must be an integer ≥ 1024.');
+}
+
+export interface ServerParts {
+  ctx: ServerContext;
+  policy: SecurityPolicy;
+  built: BuiltApp;
+  /** Releases listeners and timers of the services (not the HTTP server). */
+  dispose(): void;
+}
+
+/** Everything but the listening socket: the app and its services (tests introspect the routes through it). */
+export function createServerParts(options: ServerOptions, canonicalUrl: () => string): ServerParts {
+  validate(options);
+  const { manager, logger } = options;
+  const log = logger.child({ component: 'server' });
+  const policy = new SecurityPolicy({ host: options.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiKey: options.apiKey });
+  const decorate = (handle: AgentHandle) => withEndpoint(handle, canonicalUrl());
+  const ctx: ServerContext = {
+    manager,
+    logger: log,
+    version: options.version,
+    adapters: new AdapterStatusCache(manager, log),
+    metrics: new MetricsTracker(manager),
+    events: new EventBroadcaster(manager, decorate),
+    terminals: new TerminalHub(manager, log, options.tuning?.pump),
+    callbacks: new SpawnCallbacks(manager, log, options.tuning?.callbacks),
+    streams: new StreamRegistry(),
+    scratchRoot: path.join(manager.config.dataDir, 'workspaces'),
+    uiDir: options.uiDir,
+  };
+  const built = buildApp(ctx, policy, { bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES });
+  return {
+    ctx,
+    policy,
+    built,
+    dispose() {
+      ctx.callbacks.close();
+      ctx.events.dispose();
+      ctx.terminals.dispose();
+      ctx.metrics.dispose();
+    },
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const where = `${host}:${port}`;
+      switch (error.code) {
+        case 'EADDRINUSE':
+          reject(new ServerStartError('EADDRINUSE', `Port ${port} on ${host} is already in use (another Raven runtime?). Stop it, or choose another port with --port.`));
+          return;
+        case 'EACCES':
+          reject(new ServerStartError('EACCES', `Not allowed to listen on ${where} (ports below 1024 need privileges).`));
+          return;
+        case 'EADDRNOTAVAIL':
+          reject(new ServerStartError('EADDRNOTAVAIL', `${host} is not an address of this machine.`));
+          return;
+        default:
+          reject(new ServerStartError('LISTEN_FAILED', `Could not listen on ${where}: ${error.message}`));
+      }
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ port, host, exclusive: true });
+  });
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  let url = '';
+  const parts = createServerParts(options, () => url);
+  const { ctx, policy, built } = parts;
+  const server = http.createServer({ noDelay: true }, built.app);
+  // Sends wait for whole agent turns and streams stay open: no request-level timeout.
+  server.requestTimeout = 0;
+  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? true);
+  server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  try {
+    await listen(server, options.port, options.host);
+  } catch (error) {
+    parts.dispose();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  policy.setPort(port);
+  url = `http://${urlHost(options.host)}:${port}`;
+  if (options.tuning?.warmAdapters !== false) ctx.adapters.warm();
+  ctx.logger.info('API server listening', { url, host: options.host, auth: options.apiKey ? 'required' : 'off', origins: policy.allowedOrigins.length });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    host: options.host,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await sockets.close();
+        ctx.streams.closeAll();
+        server.closeAllConnections();
+        await stopped;
+        parts.dispose();
+        ctx.logger.info('API server closed', { url });
+      })();
+      return closing;
+    },
+  };
+}

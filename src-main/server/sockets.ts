@@ -1,0 +1,187 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { WS_CLOSE, type PongFrame } from '../../src-shared/api';
+import type { ErrorCode } from '../../src-shared/errors';
+import type { ServerContext } from './context';
+import { errorBody } from './errors';
+import { keyCandidates, type SecurityPolicy } from './security';
+import type { TerminalAttachOptions } from './terminal-hub';
+
+/**
+ * The WebSocket side: upgrades are checked (Host, Origin, API key) before `ws` sees them
+ * (`noServer`, as the ws docs recommend over verifyClient), then routed to the terminal hub or the
+ * events fan-out. A ping every HEARTBEAT_MS reaps peers that vanished without closing.
+ */
+
+/** A pasted file or a long message typed into the terminal; matches the HTTP body limit's order of magnitude. */
+const TERMINAL_MAX_PAYLOAD = 1024 * 1024;
+/** Event clients only send pings. */
+const EVENTS_MAX_PAYLOAD = 64 * 1024;
+/** Dead peers (a laptop lid closed) are noticed within a minute; idle traffic stays negligible. */
+const HEARTBEAT_MS = 30_000;
+/** An events subscriber this far behind is not reading: close it (it reconnects and gets a snapshot). */
+const EVENTS_MAX_BUFFERED = 4 * 1024 * 1024;
+/** On shutdown, how long clients get to finish the closing handshake before being cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+const TERMINAL_PATH = /^\/ws\/agents\/([^/]+)\/terminal\/?$/;
+const EVENTS_PATH = /^\/ws\/events\/?$/;
+
+function refuse(socket: Duplex, status: number, code: ErrorCode, message: string, extraHeaders: string[] = []): void {
+  const body = JSON.stringify(errorBody(code, message));
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+      'Content-Type: application/json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      ...extraHeaders,
+      '',
+      body,
+    ].join('\r\n'),
+  );
+}
+
+function flag(value: string | null, fallback: boolean): boolean | undefined {
+  if (value === null) return fallback;
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  return undefined;
+}
+
+export class SocketServer {
+  private readonly terminalWss = new WebSocketServer({ noServer: true, maxPayload: TERMINAL_MAX_PAYLOAD, perMessageDeflate: false });
+  private readonly eventsWss = new WebSocketServer({ noServer: true, maxPayload: EVENTS_MAX_PAYLOAD, perMessageDeflate: false });
+  private readonly awaitingPong = new Set<WebSocket>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly policy: SecurityPolicy,
+    private readonly terminalHello: boolean,
+  ) {
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
+    if (!this.policy.hostAllowed(req.headers.host)) {
+      this.ctx.logger.warn('rejected upgrade: Host not allowed', { path: url.pathname, host: req.headers.host ?? '' });
+      refuse(socket, 403, 'FORBIDDEN', 'Host header not allowed.');
+      return;
+    }
+    if (!this.policy.originAllowed(req.headers.origin)) {
+      this.ctx.logger.warn('rejected upgrade: Origin not allowed', { path: url.pathname, origin: req.headers.origin ?? '' });
+      refuse(socket, 403, 'FORBIDDEN', 'Origin not allowed.');
+      return;
+    }
+    const candidates = keyCandidates(req.headers, url.searchParams.get('token') ?? undefined);
+    if (!this.policy.keyAccepted(candidates)) {
+      this.ctx.logger.warn('rejected upgrade: API key missing or wrong', { path: url.pathname, tried: candidates.map((c) => c.scheme) });
+      refuse(socket, 401, 'UNAUTHORIZED', candidates.length === 0 ? 'API key required (header, or ?token=).' : 'Wrong API key.', [
+        'WWW-Authenticate: Bearer realm="raven-runtime"',
+      ]);
+      return;
+    }
+    const terminal = TERMINAL_PATH.exec(url.pathname);
+    if (terminal) {
+      let agentId: string;
+      try {
+        agentId = decodeURIComponent(terminal[1]);
+      } catch {
+        refuse(socket, 400, 'VALIDATION_ERROR', 'Malformed agent id in the path.');
+        return;
+      }
+      this.terminalWss.handleUpgrade(req, socket, head, (ws) => this.openTerminal(ws, agentId, url.searchParams));
+      return;
+    }
+    if (EVENTS_PATH.test(url.pathname)) {
+      this.eventsWss.handleUpgrade(req, socket, head, (ws) => this.openEvents(ws, url.searchParams));
+      return;
+    }
+    refuse(socket, 404, 'NOT_FOUND', `No WebSocket at ${url.pathname}. Use /ws/events or /ws/agents/:id/terminal.`);
+  }
+
+  private track(ws: WebSocket): void {
+    ws.on('pong', () => this.awaitingPong.delete(ws));
+    ws.on('close', () => this.awaitingPong.delete(ws));
+  }
+
+  private openTerminal(ws: WebSocket, agentId: string, query: URLSearchParams): void {
+    this.track(ws);
+    const hello = flag(query.get('hello'), this.terminalHello);
+    const replay = flag(query.get('replay'), true);
+    const modeParam = query.get('mode');
+    const mode = modeParam === null || modeParam === 'auto' ? 'auto' : modeParam === 'control' || modeParam === 'view' ? modeParam : undefined;
+    if (hello === undefined || replay === undefined || mode === undefined) {
+      ws.close(WS_CLOSE.BAD_REQUEST, 'hello and replay take 0/1; mode takes control, view or auto');
+      return;
+    }
+    const options: TerminalAttachOptions = { hello, replay, mode };
+    this.ctx.terminals.attach(ws, agentId, options);
+  }
+
+  private openEvents(ws: WebSocket, query: URLSearchParams): void {
+    this.track(ws);
+    const agentId = query.get('agentId') ?? undefined;
+    if (agentId !== undefined && (agentId === '' || agentId.length > 256)) {
+      ws.close(WS_CLOSE.BAD_REQUEST, 'agentId must be 1-256 characters');
+      return;
+    }
+    const unsubscribe = this.ctx.events.subscribe({
+      agentId,
+      send: (frame) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (ws.bufferedAmount > EVENTS_MAX_BUFFERED) {
+          this.ctx.logger.warn('closing an events socket that stopped reading', { agentId: agentId ?? '' });
+          ws.close(WS_CLOSE.TOO_SLOW, 'Too slow: reconnect for a fresh snapshot');
+          setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+          return;
+        }
+        ws.send(frame);
+      },
+    });
+    ws.on('message', (data) => {
+      // Parallax's protocol: {"type":"ping"} → pong; every other client frame is ignored.
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
+      if (!text.startsWith('{')) return;
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (typeof parsed === 'object' && parsed !== null && (parsed as { type?: unknown }).type === 'ping') {
+          const pong: PongFrame = { type: 'pong', timestamp: new Date().toISOString() };
+          ws.send(JSON.stringify(pong));
+        }
+      } catch {
+        // Not JSON: ignored, like any other client frame.
+      }
+    });
+    ws.on('close', unsubscribe);
+    ws.on('error', (error) => this.ctx.logger.debug('events socket error', { error: error.message }));
+  }
+
+  private beat(): void {
+    for (const ws of [...this.terminalWss.clients, ...this.eventsWss.clients]) {
+      if (this.awaitingPong.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.awaitingPong.add(ws);
+      ws.ping();
+    }
+  }
+
+  /** Closes every socket, waiting briefly for the closing handshakes. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.ctx.terminals.closeAll();
+    for (const ws of this.eventsWss.clients) ws.close(WS_CLOSE.GOING_AWAY, 'Server shutting down');
+    const all = () => [...this.terminalWss.clients, ...this.eventsWss.clients];
+    const deadline = Date.now() + CLOSE_GRACE_MS;
+    while (all().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const ws of all()) ws.terminate();
+    await Promise.all([new Promise((resolve) => this.terminalWss.close(resolve)), new Promise((resolve) => this.eventsWss.close(resolve))]);
+  }
+}
