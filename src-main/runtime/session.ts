@@ -134,6 +134,7 @@ export class AgentSession {
   private stopRequested = false;
   private stopPromise: Promise<void> | undefined;
   private exited = false;
+  private exitHandled = false;
   private readonly exitWaiters: (() => void)[] = [];
   /** Lines kept after the screen model is released at exit, so logs stay available. */
   private finalLines: string[] | undefined;
@@ -256,16 +257,19 @@ export class AgentSession {
       this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
     }
     this.question = undefined;
+    // The transcript is complete on disk before anyone hears the agent stopped.
+    await this.transcript?.close(this.exitCode);
     this.setStatus('stopped');
     this.emit({ type: 'agent_stopped', reason, exitCode: this.exitCode });
     this.log.info('agent stopped', { reason, exitCode: this.exitCode });
-    await this.transcript?.close(this.exitCode);
     this.screen.dispose();
+    this.exitHandled = true;
     for (const waiter of this.exitWaiters.splice(0)) waiter();
   }
 
+  /** Resolves once the exit is fully handled (events sent, transcript closed), or after the timeout. */
   private waitForExit(timeoutMs: number): Promise<boolean> {
-    if (this.exited) return Promise.resolve(true);
+    if (this.exitHandled) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.exitWaiters.push(() => {
@@ -286,7 +290,9 @@ export class AgentSession {
    */
   stop(options: StopOptions): Promise<void> {
     if (this.stopPromise) return this.stopPromise;
-    if (this.exited || !this.ptyProcess) return Promise.resolve();
+    if (!this.ptyProcess) return Promise.resolve();
+    // Exited by itself: wait until its exit is fully handled, then clear up stragglers.
+    if (this.exited) return this.waitForExit(10_000).then(() => this.reapStragglers(this.ptyProcess!.pid));
     this.stopRequested = true;
     this.setStatus('stopping');
     this.failTurn(new RuntimeError('AGENT_NOT_READY', 'The agent is being stopped.'));

@@ -135,7 +135,7 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
       await expect(harness.manager.send(id, 'hello')).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
       // A person types /login in the terminal.
       harness.manager.write(id, '/login');
-      await screenShows(harness, id, /❯ \/login/);
+      await screenShows(harness, id, /❯\s\/login/);
       await new Promise((r) => setTimeout(r, 200));
       harness.manager.write(id, '\r');
       const chooser = await harness.waitFor('login_required', id, 20_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
