@@ -220,24 +220,9 @@ test('progress while an agent starts; a pop-out window takes control of the term
   await expect(row(page, fresh).locator('.status-badge')).toHaveText('Ready', { timeout: 20_000 });
 });
 
-test('session history: says what is missing without the route, replays a recording with it', async ({ page }) => {
+test('session history: lists recorded sessions and replays one', async ({ page }) => {
   expect(shellId, 'the shell test ran first').not.toBe('');
-  const { url, dataDir } = runtimeEnv();
-  await page.goto(`${url}/#/history`);
-  await expect(page.getByRole('heading', { name: 'Recordings are not available here' })).toBeVisible();
-  await expect(page.locator('.history-stage .error-code')).toHaveText('ROUTE_MISSING');
-
-  // The route this player is built against (see the report): served here from the runtime's files.
-  const transcripts = path.join(dataDir, 'transcripts');
-  await page.route(/\/api\/transcripts$/, (route) => {
-    const metas = fs.readdirSync(transcripts).map((dir) => JSON.parse(fs.readFileSync(path.join(transcripts, dir, 'meta.json'), 'utf8')) as { createdAt: string });
-    metas.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    return route.fulfill({ json: { transcripts: metas } });
-  });
-  await page.route(/\/api\/transcripts\/([^/]+)\/([^/]+)$/, (route) => {
-    const [, id, part] = /\/api\/transcripts\/([^/]+)\/([^/]+)$/.exec(new URL(route.request().url()).pathname) ?? [];
-    return route.fulfill({ contentType: 'application/x-asciicast', body: fs.readFileSync(path.join(transcripts, decodeURIComponent(id), decodeURIComponent(part))) });
-  });
+  const { url } = runtimeEnv();
   await page.goto(`${url}/#/history/${shellId}`);
   await page.reload();
   await expect(page.locator(`.history-item[data-transcript-id="${shellId}"]`)).toBeVisible();

@@ -18,7 +18,6 @@ import { isLive, isMac, needsPerson } from './lib/format';
 import { icon } from './lib/icons';
 import { navigate, parseRoute, type Route } from './lib/router';
 import { matchCombo, matchSingleKey, shortcutHelp, type ShortcutAction } from './lib/shortcuts';
-import { recallSpawn, rememberSpawn } from './lib/spawn-memory';
 import type { Store } from './lib/store';
 
 /** The page: sidebar (agents) and main panel (the route), keyboard shortcuts, window title. */
@@ -143,19 +142,9 @@ export class App implements AppContext {
   }
 
   async restart(agent: AgentHandle, credentials?: Record<string, string>): Promise<AgentHandle | undefined> {
-    // The runtime has no restart route: stop, then spawn the same request again (see the report).
-    const remembered = recallSpawn(agent.id);
-    const request: CreateAgentRequest = remembered ?? {
-      type: agent.type,
-      name: agent.name,
-      workdir: agent.workdir,
-      // For other types the handle's args include the adapter's own; only custom ones are ours.
-      ...(agent.type === 'custom' ? { command: agent.command, args: agent.args } : {}),
-    };
     try {
-      if (isLive(agent)) await this.api.stop(agent.id);
-      const fresh = await this.api.spawn({ ...request, name: request.name ?? agent.name, ...(credentials ? { credentials } : {}) });
-      rememberSpawn(fresh.id, request);
+      // The runtime respawns from the original request (credentials included) under a new id.
+      const fresh = await this.api.restart(agent.id, credentials);
       this.store.addIfMissing(fresh);
       this.toasts.success(`${fresh.name} restarted`);
       return fresh;

@@ -19,6 +19,7 @@ import { augmentPath, buildAgentEnv } from './env';
 import { RuntimeError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { AgentSession, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS, type SendResult } from './session';
+import { listTranscripts, type TranscriptMeta } from './transcript';
 
 /**
  * Owns the agent sessions. Runs under plain Node (the headless runtime) and in Electron's main
@@ -49,6 +50,8 @@ const MAX_NAME = 200;
 
 export class AgentManager {
   private readonly sessions = new Map<string, AgentSession>();
+  /** What each agent was spawned with (credentials included; never sent to clients), for restart. */
+  private readonly requests = new Map<string, SpawnConfig>();
   private readonly listeners = new Set<RuntimeListener>();
   private readonly versions = new VersionProber();
   readonly log: Logger;
@@ -181,10 +184,12 @@ export class AgentManager {
     });
     this.sessions.delete(id);
     this.sessions.set(id, session);
+    this.requests.set(id, { ...request, id: undefined });
     try {
       session.start();
     } catch (error) {
       this.sessions.delete(id);
+      this.requests.delete(id);
       const message = error instanceof Error ? error.message : String(error);
       this.emit({ type: 'agent_error', agentId: id, agent: session.handle(), error: message, code: 'SPAWN_FAILED' });
       throw error;
@@ -217,7 +222,10 @@ export class AgentManager {
 
   private pruneStopped(): void {
     const stopped = [...this.sessions.values()].filter((s) => s.isExited);
-    for (const session of stopped.slice(0, Math.max(0, stopped.length - KEEP_STOPPED))) this.sessions.delete(session.id);
+    for (const session of stopped.slice(0, Math.max(0, stopped.length - KEEP_STOPPED))) {
+      this.sessions.delete(session.id);
+      this.requests.delete(session.id);
+    }
   }
 
   // ───────────────────────────── queries ─────────────────────────────
@@ -311,6 +319,44 @@ export class AgentManager {
     const session = this.session(id);
     await session.stop({ timeoutMs: options.timeoutMs ?? this.config.stopTimeoutMs, force: options.force });
     return session.handle();
+  }
+
+  /**
+   * Stops an agent and spawns it again from the same request, under a new id (as Parallax's
+   * runtimes do): the old id keeps its transcript and logs. `credentials` replace the old ones,
+   * e.g. after a person entered an API key in the login panel.
+   */
+  async restart(id: string, overrides: { credentials?: ProviderCredentials } = {}): Promise<AgentHandle> {
+    const session = this.session(id);
+    const request = this.requests.get(id) ?? { type: session.type, name: session.name, workdir: session.workdir };
+    await session.stop({ timeoutMs: this.config.stopTimeoutMs });
+    return this.spawn({ ...request, id: undefined, credentials: { ...request.credentials, ...stripEmpty(overrides.credentials) } });
+  }
+
+  // ───────────────────────────── transcripts ─────────────────────────────
+
+  private get transcriptsDir(): string {
+    return path.join(this.config.dataDir, 'transcripts');
+  }
+
+  /** Every recorded session, newest first (they outlive their agents). */
+  transcripts(): TranscriptMeta[] {
+    return listTranscripts(this.transcriptsDir);
+  }
+
+  /**
+   * One part of a recording, as asciicast text. Only names listed in that recording's metadata are
+   * served, so no path a client makes up can reach another file.
+   */
+  transcriptPart(id: string, part: string): string {
+    const meta = ID_PATTERN.test(id) ? this.transcripts().find((t) => t.id === id) : undefined;
+    if (!meta) throw new RuntimeError('NOT_FOUND', `No recording for "${id}".`, { id });
+    if (!meta.parts.includes(part)) throw new RuntimeError('NOT_FOUND', `Recording "${id}" has no part "${part}".`, { id, part, parts: meta.parts });
+    try {
+      return fs.readFileSync(path.join(this.transcriptsDir, id, part), 'utf8');
+    } catch {
+      throw new RuntimeError('NOT_FOUND', `Part "${part}" of "${id}" is no longer on disk.`, { id, part });
+    }
   }
 
   async stopAll(options: { timeoutMs?: number } = {}): Promise<void> {

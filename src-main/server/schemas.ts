@@ -130,6 +130,10 @@ export const agentIdParams = z.strictObject({
 });
 
 export const emptyObject = z.strictObject({});
+export const transcriptParams = z.strictObject({
+  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  part: z.string().regex(/^\d{4}\.cast$/),
+});
 
 // ───────────────────────────── bodies ─────────────────────────────
 
@@ -185,6 +189,8 @@ export const inputBody = z.strictObject({
 });
 
 export const resizeBody = z.strictObject({ cols: colsSchema, rows: rowsSchema });
+/** `POST /agents/:id/restart`: new credentials replace the old ones (e.g. a key entered at a login). */
+export const restartBody = z.strictObject({ credentials: credentialsSchema.optional() });
 
 export const stopBody = z.strictObject({
   force: z.boolean().optional(),
@@ -326,6 +332,22 @@ export const logsResponseSchema = z.union([
 ]);
 
 export const outputResponseSchema = z.object({ output: z.string() });
+export const transcriptListSchema = z.object({
+  transcripts: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      type: z.string(),
+      workdir: z.string(),
+      command: z.string(),
+      args: z.array(z.string()),
+      createdAt: z.string(),
+      stoppedAt: z.string().optional(),
+      exitCode: z.number().nullable().optional(),
+      parts: z.array(z.string()),
+    }),
+  ),
+});
 export const keysResponseSchema = z.object({ sent: z.literal(true), keys: z.array(z.string()) });
 export const inputResponseSchema = z.object({ sent: z.literal(true), length: z.number() });
 export const resizeResponseSchema = z.object({ cols: z.number(), rows: z.number() });

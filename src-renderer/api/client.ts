@@ -38,7 +38,7 @@ export function errorInfo(error: unknown): { code: string; message: string; deta
   return { code: 'INTERNAL', message: String(error), details: {} };
 }
 
-/** `GET /transcripts` (requested from the server; see the report). */
+/** An entry of `GET /transcripts`. */
 export interface TranscriptSummary {
   id: string;
   name: string;
@@ -150,6 +150,11 @@ export class ApiClient {
     return this.request('POST', `${API_PREFIX}/agents`, request);
   }
 
+  /** Stops the agent and spawns it again from the same request; the runtime answers with the new agent. */
+  restart(id: string, credentials?: Record<string, string>): Promise<AgentHandle> {
+    return this.request<AgentHandle>('POST', `${API_PREFIX}/agents/${encodeURIComponent(id)}/restart`, credentials ? { credentials } : {});
+  }
+
   async stop(id: string): Promise<AgentHandle> {
     return (await this.request<StopResponse>('POST', `${API_PREFIX}/agents/${encodeURIComponent(id)}/stop`, {})).agent;
   }
@@ -170,7 +175,7 @@ export class ApiClient {
     return (await this.request<LogsResponse>('GET', `${API_PREFIX}/agents/${encodeURIComponent(id)}/logs?tail=${tail}`)).logs;
   }
 
-  /** Not in the server yet; a 404 becomes ROUTE_MISSING so the UI can say what is missing. */
+  /** An older runtime without these routes answers a generic 404; that becomes ROUTE_MISSING. */
   async transcripts(): Promise<TranscriptSummary[]> {
     const body = await this.routeOrMissing(() => this.request<{ transcripts: TranscriptSummary[] }>('GET', `${API_PREFIX}/transcripts`), 'GET /transcripts');
     return body.transcripts;

@@ -5,7 +5,7 @@ import type { AppContext } from '../context';
 import { h, replaceChildren } from '../lib/dom';
 import { isMac, splitArgs } from '../lib/format';
 import { icon, TYPE_LABELS, typeIcon } from '../lib/icons';
-import { lastWorkdir, rememberSpawn, setLastWorkdir } from '../lib/spawn-memory';
+import { lastWorkdir, setLastWorkdir } from '../lib/spawn-memory';
 
 /**
  * "New agent": type, name, folder, arguments. A missing CLI is reported with its install command
@@ -222,7 +222,6 @@ export class SpawnForm {
     this.setBusy(true);
     try {
       const agent = await this.ctx.api.spawn(request);
-      rememberSpawn(agent.id, request);
       if (workdir) setLastWorkdir(workdir);
       this.ctx.store.addIfMissing(agent);
       this.ctx.navigate({ name: 'agent', id: agent.id });

@@ -277,3 +277,49 @@ describe.each(['/api', ''])('agent routes under "%s"', (prefix) => {
     }
   });
 });
+
+describe('restart and recordings', () => {
+  it('POST /agents/:id/restart respawns the same request under a new id; the old id keeps its recording', async () => {
+    for (const prefix of ['/api', '']) {
+      const agent = await t.spawnShell({ name: `restartable${prefix}` });
+      await t.request('POST', `/api/agents/${agent.id}/send`, { body: { message: 'echo before-restart' } });
+      const res = await t.request('POST', `${prefix}/agents/${agent.id}/restart`, { body: {} });
+      expect(res.status).toBe(200);
+      const fresh = res.json as AgentHandle;
+      expect(fresh.id).not.toBe(agent.id);
+      expect(fresh).toMatchObject({ name: `restartable${prefix}`, type: 'shell', workdir: agent.workdir });
+      expect(((await t.request('GET', `/api/agents/${agent.id}`)).json as AgentHandle).status).toBe('stopped');
+      await until(async () => ((await t.request('GET', `/api/agents/${fresh.id}`)).json as AgentHandle).status === 'ready', 10_000, 'restarted agent ready');
+
+      const list = await t.request('GET', `${prefix}/transcripts`);
+      expect(list.status).toBe(200);
+      const entry = (list.json as { transcripts: { id: string; parts: string[] }[] }).transcripts.find((x) => x.id === agent.id);
+      expect(entry?.parts).toEqual(['0001.cast']);
+      const part = await t.request('GET', `${prefix}/transcripts/${agent.id}/0001.cast`);
+      expect(part.status).toBe(200);
+      expect(part.headers['content-type']).toMatch(/application\/x-asciicast/);
+      expect(JSON.parse(part.text.split('\n')[0])).toMatchObject({ version: 2 });
+      expect(part.text).toContain('before-restart');
+    }
+  });
+
+  it('refuses recording paths that are not a listed part, and restart of an unknown agent', async () => {
+    const agent = await t.spawnShell();
+    await t.request('POST', `/api/agents/${agent.id}/stop`, { body: {} });
+    for (const [p, status] of [
+      [`/api/transcripts/${agent.id}/0002.cast`, 404],
+      [`/api/transcripts/${agent.id}/meta.json`, 400],
+      [`/api/transcripts/${agent.id}/..%2F..%2Fetc%2Fpasswd`, 400],
+      [`/api/transcripts/no-such-agent/0001.cast`, 404],
+    ] as const) {
+      const res = await t.request('GET', p);
+      expect(res.status, p).toBe(status);
+      expect((res.json as ErrorBody).code).toMatch(/^(NOT_FOUND|VALIDATION_ERROR)$/);
+    }
+    const unknown = await t.request('POST', '/api/agents/nope/restart', { body: {} });
+    expect(unknown.status).toBe(404);
+    expect((unknown.json as ErrorBody).code).toBe('AGENT_NOT_FOUND');
+    const badBody = await t.request('POST', `/api/agents/${agent.id}/restart`, { body: { credentials: { anthropicKey: 7 } } });
+    expect(badBody.status).toBe(400);
+  });
+});

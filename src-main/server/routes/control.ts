@@ -10,6 +10,7 @@ import {
   keysResponseSchema,
   resizeBody,
   resizeResponseSchema,
+  restartBody,
   sendBody,
   sendResponseSchema,
   stopBody,
@@ -127,6 +128,21 @@ export function controlRoutes(ctx: ServerContext): MountedRoute[] {
         const agent = await ctx.manager.stop(params.id, { force: body.force, timeoutMs: body.timeout });
         const response: StopResponse = { stopped: true, agent: withEndpoint(agent, endpoint) };
         return { status: 200, body: response };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/agents/:id/restart',
+      operationId: 'restartAgent',
+      summary: 'Stop an agent and spawn it again from the same request, under a new id (the old id keeps its recording).',
+      tag: 'control',
+      params: agentIdParams,
+      body: restartBody,
+      errors: [400, 404, 422, 429, 500],
+      responses: { 200: { description: 'The new agent', schema: agentHandleSchema } },
+      handler: async ({ params, body, endpoint }) => {
+        const agent = await ctx.manager.restart(params.id, { credentials: body.credentials });
+        return { status: 200, body: withEndpoint(agent, endpoint) };
       },
     }),
   ];

@@ -1,7 +1,7 @@
 import type { LogEntriesResponse, LogsResponse, OutputResponse } from '../../../src-shared/api';
 import type { ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
-import { agentIdParams, agentMetricsSchema, eventsQuery, logsQuery, logsResponseSchema, outputResponseSchema, streamQuery } from '../schemas';
+import { agentIdParams, agentMetricsSchema, eventsQuery, logsQuery, logsResponseSchema, outputResponseSchema, streamQuery, transcriptListSchema, transcriptParams } from '../schemas';
 import { serveAgentStream, serveEventStream } from '../streams';
 
 /** Parallax's default `tail`. */
@@ -88,6 +88,30 @@ export function observeRoutes(ctx: ServerContext): MountedRoute[] {
       errors: [404],
       responses: { 200: { description: 'Metrics', schema: agentMetricsSchema } },
       handler: ({ params }) => ({ status: 200, body: ctx.metrics.agent(params.id, ctx.terminals.viewerCount(params.id)) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/transcripts',
+      operationId: 'listTranscripts',
+      summary: 'Recorded sessions (asciicast v2), newest first; they outlive their agents.',
+      tag: 'observe',
+      responses: { 200: { description: '{transcripts}', schema: transcriptListSchema } },
+      handler: () => ({ status: 200, body: { transcripts: ctx.manager.transcripts() } }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/transcripts/:id/:part',
+      operationId: 'getTranscriptPart',
+      summary: 'One part of a recording (NNNN.cast) as asciicast v2 text.',
+      tag: 'observe',
+      params: transcriptParams,
+      errors: [400, 404],
+      responses: { 200: { description: 'asciicast v2', contentType: 'application/x-asciicast' } },
+      handler: ({ params, res }) => {
+        const text = ctx.manager.transcriptPart(params.id, params.part);
+        res.status(200).type('application/x-asciicast').send(text);
+        return undefined;
+      },
     }),
   ];
 }
