@@ -124,6 +124,44 @@ for (const cli of ['claude', 'codex', 'gemini'] as const) {
   });
 }
 
+describe('Claude Code first-start prompts (real CLI)', () => {
+  it(
+    "with auto-responses off, trust becomes a question a person answers; a project's .mcp.json server is approved, started, and stopped with the agent",
+    async () => {
+      const home = createCliHome('claude', 'logged-in', { baseUrl: server.url, preApproveKey: true });
+      fs.writeFileSync(path.join(home.workdir, '.mcp.json'), JSON.stringify({ mcpServers: { 'raven-docs': { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1e6)'] } } }));
+      const env = cliSpawnEnv(home);
+      const harness = createHarness({}, { ...env, PATH: `${BIN}${path.delimiter}${env.PATH ?? ''}` });
+      live.push({ harness, home });
+      const { manager } = harness;
+
+      const off = await manager.spawn({ type: 'claude-code', workdir: home.workdir, autoRespond: { trustFolder: false } });
+      const trust = await harness.waitFor('question', off.id, 30_000);
+      expect(trust).toMatchObject({ kind: 'trust_folder' });
+      expect(trust.question).toContain(home.workdir);
+      expect(manager.get(off.id).status).toBe('waiting_input');
+      expect(harness.events.some((e) => e.type === 'blocking_prompt' && e.agentId === off.id && !e.autoResponded)).toBe(true);
+      await manager.sendKeys(off.id, trust.options[0].keys);
+      const mcp = await harness.waitFor('question', off.id, 30_000, (q) => /MCP server/i.test(q.question));
+      expect(mcp.options.map((o) => o.label)[0]).toBe('Use this MCP server');
+      await manager.stop(off.id);
+
+      const on = await manager.spawn({ type: 'claude-code', workdir: home.workdir });
+      await harness.waitFor('agent_ready', on.id, 30_000);
+      const rules = harness.events.filter((e) => e.type === 'blocking_prompt' && e.agentId === on.id).map((e) => (e.type === 'blocking_prompt' ? e.rule : ''));
+      expect(rules).toContain('claude.use-project-mcp');
+      // The approved MCP server runs as Claude's child…
+      await new Promise((r) => setTimeout(r, 1_000));
+      const mcpChild = () => processesWithHome(home.home).filter((p) => p.cmd.includes('setInterval'));
+      expect(mcpChild().length).toBe(1);
+      // …and dies with the agent.
+      await manager.stop(on.id);
+      expect(mcpChild()).toEqual([]);
+    },
+    LONG_TEST_TIMEOUT,
+  );
+});
+
 describe('login screens of scratch HOMEs without credentials (real CLIs)', () => {
   it(
     'Claude, onboarded but logged out: "Not logged in", then /login shows the method chooser and a claude.com URL',

@@ -17,6 +17,8 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
  *             `❯ 1. Yes` / `2. Yes, and don’t ask again for: …` / `3. No` (the input box is gone)
  *   trust     `Accessing workspace:` / `<dir>` / `Quick safety check: Is this a project you created
  *             or one you trust?` / `❯ 1. Yes, I trust this folder` / `2. No, exit`
+ *   MCP       `New MCP server found in this project: <name>` / `❯ 1. Use this MCP server` /
+ *             `2. Use this and all future MCP servers in this project` / `3. Continue without …`
  *   API key   `Detected a custom API key in your environment` / `Do you want to use this API key?` /
  *             `1. Yes` / `❯ 2. No (recommended)` — the highlighted default is No
  *   login     footer `Not logged in · Run /login`; `/login` shows `Select login method:` and then
@@ -100,6 +102,14 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
     if (keys && (!shown || samePath(shown, context.workdir))) trust.autoAnswer = { rule: 'claude.trust-folder', category: 'trustFolder', keys };
     if (shown) trust.question = `${trust.question} (${shown})`;
     return trust;
+  }
+  // `.mcp.json` in the workdir (Raven writes one on every spawn): trusting the project's own MCP
+  // servers is part of trusting its folder. Only "this server" is approved, never future ones.
+  const mcp = bottomMenu(lines, { kind: 'trust_folder', questionPattern: /new mcp servers? found in this project|mcp servers? in \.mcp\.json/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  if (mcp) {
+    const keys = keysFor(mcp, /^use this mcp server$/i) ?? keysFor(mcp, /^use this/i);
+    if (keys) mcp.autoAnswer = { rule: 'claude.use-project-mcp', category: 'trustFolder', keys };
+    return mcp;
   }
   const apiKey = bottomMenu(lines, { kind: 'api_key', questionPattern: /do you want to use this api key\?/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (apiKey) {
