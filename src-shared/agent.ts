@@ -112,6 +112,13 @@ export interface ProviderCredentials {
   googleKey?: string;
 }
 
+/**
+ * How much the CLI may do without asking (Parallax/coding-agent-adapters presets). Each adapter maps
+ * it to its CLI's own flags; unset means the CLI's own default.
+ */
+export const APPROVAL_PRESETS = ['readonly', 'standard', 'permissive', 'autonomous'] as const;
+export type ApprovalPreset = (typeof APPROVAL_PRESETS)[number];
+
 /** The spawn request, as `POST /agents` takes it (Parallax `AgentConfig` plus our fields). */
 export interface SpawnConfig {
   id?: string;
@@ -129,6 +136,7 @@ export interface SpawnConfig {
   capabilities?: string[];
   role?: string;
   autoRespond?: Partial<AutoRespondConfig>;
+  approvalPreset?: ApprovalPreset;
 }
 
 export interface AgentHandle {

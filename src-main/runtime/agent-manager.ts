@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   AGENT_TYPES,
+  APPROVAL_PRESETS,
   type AgentHandle,
   type AgentStatus,
   type AgentType,
@@ -147,7 +148,11 @@ export class AgentManager {
         type,
       });
     }
-    const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...(request.args ?? [])];
+    if (request.approvalPreset !== undefined && !(APPROVAL_PRESETS as readonly string[]).includes(request.approvalPreset)) {
+      throw new RuntimeError('VALIDATION_ERROR', `approvalPreset must be one of ${APPROVAL_PRESETS.join(', ')}.`, { field: 'approvalPreset' });
+    }
+    const preset = request.approvalPreset && adapter.approvalArgs ? adapter.approvalArgs(request.approvalPreset) : [];
+    const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...preset, ...(request.args ?? [])];
     const probe = type === 'shell' || type === 'custom' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
 
     // Re-check after the await: two spawns may have raced for the last slot.

@@ -119,6 +119,7 @@ export class AgentSession {
   private tracker: StateTracker | undefined;
   private readonly dataListeners = new Set<(data: string) => void>();
   private readonly flowHolds = new Set<string>();
+  private snapshotCount = 0;
   private turn: Turn | undefined;
   private everReady = false;
   private automationPaused = false;
@@ -691,6 +692,23 @@ export class AgentSession {
   snapshotForViewer(scrollback = 200): string {
     if (this.exited) return '';
     return this.screen.serialize(scrollback);
+  }
+
+  /**
+   * The screen once everything received so far has been parsed. The PTY is held meanwhile (at most
+   * `maxWaitMs`), so a viewer that takes this snapshot and then the live output sees each byte once.
+   */
+  async settledSnapshot(maxWaitMs = 1_000, scrollback = 200): Promise<string> {
+    const token = `snapshot:${++this.snapshotCount}`;
+    this.holdFlow(token);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([this.screen.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
+      return this.snapshotForViewer(scrollback);
+    } finally {
+      clearTimeout(timer);
+      this.releaseFlow(token);
+    }
   }
 
   /** Raw output as it arrives. Returns an unsubscribe function. */

@@ -93,6 +93,7 @@ export async function ravenSpawn(ctx: ServerContext, body: RavenSpawnBody, endpo
         capabilities: body.capabilities,
         command: config.command,
         args: config.args,
+        approvalPreset: config.adapterConfig?.approvalPreset,
       });
       spawned.push(handle);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_STATUSES, AGENT_TYPES, resolveAgentType } from '../../src-shared/agent';
+import { AGENT_STATUSES, AGENT_TYPES, APPROVAL_PRESETS, resolveAgentType } from '../../src-shared/agent';
 import type {
   CreateAgentRequest,
   InputRequest,
@@ -152,6 +152,7 @@ export const createAgentBody = z
     capabilities: labelList.optional(),
     role: z.string().max(MAX_LABEL).optional(),
     autoRespond: autoRespondSchema.optional(),
+    approvalPreset: z.enum(APPROVAL_PRESETS).optional(),
     reportsTo: z.string().max(MAX_LABEL).optional(),
     resources: z
       .strictObject({
@@ -216,7 +217,7 @@ export const ravenSpawnBody = z
         adapterConfig: z
           .looseObject({
             interactive: z.boolean().optional(),
-            approvalPreset: z.enum(['readonly', 'standard', 'permissive', 'autonomous']).optional(),
+            approvalPreset: z.enum(APPROVAL_PRESETS).optional(),
           })
           .optional(),
         contextFiles: z.array(contextFileSchema).max(MAX_CONTEXT_FILES).optional(),

@@ -195,28 +195,15 @@ export class TerminalHub {
    * sent so far: everything before it is in the picture, everything after goes out live.
    */
   private async replay(room: Room, viewer: Viewer): Promise<void> {
-    const token = `attach:${viewer.id}`;
     const session = room.session;
-    session.holdFlow(token);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        session.screen.flush(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, ATTACH_FLUSH_MAX_MS);
-        }),
-      ]);
-      clearTimeout(timer);
+      const snapshot = await session.settledSnapshot(ATTACH_FLUSH_MAX_MS);
       if (viewer.closed) return;
-      const snapshot = session.snapshotForViewer();
       viewer.attaching = false;
       if (snapshot !== '') viewer.pump.push(snapshot);
     } catch (error) {
       this.logger.warn('terminal snapshot failed', { agentId: session.id, error: String(error) });
       viewer.attaching = false;
-    } finally {
-      clearTimeout(timer);
-      session.releaseFlow(token);
     }
   }
 

@@ -124,6 +124,31 @@ for (const cli of ['claude', 'codex', 'gemini'] as const) {
   });
 }
 
+describe('approval presets (real CLIs accept the mapped flags)', () => {
+  const cases = [
+    ['claude', 'permissive', ['--permission-mode', 'acceptEdits']],
+    ['codex', 'autonomous', ['--no-alt-screen', '--sandbox', 'workspace-write', '--ask-for-approval', 'never']],
+    ['gemini', 'permissive', ['--approval-mode', 'auto_edit']],
+  ] as const;
+  for (const [cli, preset, args] of cases) {
+    it(
+      `${cli}: ${preset}`,
+      async () => {
+        const { harness, id } = await start(cli, 'logged-in', { approvalPreset: preset }, { preAcceptTrust: true, preApproveKey: true });
+        expect(harness.manager.get(id).args).toEqual(args);
+        await harness.waitFor('agent_ready', id, 60_000);
+        await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ response: 'PONG' });
+      },
+      LONG_TEST_TIMEOUT,
+    );
+  }
+
+  it('refuses an unknown preset before spawning', async () => {
+    const { harness } = await start('codex', 'logged-in', {}, { preAcceptTrust: true });
+    await expect(harness.manager.spawn({ type: 'codex', workdir: '/tmp', approvalPreset: 'yolo' as 'readonly' })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+});
+
 describe('Claude Code first-start prompts (real CLI)', () => {
   it(
     "with auto-responses off, trust becomes a question a person answers; a project's .mcp.json server is approved, started, and stopped with the agent",

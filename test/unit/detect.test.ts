@@ -86,5 +86,8 @@ describe('generic detection', () => {
   it('extracts a shell reply between the echoed command and the next prompt', () => {
     expect(extractShellReply(['$ ls', 'a', 'b', '$ echo x', 'x', '$'], 'echo x')).toBe('x');
     expect(extractShellReply(['$ echo 100%', '100%', '$'], 'echo 100%')).toBe('100%');
+    // Output without a final newline shares its row with the prompt that comes back.
+    expect(extractShellReply(['bash-5.2$ printf abc', 'abcbash-5.2$'], 'printf abc')).toBe('abc');
+    expect(extractShellReply(['bash-5.2$ printf "a\nb"', 'a', 'bbash-5.2$'], 'printf "a\nb"')).toBe('a\nb');
   });
 });

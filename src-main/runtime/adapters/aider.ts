@@ -123,6 +123,7 @@ export function createAiderAdapter(): CliAdapter {
     settleMs: 120,
     enterDelayMs: 100,
     defaultArgs: () => [],
+    approvalArgs: (preset) => ({ readonly: ['--dry-run'], standard: [], permissive: ['--yes-always'], autonomous: ['--yes-always'] })[preset],
     env: (context) => {
       const env: Record<string, string> = {};
       if (context.credentials.anthropicKey) env.ANTHROPIC_API_KEY = context.credentials.anthropicKey;

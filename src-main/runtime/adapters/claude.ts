@@ -10,7 +10,8 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
  * test/fixtures/screens/claude). They drift between releases, so each is matched loosely.
  *
  *   ready     input row `❯<NBSP>` between two `────` rules; footer `? for shortcuts · ← for agents`
- *             (shown only when idle with an empty box)
+ *             (shown only when idle with an empty box), or in another permission mode
+ *             `⏵⏵ accept edits on (shift+tab to cycle) · ← for agents`
  *   busy      footer `esc to interrupt`; spinner row `✢ Whirring… (0s · ↓ 26 tokens)` (random verb)
  *   done      `❯ hello` / `● PONG` / `✻ Cooked for 0s`, footer back to `? for shortcuts`
  *   question  `Bash command` / `<cmd>` / `This command requires approval` / `Do you want to proceed?` /
@@ -27,7 +28,11 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
  */
 
 const BUSY_FOOTER = /esc to interrupt/i;
-const IDLE_FOOTER = /\?\s*for\s+shortcuts/i;
+/**
+ * The idle footer: `? for shortcuts` in the default mode; other permission modes show the mode
+ * instead (`⏵⏵ accept edits on (shift+tab to cycle)`, plan mode, bypass).
+ */
+const IDLE_FOOTER = /\?\s*for\s+shortcuts|shift\+tab to cycle/i;
 /** The input row starts with `❯` and a (non-breaking) space; history echoes use a plain space. */
 const INPUT_ROW = /^❯[\s\u00a0](.*)$/;
 /** Spinner rows: a glyph, a capitalised verb and an ellipsis (`✢ Whirring… (0s · ↓ 26 tokens)`). */
@@ -230,6 +235,9 @@ export function createClaudeAdapter(): CliAdapter {
     settleMs: 150,
     enterDelayMs: 150,
     defaultArgs: () => [],
+    // Claude 2.1.x `--permission-mode`: plan (read-only), acceptEdits, bypassPermissions.
+    approvalArgs: (preset) =>
+      ({ readonly: ['--permission-mode', 'plan'], standard: [], permissive: ['--permission-mode', 'acceptEdits'], autonomous: ['--permission-mode', 'bypassPermissions'] })[preset],
     env: (context) => {
       const env: Record<string, string> = {};
       if (context.credentials.anthropicKey) env.ANTHROPIC_API_KEY = context.credentials.anthropicKey;

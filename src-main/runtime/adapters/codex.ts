@@ -196,6 +196,15 @@ export function createCodexAdapter(): CliAdapter {
     // Codex treats an Enter within ~200 ms of typed text as part of a paste (cli-notes.md).
     enterDelayMs: 350,
     defaultArgs: () => ['--no-alt-screen'],
+    // Codex 0.169: even "autonomous" keeps the workspace-write sandbox and only stops asking; the
+    // sandbox-free bypass is left to callers who pass it explicitly in `args`.
+    approvalArgs: (preset) =>
+      ({
+        readonly: ['--sandbox', 'read-only'],
+        standard: ['--sandbox', 'workspace-write'],
+        permissive: ['--sandbox', 'workspace-write', '--ask-for-approval', 'on-request'],
+        autonomous: ['--sandbox', 'workspace-write', '--ask-for-approval', 'never'],
+      })[preset],
     env: (context) => {
       const env: Record<string, string> = {};
       if (context.credentials.openaiKey) env.OPENAI_API_KEY = context.credentials.openaiKey;

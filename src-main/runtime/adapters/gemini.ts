@@ -211,7 +211,8 @@ function extractReply(capture: ReplyCapture): string {
   if (box) lines = lines.slice(0, box.row);
   let body = lines.slice(findEcho(lines, capture.message ?? '') + 1);
   body = body.filter((l) => !BUSY.test(l) && !HALF_BLOCK_RULE.test(l) && !/^\s*[╭╰]─+[╮╯]\s*$/.test(l) && !/^\s*\?\s*for shortcuts\s*$/.test(l));
-  body = body.filter((l, i, all) => !(i >= all.length - 3 && /^\s*(?:shift\+tab to accept edits|─{10,})\s*$/i.test(l)));
+  // The mode line above the input box: `Shift+Tab to accept edits`, `plan Shift+Tab to manual`.
+  body = body.filter((l, i, all) => !(i >= all.length - 3 && (/shift\+tab to /i.test(l) || /^\s*─{10,}\s*$/.test(l))));
   const cleaned = body.map((l) => unbox(l).replace(/\s+\?\s*for shortcuts\s*$/, ''));
   return tidy(stripGutters(dedent(unbullet(cleaned, /^✦\s/))));
 }
@@ -226,6 +227,9 @@ export function createGeminiAdapter(): CliAdapter {
     settleMs: 150,
     enterDelayMs: 150,
     defaultArgs: () => [],
+    // Gemini 0.61 `--approval-mode`: plan (read-only), default, auto_edit, yolo.
+    approvalArgs: (preset) =>
+      ({ readonly: ['--approval-mode', 'plan'], standard: [], permissive: ['--approval-mode', 'auto_edit'], autonomous: ['--approval-mode', 'yolo'] })[preset],
     env: (context) => {
       const env: Record<string, string> = {};
       if (context.credentials.googleKey) {

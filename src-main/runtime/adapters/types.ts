@@ -1,4 +1,4 @@
-import type { AgentType, AutoRespondConfig, LoginInfo, ProviderCredentials, QuestionOption } from '../../../src-shared/agent';
+import type { AgentType, ApprovalPreset, AutoRespondConfig, LoginInfo, ProviderCredentials, QuestionOption } from '../../../src-shared/agent';
 import type { ScreenSnapshot } from '../screen/screen-model';
 
 /**
@@ -89,6 +89,8 @@ export interface CliAdapter {
   /** Pause between typing a message and pressing Enter. */
   readonly enterDelayMs: number;
   defaultArgs(context: AdapterLaunchContext): string[];
+  /** The CLI's flags for an approval preset (Parallax's presets: readonly … autonomous). */
+  approvalArgs?(preset: ApprovalPreset): string[];
   /** Variables for the CLI, including provider keys. */
   env(context: AdapterLaunchContext): Record<string, string>;
   classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState;

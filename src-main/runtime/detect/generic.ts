@@ -94,22 +94,26 @@ export function classifyGeneric(screen: ScreenSnapshot, quietMs: number, quietRe
  */
 export function extractShellReply(lines: readonly string[], message: string | undefined): string {
   let start = 0;
+  let promptText = '';
   if (message) {
     const firstLine = message.split('\n')[0].trim();
     for (let i = lines.length - 1; i >= 0; i--) {
-      if (firstLine !== '' && lines[i].includes(firstLine)) {
+      const at = firstLine === '' ? -1 : lines[i].indexOf(firstLine);
+      if (at >= 0) {
         start = i + 1;
+        promptText = lines[i].slice(0, at).trimEnd();
         break;
       }
     }
   }
-  let end = lines.length;
-  while (end > start && lines[end - 1].trim() === '') end--;
-  // The prompt that came back ends the turn; only that one line is chrome.
-  if (end > start && SHELL_PROMPT_END.test(lines[end - 1].trimEnd())) end--;
-  return lines
-    .slice(start, end)
-    .map((line) => line.trimEnd())
-    .join('\n')
-    .trim();
+  const body = lines.slice(start).map((line) => line.trimEnd());
+  while (body.length > 0 && body[body.length - 1] === '') body.pop();
+  // The prompt that came back ends the turn. Output without a final newline shares its row
+  // (`abcbash-5.2$`), so only the prompt itself is cut off that row.
+  const last = body.length - 1;
+  if (last >= 0) {
+    if (promptText !== '' && body[last].endsWith(promptText)) body[last] = body[last].slice(0, body[last].length - promptText.length);
+    else if (SHELL_PROMPT_END.test(body[last])) body[last] = '';
+  }
+  return body.join('\n').trim();
 }

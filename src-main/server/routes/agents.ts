@@ -52,6 +52,7 @@ export function agentRoutes(ctx: ServerContext): MountedRoute[] {
           capabilities: body.capabilities,
           role: body.role,
           autoRespond: body.autoRespond,
+          approvalPreset: body.approvalPreset,
         });
         return { status: 201, body: withEndpoint(handle, endpoint) };
       },
