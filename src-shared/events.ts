@@ -55,6 +55,12 @@ export interface AgentStoppedEvent extends AgentEventBase {
   reason: string;
   exitCode: number | null;
 }
+/** The terminal size changed (through the API, a terminal socket, or the desktop app). */
+export interface TerminalResizedEvent extends AgentEventBase {
+  type: 'terminal_resized';
+  cols: number;
+  rows: number;
+}
 export interface AgentErrorEvent extends AgentEventBase {
   type: 'agent_error';
   error: string;
@@ -70,6 +76,7 @@ export type RuntimeEvent =
   | BlockingPromptEvent
   | MessageEvent
   | AgentStoppedEvent
+  | TerminalResizedEvent
   | AgentErrorEvent;
 
 export type RuntimeEventType = RuntimeEvent['type'];
@@ -83,6 +90,7 @@ export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
   'blocking_prompt',
   'message',
   'agent_stopped',
+  'terminal_resized',
   'agent_error',
 ];
 

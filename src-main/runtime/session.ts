@@ -660,6 +660,7 @@ export class AgentSession {
     this.ptyProcess!.resize(cols, rows);
     this.screen.resize(cols, rows);
     this.transcript?.resize(cols, rows);
+    this.emit({ type: 'terminal_resized', cols, rows });
   }
 
   pause(): void {

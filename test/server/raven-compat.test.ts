@@ -58,6 +58,11 @@ function script(dir: string, name: string, body: string): string {
   return file;
 }
 
+/** Claude moves the cursor (CSI n G / CSI n C) instead of printing spaces; read those as spaces. */
+function spaced(raw: string): string {
+  return raw.replace(/\x1b\[\d*[CG]/g, ' ').replace(/ {2,}/g, ' ');
+}
+
 describe('Raven Docs replay with the real Claude Code CLI', () => {
   it('spawn (claude-code, contextFiles, callbackUrl) → keys enter → ready → send → output/logs → pause/resume → stop', async () => {
     const model: ModelServer = await startModelServer();
@@ -111,8 +116,11 @@ describe('Raven Docs replay with the real Claude Code CLI', () => {
     terminal.send('{"type":"resize","cols":110,"rows":35}');
     await until(() => t.h.manager.get(id).cols === 110, 5_000, 'resize');
 
-    // The .mcp.json Raven writes makes Claude ask about the project's MCP server; Raven answers with Enter.
-    await until(async () => ((await t.request('GET', `/api/agents/${id}/output`)).json as OutputResponse).output.includes('New MCP server'), 20_000, 'MCP question');
+    // The .mcp.json Raven writes makes Claude ask about the project's MCP server; the runtime
+    // answers it (trust-folder switch) and says so on /ws/events.
+    await events.waitFor((c) => agentEvents(c, id).includes('blocking_prompt'), 20_000, 'MCP prompt answered');
+    await events.waitFor((c) => agentEvents(c, id).includes('agent_ready'), 20_000, 'agent_ready on /ws/events');
+    // Raven's own keys call, byte for byte (an Enter at an empty prompt changes nothing).
     const keys = await t.request('POST', `/api/agents/${id}/keys`, { body: '{"keys":"enter"}', headers: { 'Content-Type': 'application/json' } });
     expect(keys.status).toBe(200);
 
@@ -127,10 +135,10 @@ describe('Raven Docs replay with the real Claude Code CLI', () => {
     expect(sent.json).toMatchObject({ sent: true, status: 'ready', response: { content: 'ECHO: Fix the bug' } });
     expect(model.requests.some((r) => r.lastUserText.includes('Fix the bug'))).toBe(true);
     // Raw bytes: Claude moves the cursor instead of printing some spaces.
-    await terminal.waitFor((c) => c.output().includes('ECHO: Fix the'), 5_000, 'reply in the terminal');
+    await terminal.waitFor((c) => spaced(c.output()).includes('ECHO: Fix the'), 5_000, 'reply in the terminal');
 
     const output = (await t.request('GET', `/api/agents/${id}/output`)).json as OutputResponse;
-    expect(output.output).toContain('ECHO: Fix the');
+    expect(spaced(output.output)).toContain('ECHO: Fix the');
     expect(((await t.request('GET', `/api/agents/${id}/logs?tail=30`)).json as LogsResponse).logs.join('\n')).toContain('ECHO: Fix the bug');
     expect(((await t.request('GET', `/api/agents/${id}/logs?tail=30&format=json`)).json as LogEntriesResponse).entries.length).toBeGreaterThan(0);
 

@@ -235,9 +235,16 @@ export function createClaudeAdapter(): CliAdapter {
     settleMs: 150,
     enterDelayMs: 150,
     defaultArgs: () => [],
-    // Claude 2.1.x `--permission-mode`: plan (read-only), acceptEdits, bypassPermissions.
+    // Claude 2.1.x `--permission-mode`: plan (read-only), acceptEdits, bypassPermissions. Claude
+    // refuses bypassPermissions for root ("cannot be used with root/sudo privileges"), so a runtime
+    // running as root (containers) gets `auto`, Claude's classifier-approved mode, instead.
     approvalArgs: (preset) =>
-      ({ readonly: ['--permission-mode', 'plan'], standard: [], permissive: ['--permission-mode', 'acceptEdits'], autonomous: ['--permission-mode', 'bypassPermissions'] })[preset],
+      ({
+        readonly: ['--permission-mode', 'plan'],
+        standard: [],
+        permissive: ['--permission-mode', 'acceptEdits'],
+        autonomous: ['--permission-mode', process.getuid?.() === 0 ? 'auto' : 'bypassPermissions'],
+      })[preset],
     env: (context) => {
       const env: Record<string, string> = {};
       if (context.credentials.anthropicKey) env.ANTHROPIC_API_KEY = context.credentials.anthropicKey;
