@@ -198,6 +198,20 @@ export class AgentSession {
         this.log.warn('transcript disabled', { error: String(error) });
       }
     }
+    // The transcript records what the screen model parses: every byte, except the front of a
+    // plain-text flood that scrolls out of the scrollback within one batch (see feed-queue.ts),
+    // where a marker says how much was skipped. Encoding 60+ MB/s of JSON would otherwise cost a
+    // fifth of the flood's throughput on a 2-core machine, for lines no screen ever showed.
+    const transcript = this.transcript;
+    if (transcript) {
+      let skipped = 0;
+      this.screen.onDropped((chars) => (skipped += chars));
+      this.screen.onFed((data) => {
+        if (skipped > 0) transcript.marker(`flood: ${skipped} characters scrolled past unseen and were not recorded`);
+        skipped = 0;
+        transcript.output(data);
+      });
+    }
     const proc = this.ptyProcess;
     proc.onData((data) => this.handleOutput(data));
     proc.onExit(({ exitCode, signal }) => void this.handleExit(exitCode, signal));
@@ -221,7 +235,6 @@ export class AgentSession {
     this.lastOutputAt = Date.now();
     this.lastActivityAt = new Date(this.lastOutputAt);
     this.rawOutput.append(data);
-    this.transcript?.output(data);
     this.screen.write(data);
     for (const listener of this.dataListeners) listener(data);
   }

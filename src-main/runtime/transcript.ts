@@ -43,7 +43,7 @@ export interface TranscriptOptions {
   keepParts: number;
 }
 
-type EventKind = 'o' | 'i' | 'r';
+type EventKind = 'o' | 'i' | 'r' | 'm';
 
 /**
  * Output is coalesced for up to OUTPUT_COALESCE_MS (or OUTPUT_COALESCE_CHARS) before it becomes an
@@ -324,6 +324,12 @@ export class TranscriptWriter {
   resize(cols: number, rows: number): void {
     this.flushOutput();
     this.post('r', `${cols}x${rows}`, Date.now());
+  }
+
+  /** A marker event (asciicast v2 `"m"`), e.g. where flood output was skipped. */
+  marker(label: string): void {
+    this.flushOutput();
+    this.post('m', label, Date.now());
   }
 
   private flushOutput(): void {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src-main/runtime/process/process-tree';
+import { ScreenModel } from '../../src-main/runtime/screen/screen-model';
 import { createHarness, scratchDir, type Harness } from '../support/runtime-harness';
 
 let h: Harness;
@@ -64,5 +65,33 @@ describe('shell agent (real PTY)', () => {
     expect(Date.now() - started).toBeLessThan(6_000);
     expect(procs.filter(isAlive)).toEqual([]);
     expect(h.manager.output(agent.id)).toContain('y\r\ny\r\n');
+  });
+});
+
+describe('transcript of a flood', () => {
+  it('replays to exactly the screen and scrollback the agent had, with markers where flood lines were skipped', async () => {
+    const workdir = scratchDir(h, 'replay');
+    const agent = await h.manager.spawn({ type: 'custom', command: 'sh', args: ['-c', 'seq 1 300000; printf "\\033[1mend\\033[0m\\n"; sleep 0.3'], workdir });
+    await h.waitFor('agent_stopped', agent.id, 30_000);
+    const expected = h.manager.logs(agent.id, 1040);
+    expect(expected[expected.length - 1]).toBe('end');
+    expect(expected[expected.length - 2]).toBe('300000');
+
+    const dir = path.join(h.dataDir, 'transcripts', agent.id);
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { parts: string[] };
+    expect(meta.parts).toEqual(['0001.cast']);
+    const events = fs.readFileSync(path.join(dir, '0001.cast'), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as [number, string, string]);
+    const markers = events.filter((e) => e[1] === 'm');
+    expect(markers.length).toBeGreaterThan(0);
+    expect(markers[0][2]).toMatch(/^flood: \d+ characters scrolled past unseen/);
+    const recorded = events.filter((e) => e[1] === 'o').reduce((n, e) => n + e[2].length, 0);
+    // Most of the ~2 MB flood is never parsed or recorded.
+    expect(recorded).toBeLessThan(1_000_000);
+
+    const replay = new ScreenModel({ cols: 120, rows: 40, scrollback: 1000 });
+    for (const [, kind, data] of events) if (kind === 'o') replay.write(data);
+    await replay.flush();
+    expect(replay.recentLines(1040)).toEqual(expected);
+    replay.dispose();
   });
 });

@@ -43,6 +43,10 @@ const TRIM_AT = 256 * 1024;
 export interface FeedSink {
   /** Parses `data`; calls `done` when it is parsed. */
   write(data: string, done: () => void): void;
+  /** Called with every piece before it is parsed: the exact stream the terminal sees. */
+  fed?(data: string): void;
+  /** Called with the number of chars compaction dropped. */
+  dropped?(chars: number): void;
   /** Lines the terminal can remember (rows + scrollback + 1). */
   capacity(): number;
   /** The terminal's current state lets plain text be compacted exactly. */
@@ -157,6 +161,7 @@ export class FeedQueue {
     if (!piece.plain) this.piecesNonPlain--;
     this.inFlight = piece.data.length;
     this.inFlightPlain = piece.plain;
+    this.sink.fed?.(piece.data);
     this.sink.write(piece.data, () => {
       this.inFlight = 0;
       this.updatePressure();
@@ -182,6 +187,7 @@ export class FeedQueue {
     this.pending = this.pending.slice(keepFrom);
     this.pendingLength -= dropped;
     this.compactedChars += dropped;
+    this.sink.dropped?.(dropped);
   }
 
   /** Index of the oldest chunk that holds one of the last `lineFeeds` line feeds (0 if too few). */
@@ -251,6 +257,7 @@ export class FeedQueue {
         for (let d = 0; d < c; d++) dropped += chunks[d].data.length;
         dropped += i > 0 ? i - 1 : -1;
         this.compactedChars += dropped;
+        this.sink.dropped?.(dropped);
         return kept;
       }
     }

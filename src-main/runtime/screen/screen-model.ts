@@ -67,6 +67,8 @@ export class ScreenModel {
   private disposed = false;
   private readonly changeListeners = new Set<Listener>();
   private readonly pressureListeners = new Set<(paused: boolean) => void>();
+  private readonly fedListeners = new Set<(data: string) => void>();
+  private readonly droppedListeners = new Set<(chars: number) => void>();
 
   constructor(options: ScreenModelOptions) {
     this.terminal = new Terminal({
@@ -92,6 +94,12 @@ export class ScreenModel {
     this.feed = new FeedQueue(
       {
         write: (data, done) => this.terminal.write(data, done),
+        fed: (data) => {
+          for (const listener of this.fedListeners) listener(data);
+        },
+        dropped: (chars) => {
+          for (const listener of this.droppedListeners) listener(chars);
+        },
         capacity: () => this.terminal.rows + (this.terminal.options.scrollback ?? 0) + 1,
         compactable: () => this.stateAllowsCompaction(),
       },
@@ -120,6 +128,20 @@ export class ScreenModel {
   onChange(listener: Listener): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Every piece of output exactly as the terminal parses it (after flood compaction), and the
+   * chars compaction skipped. Replaying the pieces reproduces every screen the model had.
+   */
+  onFed(listener: (data: string) => void): () => void {
+    this.fedListeners.add(listener);
+    return () => this.fedListeners.delete(listener);
+  }
+
+  onDropped(listener: (chars: number) => void): () => void {
+    this.droppedListeners.add(listener);
+    return () => this.droppedListeners.delete(listener);
   }
 
   /** Fires with `true` when the PTY should pause (too much unparsed output) and `false` to resume. */
@@ -247,6 +269,8 @@ export class ScreenModel {
     this.disposed = true;
     this.feed.dispose();
     this.changeListeners.clear();
+    this.fedListeners.clear();
+    this.droppedListeners.clear();
     this.pressureListeners.clear();
     this.terminal.dispose();
   }
