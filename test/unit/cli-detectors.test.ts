@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClaudeAdapter } from '../../src-main/runtime/adapters/claude';
 import { createCodexAdapter } from '../../src-main/runtime/adapters/codex';
+import { createAiderAdapter } from '../../src-main/runtime/adapters/aider';
 import { createGeminiAdapter } from '../../src-main/runtime/adapters/gemini';
 import type { CliAdapter, ScreenState } from '../../src-main/runtime/adapters/types';
 import { loadCast, replayTo, type ReplayPoint } from '../support/cast';
@@ -251,5 +252,59 @@ describe('Claude exits on a fresh, offline HOME', () => {
     const adapter = createClaudeAdapter();
     const point = await replayTo(loadCast('claude', 'no-credentials'), 'error');
     expect(adapter.loginOnExit?.(point.snapshot)).toMatchObject({ method: 'cli_auth' });
+  });
+});
+
+/**
+ * Aider cannot be installed here; these screens reproduce its documented output line for line
+ * (scripts/make-aider-fixtures.ts says where each line comes from).
+ */
+describe('Aider detector (screens reproduced from documented output)', () => {
+  const adapter = createAiderAdapter();
+  const at = async (scenario: string, marker: string, inTurn = false) => {
+    const point = await replayTo(loadCast('aider', scenario), marker);
+    const state = adapter.classify(point.snapshot, {
+      workdir: '/home/dev/work',
+      keyFromRuntime: true,
+      quietMs: 500,
+      turn: inTurn ? { message: point.message ?? '', lines: () => point.turnLines } : undefined,
+    });
+    return { state, point };
+  };
+
+  it('declines the analytics opt-in under the telemetry switch', async () => {
+    const { state } = await at('first-start', 'telemetry_prompt');
+    expect(state).toMatchObject({ kind: 'prompt', prompt: { kind: 'unknown', autoAnswer: { rule: 'aider.decline-analytics', category: 'telemetry', keys: ['n', 'enter'] } } });
+  });
+
+  it('asks a person about creating a git repo', async () => {
+    const { state } = await at('first-start', 'question');
+    expect(state.kind).toBe('prompt');
+    if (state.kind === 'prompt') {
+      expect(state.prompt.autoAnswer).toBeUndefined();
+      expect(state.prompt.question).toBe("No git repo found, create one to track aider's changes (recommended)?");
+      expect(state.prompt.options.map((o) => o.label)).toEqual(['Yes', 'No']);
+    }
+  });
+
+  it('is ready at its prompt, and extracts the reply without the token/cost line', async () => {
+    expect((await at('first-start', 'ready')).state.kind).toBe('ready');
+    const { state, point } = await at('hello', 'reply_done', true);
+    expect(state.kind).toBe('ready');
+    expect(adapter.extractReply({ message: point.message, lines: point.turnLines })).toBe('PONG');
+  });
+
+  it('reports a file-edit question with its three answers', async () => {
+    const { state } = await at('add-file', 'question', true);
+    expect(state).toMatchObject({ kind: 'prompt', prompt: { kind: 'permission', question: 'Add file to the chat?' } });
+    if (state.kind === 'prompt') expect(state.prompt.options.map((o) => [o.label, o.keys])).toEqual([['Yes', ['y', 'enter']], ['No', ['n', 'enter']], ["Don't ask again", ['d', 'enter']]]);
+  });
+
+  it('reports the OpenRouter login offer, then its URL joined across the wrap', async () => {
+    const offer = (await at('no-credentials', 'login')).state;
+    expect(offer).toMatchObject({ kind: 'login', login: { method: 'oauth_browser' } });
+    if (offer.kind === 'login') expect(offer.login.options?.map((o) => o.label)).toEqual(['Yes', 'No']);
+    const url = (await at('no-credentials', 'login_url')).state;
+    expect(url).toMatchObject({ kind: 'login', login: { method: 'oauth_browser', loginUrl: 'https://openrouter.ai/auth?callback_url=http://localhost:8484/callback/aider&code_challenge=B3kX9vQ2mZr7LtW5yN1cH8pJ4sD6fG0aE2uI9oK7qTw&code_challenge_method=S256' } });
   });
 });
