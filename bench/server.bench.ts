@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -113,22 +114,50 @@ function socket(url: string): Promise<WebSocket> {
   });
 }
 
-/** A custom agent that waits for Enter, then floods; the timer starts with the Enter. */
+/**
+ * The fast viewer runs in its own Node process, as every real viewer does (a browser, Raven's
+ * server): a client in the server's process would spend the server's event loop on parsing and
+ * decoding its own frames. It prints the chars it received and the time from its first frame to
+ * the socket's close, which the server sends once the agent exited and its last output went out.
+ */
+const VIEWER_SCRIPT = `
+const WebSocket = require(process.argv[2]);
+const ws = new WebSocket(process.argv[1]);
+let chars = 0, start = 0;
+ws.on('open', () => process.stdout.write('open\\n'));
+ws.on('message', (data) => { if (chars === 0) start = performance.now(); chars += data.length; });
+ws.on('close', () => { process.stdout.write(JSON.stringify({ chars, ms: performance.now() - start }) + '\\n'); process.exit(0); });
+process.stdin.on('data', () => ws.send('\\r'));
+`;
+
+function viewerProcess(url: string): { opened: Promise<void>; result: Promise<{ chars: number; ms: number }>; go: () => void } {
+  const child = spawn(process.execPath, ['-e', VIEWER_SCRIPT, url, require.resolve('ws')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let resolveOpen: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (resolveOpen = resolve));
+  const result = new Promise<{ chars: number; ms: number }>((resolve, reject) => {
+    child.stdout.on('data', (data: Buffer) => {
+      out += data.toString();
+      if (out.startsWith('open\n')) resolveOpen();
+      const last = out.trim().split('\n').pop() ?? '';
+      if (last.startsWith('{')) resolve(JSON.parse(last) as { chars: number; ms: number });
+    });
+    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`viewer exited ${code}`))));
+  });
+  return { opened, result, go: () => child.stdin.write('go\n') };
+}
+
+/** A custom agent that waits for Enter, then floods; the viewer times from its first frame. */
 async function catThroughSocket(env: Env, file: string, stalledViewer: boolean): Promise<{ mbps: number; bufferedPeak: number; rssDelta: number }> {
   const agent = await env.manager.spawn({ type: 'custom', command: '/bin/sh', args: ['-c', `read go; exec cat '${file}'`], workdir: env.dir });
   const base = env.server.url.replace(/^http/, 'ws');
-  const fast = await socket(`${base}/ws/agents/${agent.id}/terminal?hello=0&replay=0`);
+  const fast = viewerProcess(`${base}/ws/agents/${agent.id}/terminal?hello=0&replay=0`);
+  await fast.opened;
   let slow: WebSocket | undefined;
   if (stalledViewer) {
     slow = await socket(`${base}/ws/agents/${agent.id}/terminal?hello=0&replay=0&mode=view`);
     slow.pause();
   }
-  let chars = 0;
-  let start = 0;
-  fast.on('message', (data: Buffer) => {
-    if (chars === 0) start = performance.now();
-    chars += data.length;
-  });
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
   let bufferedPeak = 0;
@@ -141,10 +170,8 @@ async function catThroughSocket(env: Env, file: string, stalledViewer: boolean):
       })
       .catch(() => undefined);
   }, 100);
-  const closed = new Promise<void>((resolve) => fast.once('close', () => resolve()));
-  fast.send('\r');
-  await closed; // 4410 after the agent exits, once its last output was sent
-  const ms = performance.now() - start;
+  fast.go();
+  const { chars, ms } = await fast.result;
   clearInterval(sampler);
   slow?.terminate();
   return { mbps: mbps(chars, ms), bufferedPeak, rssDelta: rssPeak - rssBefore };
