@@ -7,6 +7,7 @@ import * as pty from 'node-pty';
 import { AgentManager } from '../src-main/runtime/agent-manager';
 import { defaultConfig } from '../src-main/runtime/config';
 import { silentLogger } from '../src-main/runtime/logger';
+import { makeTextFile } from './support';
 import type { Benchmark, BenchResult } from './types';
 
 /**
@@ -33,16 +34,6 @@ function scratch(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'raven-bench-'));
 }
 
-/** A file of 100-character lines, like a build log. */
-function makeTextFile(dir: string, megabytes: number): string {
-  const file = path.join(dir, 'big.txt');
-  const line = `${'0123456789abcdefghijklmnopqrstuvwxyz'.repeat(3).slice(0, 99)}\n`;
-  const block = line.repeat(10_000);
-  const fd = fs.openSync(file, 'w');
-  for (let written = 0; written < megabytes * 1024 * 1024; written += block.length) fs.writeSync(fd, block);
-  fs.closeSync(fd);
-  return file;
-}
 
 function rawPty(command: string, args: string[], cwd: string): Promise<Run> {
   return new Promise((resolve) => {

@@ -11,6 +11,7 @@ import { AgentManager } from '../src-main/runtime/agent-manager';
 import { defaultConfig } from '../src-main/runtime/config';
 import { silentLogger } from '../src-main/runtime/logger';
 import { startServer, type RunningServer } from '../src-main/server';
+import { makeTextFile } from './support';
 import type { Benchmark, BenchResult } from './types';
 
 /**
@@ -59,15 +60,6 @@ async function environment(maxAgents = 8): Promise<Env> {
   };
 }
 
-function makeTextFile(dir: string, megabytes: number): string {
-  const file = path.join(dir, 'flood.txt');
-  const line = `${'0123456789abcdefghijklmnopqrstuvwxyz'.repeat(3).slice(0, 99)}\n`;
-  const block = line.repeat(10_000);
-  const fd = fs.openSync(file, 'w');
-  for (let written = 0; written < megabytes * 1024 * 1024; written += block.length) fs.writeSync(fd, block);
-  fs.closeSync(fd);
-  return file;
-}
 
 const mbps = (chars: number, ms: number) => chars / 1024 / 1024 / (ms / 1000);
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));

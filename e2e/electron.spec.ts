@@ -1,9 +1,9 @@
 import { _electron as electron, expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../test/support/net';
 
 /**
  * The desktop app itself, through Playwright's Electron driver. It needs an Electron binary, which
@@ -29,16 +29,6 @@ function electronBinary(): string | undefined {
   return fs.existsSync(file) ? file : undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('desktop app: launches, creates the tray, and its window shows the agent list', async () => {
   const binary = electronBinary();

@@ -1,4 +1,4 @@
-import type { AgentHandle, AgentStatus, AgentType, AutoRespondConfig, PendingQuestion, ProviderCredentials } from './agent';
+import type { AgentHandle, AgentStatus, AgentType, PendingQuestion, ProviderCredentials, SpawnConfig } from './agent';
 import type { ErrorBody } from './errors';
 import type { EventFrame } from './events';
 
@@ -67,20 +67,8 @@ export interface AgentListResponse {
  * send. `reportsTo`, `resources`, `autoRestart` and `idleTimeout` are accepted and ignored;
  * `executionId` becomes `PARALLAX_EXECUTION_ID` in the agent's environment, as in Parallax.
  */
-export interface CreateAgentRequest {
-  id?: string;
-  name?: string;
-  type: string;
-  workdir?: string;
-  command?: string;
-  args?: string[];
-  env?: Record<string, string>;
+export interface CreateAgentRequest extends Omit<SpawnConfig, 'credentials'> {
   credentials?: ProviderCredentials & { githubToken?: string; custom?: Record<string, string> };
-  cols?: number;
-  rows?: number;
-  capabilities?: string[];
-  role?: string;
-  autoRespond?: Partial<AutoRespondConfig>;
   reportsTo?: string;
   resources?: { cpu?: number | string; memory?: number | string; timeout?: number };
   autoRestart?: boolean;
@@ -323,3 +311,20 @@ export type EventsServerFrame = EventFrame | EventsSnapshotFrame | PongFrame | S
 
 /** `GET /agents/:id/stream` with `Accept: text/event-stream`: the `data` of each message. */
 export type StreamMessage = { type: 'output'; data: string } | { type: 'end'; reason: string; status: AgentStatus };
+
+// ───────────────────────────── recordings ─────────────────────────────
+
+/** One recorded session (`GET /transcripts`): the `meta.json` next to its asciicast parts. */
+export interface TranscriptMeta {
+  id: string;
+  name: string;
+  type: string;
+  workdir: string;
+  command: string;
+  args: string[];
+  createdAt: string;
+  stoppedAt?: string;
+  exitCode?: number | null;
+  /** Part files (`0001.cast`, …), oldest first; rotated-out parts are gone. */
+  parts: string[];
+}

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { TranscriptMeta } from '../../src-shared/api';
+
+export type { TranscriptMeta };
 
 /**
  * A session's full transcript in asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/):
@@ -20,19 +23,6 @@ import { Worker } from 'node:worker_threads';
  * throughput fell from ~0.8 to ~0.6 of raw node-pty). The main thread only coalesces chunks and
  * posts them. If a worker cannot be started, the same writer runs inline.
  */
-
-export interface TranscriptMeta {
-  id: string;
-  name: string;
-  type: string;
-  workdir: string;
-  command: string;
-  args: string[];
-  createdAt: string;
-  stoppedAt?: string;
-  exitCode?: number | null;
-  parts: string[];
-}
 
 export interface TranscriptOptions {
   dir: string;

@@ -8,6 +8,7 @@ import {
   type LogsResponse,
   type SendResponse,
   type StopResponse,
+  type TranscriptMeta,
 } from '../../src-shared/api';
 import { isErrorCode, type ErrorBody, type ErrorCode } from '../../src-shared/errors';
 
@@ -39,18 +40,7 @@ export function errorInfo(error: unknown): { code: string; message: string; deta
 }
 
 /** An entry of `GET /transcripts`. */
-export interface TranscriptSummary {
-  id: string;
-  name: string;
-  type: string;
-  workdir: string;
-  command: string;
-  args: string[];
-  createdAt: string;
-  stoppedAt?: string;
-  exitCode?: number | null;
-  parts: string[];
-}
+export type TranscriptSummary = TranscriptMeta;
 
 export interface Connection {
   /** e.g. `http://127.0.0.1:8765` (no trailing slash). */

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/net';
 
 /**
  * The esbuild bundle that Electron would load (dist/desktop/main.js, built here into a scratch
@@ -17,16 +17,6 @@ const outdir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'desktop-bundle-'));
 
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the desktop bundle', () => {
   it('builds, boots under Node with a fake electron, and quits cleanly', async () => {

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +6,7 @@ import { IPC } from '../../src-shared/desktop';
 import type { AgentHandle } from '../../src-shared/agent';
 import { isAlive } from '../../src-main/runtime/process/process-tree';
 import { findItem, lastTrayMenu, repoRoot, state, waitForQuit } from './fake-electron';
+import { freePort } from '../support/net';
 
 /**
  * Boots the real Electron entry (src-main/desktop/main.ts) under Node against a fake `electron`
@@ -18,16 +18,6 @@ import { findItem, lastTrayMenu, repoRoot, state, waitForQuit } from './fake-ele
 vi.mock('electron', async () => (await import('./fake-electron')).electronModule);
 vi.mock('electron-store', async () => (await import('./fake-electron')).fakeElectronStore());
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

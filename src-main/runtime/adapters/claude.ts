@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { bottomMenu, dedent, keysFor, lastIndexMatching, RULE, tidy, unbullet } from './tui';
+import { RULE, bottomMenu, dedent, findEcho, keysFor, lastIndexMatching, tidy, type EchoStyle, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -190,32 +190,24 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
 
 /** After a message, the idle box is not enough: the turn must have produced something after the echo. */
 function turnFinished(history: readonly string[], message: string): boolean {
-  const echo = findEcho(history, message);
+  const echo = findEcho(history, message, ECHO_STYLE);
   if (echo < 0) return false;
   return history.slice(echo + 1).some((l) => BULLET.test(l) || TURN_DONE.test(l) || /^\s*⎿/.test(l) || /interrupted/i.test(l));
 }
 
-function findEcho(lines: readonly string[], message: string): number {
-  const probe = message.split('\n')[0].trim().slice(0, 40);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = ECHO.exec(lines[i]);
-    if (!match) continue;
-    const echoed = match[1].trim();
-    if (probe === '' || echoed.startsWith(probe) || /^\[Pasted text/.test(echoed)) return i;
-  }
-  return -1;
-}
 
 /**
  * The reply: what follows the echoed prompt, up to the input box, without spinners and the
  * `✻ Cooked for 0s` summary. Bullets (`● `) lose their marker; tool calls and their results
  * (`Bash(…)` / `⎿ output`) stay, because they are part of what the agent did.
  */
+const ECHO_STYLE: EchoStyle = { row: ECHO, pasted: /^\[Pasted text/ };
+
 function extractReply(capture: ReplyCapture): string {
   let lines = capture.lines;
   const box = inputBox(lines);
   if (box) lines = lines.slice(0, box.top);
-  const echo = findEcho(lines, capture.message ?? '');
+  const echo = findEcho(lines, capture.message ?? '', ECHO_STYLE);
   let body = lines.slice(echo + 1);
   // A multi-line prompt echoes as indented continuation rows before the first bullet.
   const firstBullet = body.findIndex((l) => BULLET.test(l));

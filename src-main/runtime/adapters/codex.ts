@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractDeviceCode, extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { bottomMenu, dedent, keysFor, lastIndexMatching, tidy, unbox, unbullet } from './tui';
+import { bottomMenu, dedent, findEcho, keysFor, lastIndexMatching, tidy, type EchoStyle, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -150,28 +150,20 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
     if (signal === 'working' || signal === 'blocked') return { kind: 'busy' };
     const turnLines = context.turn.lines();
     const history = turnLines.slice(0, composer(turnLines)?.row ?? turnLines.length);
-    const echo = findEcho(history, context.turn.message);
+    const echo = findEcho(history, context.turn.message, ECHO_STYLE);
     if (echo < 0 || !history.slice(echo + 1).some((l) => WORKED_FOR.test(l))) return { kind: 'busy' };
   }
   return { kind: 'ready' };
 }
 
-function findEcho(lines: readonly string[], message: string): number {
-  const probe = message.split('\n')[0].trim().slice(0, 40);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = COMPOSER.exec(lines[i]);
-    if (!match || /^\d+\.\s/.test(match[1])) continue;
-    const echoed = match[1].trim();
-    if (PLACEHOLDERS.test(echoed)) continue;
-    if (probe === '' || echoed.startsWith(probe) || /^\[Pasted Content/i.test(echoed)) return i;
-  }
-  return -1;
-}
 
 /** The reply: after the echoed `› message`, up to `Worked for`, without `• ` markers and busy rows. */
+/** Codex echoes messages like its composer; menu entries and placeholders are not messages. */
+const ECHO_STYLE: EchoStyle = { row: COMPOSER, ignore: new RegExp(`^\\d+\\.\\s|${PLACEHOLDERS.source}`, 'i'), pasted: /^\[Pasted Content/i };
+
 function extractReply(capture: ReplyCapture): string {
   const lines = capture.lines;
-  const echo = findEcho(lines, capture.message ?? '');
+  const echo = findEcho(lines, capture.message ?? '', ECHO_STYLE);
   let body = lines.slice(echo + 1);
   const end = body.findIndex((l) => WORKED_FOR.test(l));
   if (end >= 0) body = body.slice(0, end);

@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { bottomMenu, dedent, keysFor, lastIndexMatching, tidy, unbox, unbullet } from './tui';
+import { bottomMenu, dedent, findEcho, keysFor, lastIndexMatching, tidy, type EchoStyle, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -162,24 +162,13 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
   if (context.turn) {
     const turnLines = context.turn.lines();
     const history = turnLines.slice(0, inputBox(turnLines)?.row ?? turnLines.length);
-    const echo = findEcho(history, context.turn.message);
+    const echo = findEcho(history, context.turn.message, ECHO_STYLE);
     const answered = history.slice(echo + 1).some((l) => REPLY.test(l) || /request cancelled/i.test(l) || /^\s*│?\s*[✓x✕]\s/.test(unbox(l)));
     if (echo < 0 || !answered) return { kind: 'busy' };
   }
   return { kind: 'ready' };
 }
 
-function findEcho(lines: readonly string[], message: string): number {
-  const probe = message.split('\n')[0].trim().slice(0, 40);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = INPUT_ROW.exec(lines[i]);
-    if (!match) continue;
-    const echoed = match[1].trim();
-    if (PLACEHOLDER.test(echoed)) continue;
-    if (probe === '' || echoed.startsWith(probe) || /^\[Pasted Text/i.test(echoed)) return i;
-  }
-  return -1;
-}
 
 /**
  * Strips the line-number gutter Gemini draws in code blocks (`     1 line 001`): a run of rows
@@ -205,11 +194,13 @@ function stripGutters(lines: string[]): string[] {
 }
 
 /** The reply: after the echoed ` > message`, up to the input box, without spinner rows and markers. */
+const ECHO_STYLE: EchoStyle = { row: INPUT_ROW, ignore: PLACEHOLDER, pasted: /^\[Pasted Text/i };
+
 function extractReply(capture: ReplyCapture): string {
   let lines = capture.lines;
   const box = inputBox(lines);
   if (box) lines = lines.slice(0, box.row);
-  let body = lines.slice(findEcho(lines, capture.message ?? '') + 1);
+  let body = lines.slice(findEcho(lines, capture.message ?? '', ECHO_STYLE) + 1);
   body = body.filter((l) => !BUSY.test(l) && !HALF_BLOCK_RULE.test(l) && !/^\s*[╭╰]─+[╮╯]\s*$/.test(l) && !/^\s*\?\s*for shortcuts\s*$/.test(l));
   // The mode line above the input box: `Shift+Tab to accept edits`, `plan Shift+Tab to manual`.
   body = body.filter((l, i, all) => !(i >= all.length - 3 && (/shift\+tab to /i.test(l) || /^\s*─{10,}\s*$/.test(l))));

@@ -16,6 +16,31 @@ export function indexMatching(lines: readonly string[], pattern: RegExp, from = 
   return -1;
 }
 
+export interface EchoStyle {
+  /** A history row that echoes a user message; group 1 is the message text. */
+  row: RegExp;
+  /** Echo-looking rows that are not messages (an input placeholder, a numbered menu entry). */
+  ignore?: RegExp;
+  /** How the CLI abbreviates a pasted message (`[Pasted text #1 +400 lines]`). */
+  pasted: RegExp;
+}
+
+/**
+ * Index of the last row that echoes `message` (its first line, up to 40 characters, which is what
+ * every CLI shows before truncating), or -1. An empty message matches the last echo of any kind.
+ */
+export function findEcho(lines: readonly string[], message: string, style: EchoStyle): number {
+  const probe = message.split('\n')[0].trim().slice(0, 40);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const match = style.row.exec(lines[i]);
+    if (!match) continue;
+    const echoed = match[1].trim();
+    if (style.ignore?.test(echoed)) continue;
+    if (probe === '' || echoed.startsWith(probe) || style.pasted.test(echoed)) return i;
+  }
+  return -1;
+}
+
 /** A horizontal rule drawn with box characters (the borders around Claude's input box). */
 export const RULE = /^\s*[─━═╌╍┄┅-]{10,}\s*$/;
 
