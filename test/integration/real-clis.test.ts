@@ -94,6 +94,13 @@ for (const cli of ['claude', 'codex', 'gemini'] as const) {
         expect(hello).toEqual({ status: 'ready', response: 'PONG' });
         expect((await harness.waitFor('message', id)).content).toBe('PONG');
 
+        // Multi-line text goes in as one bracketed paste and arrives as one message.
+        const multi = await manager.send(id, 'first line of the note\nsecond line of the note', { timeoutMs: 30_000 });
+        expect(multi.status).toBe('ready');
+        expect(multi.response).toContain('ECHO: first line of the note');
+        const request = server.requests.filter((r) => r.lastUserText.includes('first line of the note')).pop();
+        expect(request?.lastUserText).toContain('second line of the note');
+
         // A tool call that writes a file: the CLI asks permission, the runtime reports a question.
         const asked = await manager.send(id, 'RUN_TOOL', { timeoutMs: 30_000 });
         expect(asked.status).toBe('waiting_input');
