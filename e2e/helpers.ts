@@ -2,6 +2,7 @@ import { expect, type Page } from '@playwright/test';
 import * as path from 'node:path';
 import type { AgentHandle } from '../src-shared/agent';
 import type { AgentListResponse } from '../src-shared/api';
+import { DEFAULT_SETTINGS } from '../src-main/desktop/settings/schema';
 
 export function runtimeEnv(): { url: string; dataDir: string; workdir: string } {
   const url = process.env.RAVEN_E2E_URL;
@@ -59,32 +60,22 @@ export async function spawnCustom(page: Page, name: string, command: string, arg
   return currentAgentId(page);
 }
 
+/** What the fake bridge reports as settings: the app's real defaults, as the settings view shows them. */
+const { schemaVersion: _version, providerKeys: _keys, lastWorkdir: _lastWorkdir, ...EDITABLE_DEFAULTS } = DEFAULT_SETTINGS;
+export const FAKE_BRIDGE_SETTINGS = {
+  ...EDITABLE_DEFAULTS,
+  providerKeys: { anthropic: { set: false }, openai: { set: false }, google: { set: false } },
+  secretStorage: { available: true, backend: 'fake' },
+};
+
 /**
  * A stand-in for the desktop app's preload bridge, installed before the page's scripts run: it
  * records every call in `window.__bridgeCalls` so a test can check what the UI asked of it.
  */
-export function fakeBridgeInit(): void {
+export function fakeBridgeInit(defaults: typeof FAKE_BRIDGE_SETTINGS): void {
   const calls: { method: string; args: unknown[] }[] = [];
   const record = (method: string, args: unknown[]) => calls.push({ method, args });
-  const settings = {
-    port: Number(location.port || 80),
-    bindHost: '127.0.0.1',
-    apiKey: '',
-    allowedOrigins: [],
-    defaultWorkdir: '',
-    maxAgents: 10,
-    terminalCols: 120,
-    terminalRows: 40,
-    fontSize: 13,
-    scrollback: 5000,
-    autoRespond: { trustFolder: true, apiKey: true, update: true, telemetry: true, survey: true },
-    notifications: true,
-    openLoginPagesAutomatically: true,
-    theme: 'system',
-    openAtLogin: false,
-    providerKeys: { anthropic: { set: false }, openai: { set: false }, google: { set: false } },
-    secretStorage: { available: true, backend: 'fake' },
-  };
+  const settings = { ...defaults, port: Number(location.port || 80) };
   const w = window as unknown as Record<string, unknown>;
   w.__bridgeCalls = calls;
   w.raven = {

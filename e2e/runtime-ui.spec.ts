@@ -5,6 +5,7 @@ import {
   apiAgent,
   bridgeCalls,
   currentAgentId,
+  FAKE_BRIDGE_SETTINGS,
   fakeBridgeInit,
   runtimeEnv,
   shot,
@@ -136,7 +137,7 @@ test('a shell agent: spawn, ready, type, resize, message, logs, stop', async ({ 
 });
 
 test('a login: URL and device code shown, "Open in browser" goes through the bridge, panel closes when ready', async ({ page }) => {
-  await page.addInitScript(fakeBridgeInit);
+  await page.addInitScript(fakeBridgeInit, FAKE_BRIDGE_SETTINGS);
   const id = await spawnCustom(
     page,
     'login-bot',
@@ -234,7 +235,7 @@ test('session history: lists recorded sessions and replays one', async ({ page }
 });
 
 test('settings in the desktop app: every field editable, saved through the bridge', async ({ page }) => {
-  await page.addInitScript(fakeBridgeInit);
+  await page.addInitScript(fakeBridgeInit, FAKE_BRIDGE_SETTINGS);
   await page.goto(`${runtimeEnv().url}/#/settings`);
   await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
   await expect(page.getByText('Viewing in a browser.')).toHaveCount(0);

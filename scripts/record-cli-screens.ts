@@ -187,6 +187,20 @@ async function markStarting(c: Ctx, next: Predicate): Promise<void> {
   await c.r.waitStable(all(nonEmpty, not(next)), { label: 'starting', until: next, timeoutMs: 15000 });
 }
 
+/** First start of a CLI whose only question is the folder-trust prompt: accept it, reach ready. */
+function trustThenReady(cli: Pick<Profile, 'trust' | 'ready'>, readyTimeoutMs?: number): ScenarioDef {
+  return {
+    flavour: 'logged-in',
+    run: async (c) => {
+      await markStarting(c, cli.trust);
+      await c.r.expect('trust_prompt', cli.trust);
+      c.r.write(KEYS.enter);
+      await c.r.expect('ready', cli.ready, readyTimeoutMs);
+      await exitAndMark(c);
+    },
+  };
+}
+
 async function exitAndMark(c: Ctx): Promise<void> {
   if (!c.r.exited) await c.p.exit(c.r);
   if (await c.r.waitExit(5000)) {
@@ -308,16 +322,7 @@ const SCENARIOS: Record<CliName, Record<string, ScenarioDef>> = {
     },
   },
   codex: {
-    'first-start': {
-      flavour: 'logged-in',
-      run: async (c) => {
-        await markStarting(c, codex.trust);
-        await c.r.expect('trust_prompt', codex.trust);
-        c.r.write(KEYS.enter);
-        await c.r.expect('ready', codex.ready);
-        await exitAndMark(c);
-      },
-    },
+    'first-start': trustThenReady(codex),
     ...common,
     // The runtime runs Codex with --no-alt-screen (its inline mode, which writes history into the
     // terminal's scrollback), so every Codex TUI scenario is recorded that way. This one keeps
@@ -357,17 +362,8 @@ const SCENARIOS: Record<CliName, Record<string, ScenarioDef>> = {
     },
   },
   gemini: {
-    'first-start': {
-      flavour: 'logged-in',
-      run: async (c) => {
-        await markStarting(c, gemini.trust);
-        await c.r.expect('trust_prompt', gemini.trust);
-        c.r.write(KEYS.enter);
-        // Gemini restarts itself after the trust answer (~3 s).
-        await c.r.expect('ready', gemini.ready, 40000);
-        await exitAndMark(c);
-      },
-    },
+    // Gemini restarts itself after the trust answer (~3 s).
+    'first-start': trustThenReady(gemini, 40000),
     ...common,
     'no-credentials': {
       flavour: 'no-credentials',

@@ -28,6 +28,20 @@ export const AGENT_TYPE_ALIASES: Readonly<Record<string, AgentType>> = {
   shell: 'shell',
 };
 
+/**
+ * Terminal sizes accepted for spawn and resize. Below 20×5 the TUIs cannot draw their input box;
+ * above 1000×500 a single screen would hold half a million cells in every viewer and in the
+ * runtime's own screen model.
+ */
+export const MIN_COLS = 20;
+export const MAX_COLS = 1000;
+export const MIN_ROWS = 5;
+export const MAX_ROWS = 500;
+
+export function isValidTerminalSize(cols: unknown, rows: unknown): boolean {
+  return Number.isInteger(cols) && Number.isInteger(rows) && (cols as number) >= MIN_COLS && (cols as number) <= MAX_COLS && (rows as number) >= MIN_ROWS && (rows as number) <= MAX_ROWS;
+}
+
 /** Resolves a client-supplied type name (case and surrounding space ignored); undefined if unknown. */
 export function resolveAgentType(name: string): AgentType | undefined {
   const key = name.trim().toLowerCase();

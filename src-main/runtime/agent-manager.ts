@@ -19,7 +19,7 @@ import type { RuntimeConfig } from './config';
 import { augmentPath, buildAgentEnv } from './env';
 import { RuntimeError } from './errors';
 import { createLogger, type Logger } from './logger';
-import { AgentSession, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS, type SendResult } from './session';
+import { AgentSession, assertTerminalSize, type SendResult } from './session';
 import { listTranscripts, type TranscriptMeta } from './transcript';
 
 /**
@@ -46,7 +46,12 @@ export type RuntimeListener = (event: RuntimeEvent) => void;
 
 /** Stopped sessions kept for `get`, `logs` and `output` after they end. */
 const KEEP_STOPPED = 50;
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Ids are file names (transcripts) and URL segments: letters, digits, ".", "_", "-"; up to 128. */
+export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Lines one `logs` call returns at most: the screen model keeps about that much anyway. */
+export const MAX_LOG_LINES = 10_000;
+/** Longest wait `send` accepts: an hour-long turn is an agent left alone, not a reply. */
+export const MAX_SEND_TIMEOUT_MS = 3_600_000;
 const MAX_NAME = 200;
 
 export class AgentManager {
@@ -103,28 +108,20 @@ export class AgentManager {
       throw new RuntimeError('VALIDATION_ERROR', 'A custom agent needs a "command".', { field: 'command' });
     }
     const id = request.id ?? `agent-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    if (!ID_PATTERN.test(id)) throw new RuntimeError('VALIDATION_ERROR', 'The id may hold letters, digits, ".", "_" and "-" (up to 128).', { field: 'id' });
-    if (this.sessions.has(id) && !this.sessions.get(id)!.isExited) {
-      throw new RuntimeError('VALIDATION_ERROR', `An agent with id "${id}" already exists.`, { field: 'id' });
-    }
+    if (!AGENT_ID_PATTERN.test(id)) throw new RuntimeError('VALIDATION_ERROR', 'The id may hold letters, digits, ".", "_" and "-" (up to 128).', { field: 'id' });
+    this.assertIdFree(id);
     const name = (request.name ?? '').trim() || `${type}-${id.slice(-6)}`;
     if (name.length > MAX_NAME) throw new RuntimeError('VALIDATION_ERROR', `The name is longer than ${MAX_NAME} characters.`, { field: 'name' });
     const cols = request.cols ?? this.config.cols;
     const rows = request.rows ?? this.config.rows;
-    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < MIN_COLS || cols > MAX_COLS || rows < MIN_ROWS || rows > MAX_ROWS) {
-      throw new RuntimeError('VALIDATION_ERROR', `Terminal size must be ${MIN_COLS}–${MAX_COLS} columns by ${MIN_ROWS}–${MAX_ROWS} rows.`, { cols, rows });
-    }
+    assertTerminalSize(cols, rows);
     const workdir = this.resolveWorkdir(request.workdir);
     for (const [key, value] of Object.entries(request.env ?? {})) {
       if (typeof value !== 'string' || key === '' || key.includes('=') || key.includes('\0') || value.includes('\0')) {
         throw new RuntimeError('VALIDATION_ERROR', `Invalid environment variable "${key}".`, { field: 'env' });
       }
     }
-    if (this.liveCount() >= this.config.maxAgents) {
-      throw new RuntimeError('MAX_AGENTS', `Maximum agent limit reached (${this.config.maxAgents}). Stop an agent first.`, {
-        maxAgents: this.config.maxAgents,
-      });
-    }
+    this.assertSlotFree();
 
     const adapter = adapterFor(type, request.command);
     const credentials: ProviderCredentials = { ...this.config.credentials, ...stripEmpty(request.credentials) };
@@ -155,13 +152,9 @@ export class AgentManager {
     const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...preset, ...(request.args ?? [])];
     const probe = type === 'shell' || type === 'custom' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
 
-    // Re-check after the await: two spawns may have raced for the last slot.
-    if (this.liveCount() >= this.config.maxAgents) {
-      throw new RuntimeError('MAX_AGENTS', `Maximum agent limit reached (${this.config.maxAgents}). Stop an agent first.`, { maxAgents: this.config.maxAgents });
-    }
-    if (this.sessions.has(id) && !this.sessions.get(id)!.isExited) {
-      throw new RuntimeError('VALIDATION_ERROR', `An agent with id "${id}" already exists.`, { field: 'id' });
-    }
+    // Again after the await: two spawns may have raced for the last slot or the same id.
+    this.assertSlotFree();
+    this.assertIdFree(id);
     const session = new AgentSession({
       id,
       name,
@@ -200,6 +193,18 @@ export class AgentManager {
       throw error;
     }
     return session.handle();
+  }
+
+  private assertIdFree(id: string): void {
+    if (this.sessions.has(id) && !this.sessions.get(id)!.isExited) {
+      throw new RuntimeError('VALIDATION_ERROR', `An agent with id "${id}" already exists.`, { field: 'id' });
+    }
+  }
+
+  private assertSlotFree(): void {
+    if (this.liveCount() >= this.config.maxAgents) {
+      throw new RuntimeError('MAX_AGENTS', `Maximum agent limit reached (${this.config.maxAgents}). Stop an agent first.`, { maxAgents: this.config.maxAgents });
+    }
   }
 
   private resolveWorkdir(workdir: string | undefined): string {
@@ -263,7 +268,7 @@ export class AgentManager {
   }
 
   logs(id: string, lines = 100): string[] {
-    const count = Number.isInteger(lines) && lines > 0 ? Math.min(lines, 10_000) : 100;
+    const count = Number.isInteger(lines) && lines > 0 ? Math.min(lines, MAX_LOG_LINES) : 100;
     return this.session(id).logs(count);
   }
 
@@ -275,7 +280,7 @@ export class AgentManager {
 
   send(id: string, message: string, options: SendCallOptions = {}): Promise<SendResult> {
     const timeoutMs = options.timeoutMs ?? this.config.defaultTimeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 3_600_000) {
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_SEND_TIMEOUT_MS) {
       return Promise.reject(new RuntimeError('VALIDATION_ERROR', 'timeout must be 1–3600000 ms.', { field: 'timeout' }));
     }
     try {
@@ -354,7 +359,7 @@ export class AgentManager {
    * served, so no path a client makes up can reach another file.
    */
   transcriptPart(id: string, part: string): string {
-    const meta = ID_PATTERN.test(id) ? this.transcripts().find((t) => t.id === id) : undefined;
+    const meta = AGENT_ID_PATTERN.test(id) ? this.transcripts().find((t) => t.id === id) : undefined;
     if (!meta) throw new RuntimeError('NOT_FOUND', `No recording for "${id}".`, { id });
     if (!meta.parts.includes(part)) throw new RuntimeError('NOT_FOUND', `Recording "${id}" has no part "${part}".`, { id, part, parts: meta.parts });
     try {

@@ -11,7 +11,3 @@ export class RuntimeError extends Error {
     this.name = 'RuntimeError';
   }
 }
-
-export function isRuntimeError(value: unknown): value is RuntimeError {
-  return value instanceof RuntimeError;
-}

@@ -1,11 +1,16 @@
 import * as pty from 'node-pty';
-import type {
-  AgentHandle,
-  AgentStatus,
-  AgentType,
-  AutoRespondConfig,
-  LoginInfo,
-  PendingQuestion,
+import {
+  isValidTerminalSize,
+  MAX_COLS,
+  MAX_ROWS,
+  MIN_COLS,
+  MIN_ROWS,
+  type AgentHandle,
+  type AgentStatus,
+  type AgentType,
+  type AutoRespondConfig,
+  type LoginInfo,
+  type PendingQuestion,
 } from '../../src-shared/agent';
 import type { RuntimeEvent } from '../../src-shared/events';
 import { keysToSequences, PASTE_END, PASTE_START, UnknownKeyError } from '../../src-shared/keys';
@@ -67,11 +72,12 @@ export interface StopOptions {
 
 /** Largest message `send` accepts. */
 export const MAX_MESSAGE_CHARS = 1024 * 1024;
-/** Terminal sizes accepted for spawn and resize. */
-export const MIN_COLS = 20;
-export const MAX_COLS = 1000;
-export const MIN_ROWS = 5;
-export const MAX_ROWS = 500;
+/** VALIDATION_ERROR unless the size is within the contract's limits (src-shared/agent.ts). */
+export function assertTerminalSize(cols: number, rows: number): void {
+  if (!isValidTerminalSize(cols, rows)) {
+    throw new RuntimeError('VALIDATION_ERROR', `Terminal size must be ${MIN_COLS}–${MAX_COLS} columns by ${MIN_ROWS}–${MAX_ROWS} rows.`, { cols, rows });
+  }
+}
 
 /** Gap between keys of a sequence: TUIs that parse input per read would merge a burst into garbage. */
 const KEY_GAP_MS = 50;
@@ -127,8 +133,10 @@ export class AgentSession {
   private login: LoginInfo | undefined;
   private readonly autoAnswers = new Map<string, { tries: number; at: number }>();
   private lastOutputAt = Date.now();
+  private outputCharCount = 0;
   private startedAt: Date | undefined;
-  private lastActivityAt: Date | undefined;
+  /** Last output or input (ms); 0 before start. A number: it is set on every chunk of output. */
+  private lastActivityMs = 0;
   private stoppedAt: Date | undefined;
   private exitCode: number | null | undefined;
   private errorMessage: string | undefined;
@@ -175,7 +183,7 @@ export class AgentSession {
       });
     }
     this.startedAt = new Date();
-    this.lastActivityAt = this.startedAt;
+    this.lastActivityMs = this.startedAt.getTime();
     if (this.init.transcript) {
       try {
         this.transcript = new TranscriptWriter({
@@ -233,7 +241,8 @@ export class AgentSession {
 
   private handleOutput(data: string): void {
     this.lastOutputAt = Date.now();
-    this.lastActivityAt = new Date(this.lastOutputAt);
+    this.lastActivityMs = this.lastOutputAt;
+    this.outputCharCount += data.length;
     this.rawOutput.append(data);
     this.screen.write(data);
     for (const listener of this.dataListeners) listener(data);
@@ -619,7 +628,7 @@ export class AgentSession {
 
   private writeInput(data: string): void {
     if (!this.ptyProcess || this.exited) return;
-    this.lastActivityAt = new Date();
+    this.lastActivityMs = Date.now();
     this.transcript?.input(data);
     this.ptyProcess.write(data);
   }
@@ -664,9 +673,7 @@ export class AgentSession {
 
   resize(cols: number, rows: number): void {
     this.assertRunning();
-    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < MIN_COLS || cols > MAX_COLS || rows < MIN_ROWS || rows > MAX_ROWS) {
-      throw new RuntimeError('VALIDATION_ERROR', `Terminal size must be ${MIN_COLS}–${MAX_COLS} columns by ${MIN_ROWS}–${MAX_ROWS} rows.`, { cols, rows });
-    }
+    assertTerminalSize(cols, rows);
     if (cols === this.cols && rows === this.rows) return;
     this.cols = cols;
     this.rows = rows;
@@ -726,6 +733,11 @@ export class AgentSession {
   }
 
   /** Raw output as it arrives. Returns an unsubscribe function. */
+  /** Characters of PTY output since spawn (for metrics). */
+  get outputChars(): number {
+    return this.outputCharCount;
+  }
+
   onData(listener: (data: string) => void): () => void {
     this.dataListeners.add(listener);
     return () => this.dataListeners.delete(listener);
@@ -761,7 +773,7 @@ export class AgentSession {
       rows: this.rows,
       createdAt: this.createdAt.toISOString(),
       startedAt: this.startedAt?.toISOString(),
-      lastActivityAt: this.lastActivityAt?.toISOString(),
+      lastActivityAt: this.lastActivityMs > 0 ? new Date(this.lastActivityMs).toISOString() : undefined,
       stoppedAt: this.stoppedAt?.toISOString(),
       exitCode: this.exitCode,
       error: this.errorMessage,

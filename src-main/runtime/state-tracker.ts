@@ -11,8 +11,6 @@ import type { ScreenModel } from './screen/screen-model';
  * settle + one parse after the CLI draws its idle prompt — no fixed "quiet for 2 s" wait.
  */
 
-/** How often a screen that does not change is looked at again (for rules that depend on time). */
-const IDLE_RECHECK_MS = 250;
 /**
  * At most one classification per MIN_EVALUATION_GAP_MS. A flood parses dozens of batches a second
  * and each classification reads the whole screen; 25 ms keeps that cost small and adds at most
@@ -37,7 +35,8 @@ export class StateTracker {
   private settleTimer: NodeJS.Timeout | undefined;
   private evaluationQueued = false;
   private lastEvaluationAt = 0;
-  private readonly recheckTimer: NodeJS.Timeout;
+  /** For adapters with a quiet-period rule: looks again once the screen has been quiet that long. */
+  private quietTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
   private disposed = false;
   /** The last classification, whether committed or not (the sender peeks at it). */
@@ -49,9 +48,10 @@ export class StateTracker {
     private readonly context: () => ClassifyContext,
     private readonly onCommit: (state: ScreenState) => void,
   ) {
-    this.unsubscribe = screen.onChange(() => this.queueEvaluation());
-    this.recheckTimer = setInterval(() => this.queueEvaluation(), IDLE_RECHECK_MS);
-    this.recheckTimer.unref();
+    this.unsubscribe = screen.onChange(() => {
+      this.queueEvaluation();
+      this.armQuietCheck();
+    });
   }
 
   get committed(): string | undefined {
@@ -69,6 +69,15 @@ export class StateTracker {
     const wait = this.lastEvaluationAt + MIN_EVALUATION_GAP_MS - Date.now();
     if (wait > 0) setTimeout(run, wait);
     else setImmediate(run);
+  }
+
+  private armQuietCheck(): void {
+    const quietMs = this.adapter.quietReadyMs;
+    if (quietMs === undefined || this.disposed) return;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    // A little past the threshold, so the classification sees the quiet period as complete.
+    this.quietTimer = setTimeout(() => this.queueEvaluation(), quietMs + MIN_EVALUATION_GAP_MS);
+    this.quietTimer.unref();
   }
 
   /** Forget the committed state, so the next stable state is committed even if it is the same. */
@@ -118,7 +127,7 @@ export class StateTracker {
   dispose(): void {
     this.disposed = true;
     this.clearSettle();
-    clearInterval(this.recheckTimer);
+    if (this.quietTimer) clearTimeout(this.quietTimer);
     this.unsubscribe();
   }
 }

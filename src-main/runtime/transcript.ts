@@ -272,11 +272,6 @@ function backend(): Backend {
   return sharedBackend;
 }
 
-/** For tests: use the in-thread writer instead of the worker. */
-export function useInlineTranscripts(): void {
-  sharedBackend = new InlineBackend();
-}
-
 let nextId = 0;
 
 /** One session's transcript. Cheap on the calling thread: it only coalesces and posts. */

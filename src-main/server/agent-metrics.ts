@@ -4,16 +4,14 @@ import type { AgentMetrics, RuntimeMetrics } from '../../src-shared/api';
 import type { AgentManager } from '../runtime/agent-manager';
 
 /**
- * Counters behind `GET /agents/:id/metrics` and `GET /metrics`, fed by runtime events and by each
- * session's output. Entries for agents the manager has forgotten are pruned.
+ * Counters behind `GET /agents/:id/metrics` and `GET /metrics`, fed by runtime events; output
+ * volume is counted by the session itself. Entries for agents the manager has forgotten are pruned.
  */
 
 interface Counters {
   messages: number;
   questions: number;
   autoResponses: number;
-  outputChars: number;
-  stopOutput?: () => void;
 }
 
 /** Event-loop delay sampling period: fine enough to see a 50 ms stall, cheap enough to leave on. */
@@ -31,9 +29,6 @@ export class MetricsTracker {
     this.unsubscribe = manager.on((event) => {
       const entry = this.entry(event.agentId);
       switch (event.type) {
-        case 'agent_started':
-          this.watchOutput(event.agentId, entry);
-          break;
         case 'message':
           entry.messages++;
           break;
@@ -44,45 +39,30 @@ export class MetricsTracker {
           if (event.autoResponded) entry.autoResponses++;
           break;
         case 'agent_stopped':
-          entry.stopOutput?.();
-          entry.stopOutput = undefined;
           this.prune();
           break;
         default:
           break;
       }
     });
-    // Agents that were spawned before the server started.
-    for (const agent of manager.list()) if (agent.stoppedAt === undefined) this.watchOutput(agent.id, this.entry(agent.id));
   }
 
   private entry(agentId: string): Counters {
     let entry = this.counters.get(agentId);
     if (!entry) {
-      entry = { messages: 0, questions: 0, autoResponses: 0, outputChars: 0 };
+      entry = { messages: 0, questions: 0, autoResponses: 0 };
       this.counters.set(agentId, entry);
     }
     return entry;
   }
 
-  private watchOutput(agentId: string, entry: Counters): void {
-    if (entry.stopOutput || !this.manager.has(agentId)) return;
-    entry.stopOutput = this.manager.sessionFor(agentId).onData((data) => {
-      entry.outputChars += data.length;
-    });
-  }
-
   private prune(): void {
-    for (const [id, entry] of this.counters) {
-      if (this.manager.has(id)) continue;
-      entry.stopOutput?.();
-      this.counters.delete(id);
-    }
+    for (const id of this.counters.keys()) if (!this.manager.has(id)) this.counters.delete(id);
   }
 
   agent(agentId: string, viewers: number): AgentMetrics {
     const handle = this.manager.get(agentId);
-    const entry = this.counters.get(agentId) ?? { messages: 0, questions: 0, autoResponses: 0, outputChars: 0 };
+    const entry = this.counters.get(agentId) ?? { messages: 0, questions: 0, autoResponses: 0 };
     const started = handle.startedAt ? Date.parse(handle.startedAt) : undefined;
     const ended = handle.stoppedAt ? Date.parse(handle.stoppedAt) : Date.now();
     return {
@@ -92,7 +72,7 @@ export class MetricsTracker {
       messageCount: entry.messages,
       questionCount: entry.questions,
       autoResponses: entry.autoResponses,
-      outputChars: entry.outputChars,
+      outputChars: this.manager.sessionFor(agentId).outputChars,
       viewers,
       startedAt: handle.startedAt,
       lastActivityAt: handle.lastActivityAt,
@@ -128,7 +108,6 @@ export class MetricsTracker {
   dispose(): void {
     this.unsubscribe();
     this.loop.disable();
-    for (const entry of this.counters.values()) entry.stopOutput?.();
     this.counters.clear();
   }
 }

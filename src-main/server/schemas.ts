@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_STATUSES, AGENT_TYPES, APPROVAL_PRESETS, resolveAgentType } from '../../src-shared/agent';
+import { AGENT_STATUSES, AGENT_TYPES, APPROVAL_PRESETS, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS, resolveAgentType } from '../../src-shared/agent';
 import type {
   CreateAgentRequest,
   InputRequest,
@@ -11,7 +11,8 @@ import type {
 } from '../../src-shared/api';
 import { ERROR_CODES } from '../../src-shared/errors';
 import { keysToSequences } from '../../src-shared/keys';
-import { MAX_COLS, MAX_MESSAGE_CHARS, MAX_ROWS, MIN_COLS, MIN_ROWS } from '../runtime/session';
+import { AGENT_ID_PATTERN, MAX_LOG_LINES, MAX_SEND_TIMEOUT_MS } from '../runtime/agent-manager';
+import { MAX_MESSAGE_CHARS } from '../runtime/session';
 
 /**
  * One zod schema per route input, checked at the boundary. Bodies are strict: a field nobody
@@ -39,14 +40,8 @@ const MAX_KEY_NAME = 64;
 const MAX_CONTEXT_FILES = 200;
 /** Raven's docs say 1–10 agents per spawn call. */
 const MAX_SPAWN_COUNT = 10;
-/** The manager clamps log requests to 10 000 lines. */
-const MAX_LOG_LINES = 10_000;
-/** The manager's own send limit: one hour. */
-const MAX_SEND_TIMEOUT_MS = 3_600_000;
 /** Stop grace: beyond a minute a stuck agent should be force-killed instead. */
 const MAX_STOP_TIMEOUT_MS = 60_000;
-/** Ids the manager accepts (letters, digits, ".", "_", "-"; up to 128). */
-const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 // ───────────────────────────── building blocks ─────────────────────────────
 
@@ -131,7 +126,7 @@ export const agentIdParams = z.strictObject({
 
 export const emptyObject = z.strictObject({});
 export const transcriptParams = z.strictObject({
-  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  id: z.string().regex(AGENT_ID_PATTERN),
   part: z.string().regex(/^\d{4}\.cast$/),
 });
 

@@ -276,25 +276,32 @@ function anthropicTextOf(content: unknown): string {
     .join('\n');
 }
 
-function analyzeAnthropic(body: JsonObject): Analysis {
-  const messages = arr(body.messages).map(obj);
+/**
+ * The last user turn that carries text (tool results are user turns too, without text), and
+ * whether a tool result came after it: that is how each protocol says "the tool ran, now answer".
+ */
+function lastUserTurn(items: JsonObject[], textOf: (item: JsonObject) => string | undefined, isToolResult: (item: JsonObject) => boolean): Pick<Analysis, 'lastUserText' | 'hasToolResult'> {
   let userIdx = -1;
   let lastUserText = '';
-  for (let i = messages.length - 1; i >= 0; i--) {
-    if (messages[i].role !== 'user') continue;
-    const text = stripInjected(anthropicTextOf(messages[i].content));
+  for (let i = items.length - 1; i >= 0; i--) {
+    const text = textOf(items[i]);
     if (text) {
       userIdx = i;
       lastUserText = text;
       break;
     }
   }
-  let hasToolResult = false;
-  for (let i = Math.max(userIdx, 0); i < messages.length; i++) {
-    if (arr(messages[i].content).some((b) => isObj(b) && b.type === 'tool_result')) hasToolResult = true;
-  }
+  return { lastUserText, hasToolResult: items.slice(Math.max(userIdx, 0)).some(isToolResult) };
+}
+
+function analyzeAnthropic(body: JsonObject): Analysis {
+  const turn = lastUserTurn(
+    arr(body.messages).map(obj),
+    (m) => (m.role === 'user' ? stripInjected(anthropicTextOf(m.content)) : undefined),
+    (m) => arr(m.content).some((b) => isObj(b) && b.type === 'tool_result'),
+  );
   const tools = arr(body.tools).map(obj).map((t) => ({ name: str(t.name), params: t.input_schema, freeform: false }));
-  const a: Analysis = { lastUserText, hasToolResult, shellTool: pickShellTool(tools) };
+  const a: Analysis = { ...turn, shellTool: pickShellTool(tools) };
   const choice = obj(body.tool_choice);
   if (choice.type === 'tool') {
     const forced = tools.find((t) => t.name === str(choice.name));
@@ -315,21 +322,11 @@ function openaiTextOf(item: JsonObject): string {
 
 function analyzeOpenAI(body: JsonObject): Analysis {
   const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input } as JsonObject] : arr(body.input).map(obj);
-  let userIdx = -1;
-  let lastUserText = '';
-  for (let i = input.length - 1; i >= 0; i--) {
-    const it = input[i];
-    if (it.role !== 'user' || (it.type !== undefined && it.type !== 'message')) continue;
-    const text = stripInjected(openaiTextOf(it));
-    if (text) {
-      userIdx = i;
-      lastUserText = text;
-      break;
-    }
-  }
-  const hasToolResult = input
-    .slice(Math.max(userIdx, 0))
-    .some((it) => /_call_output$/.test(str(it.type)) || it.type === 'function_call_output');
+  const turn = lastUserTurn(
+    input,
+    (it) => (it.role === 'user' && (it.type === undefined || it.type === 'message') ? stripInjected(openaiTextOf(it)) : undefined),
+    (it) => /_call_output$/.test(str(it.type)),
+  );
   // Codex 0.169 sends its tools as an `additional_tools` input item holding namespaces, not in `tools`.
   const raw = [...arr(body.tools), ...input.filter((it) => it.type === 'additional_tools').flatMap((it) => arr(it.tools))];
   const tools: ToolDecl[] = [];
@@ -348,39 +345,32 @@ function analyzeOpenAI(body: JsonObject): Analysis {
     }
   };
   walk(raw);
-  const a: Analysis = { lastUserText, hasToolResult, shellTool: pickShellTool(tools) };
+  const a: Analysis = { ...turn, shellTool: pickShellTool(tools) };
   const fmt = obj(obj(body.text).format);
   if (fmt.type === 'json_schema') a.responseSchema = fmt.schema;
   return a;
 }
 
 function analyzeGemini(body: JsonObject): Analysis {
-  const contents = arr(body.contents).map(obj);
-  let userIdx = -1;
-  let lastUserText = '';
-  for (let i = contents.length - 1; i >= 0; i--) {
-    if (contents[i].role !== 'user') continue;
-    const text = stripInjected(
-      arr(contents[i].parts)
-        .map(obj)
-        .map((p) => str(p.text))
-        .filter((t) => t)
-        .join('\n'),
-    );
-    if (text) {
-      userIdx = i;
-      lastUserText = text;
-      break;
-    }
-  }
-  const hasToolResult = contents
-    .slice(Math.max(userIdx, 0))
-    .some((c) => arr(c.parts).some((p) => isObj(p) && isObj(p.functionResponse)));
+  const turn = lastUserTurn(
+    arr(body.contents).map(obj),
+    (c) =>
+      c.role === 'user'
+        ? stripInjected(
+            arr(c.parts)
+              .map(obj)
+              .map((p) => str(p.text))
+              .filter((t) => t)
+              .join('\n'),
+          )
+        : undefined,
+    (c) => arr(c.parts).some((p) => isObj(p) && isObj(p.functionResponse)),
+  );
   const decls: ToolDecl[] = arr(body.tools)
     .map(obj)
     .flatMap((t) => arr(t.functionDeclarations).map(obj))
     .map((d) => ({ name: str(d.name), params: d.parametersJsonSchema ?? d.parameters, freeform: false }));
-  const a: Analysis = { lastUserText, hasToolResult, shellTool: pickShellTool(decls) };
+  const a: Analysis = { ...turn, shellTool: pickShellTool(decls) };
   const gc = obj(body.generationConfig);
   if (gc.responseMimeType === 'application/json') a.responseSchema = gc.responseJsonSchema ?? gc.responseSchema ?? {};
   return a;

@@ -42,6 +42,11 @@ const ready = (reply?: (text: string) => void): Expect => (state, point, adapter
   expect(state.kind).toBe('ready');
   if (reply) reply(adapter.extractReply({ message: point.message, lines: point.turnLines }));
 };
+/** The tool scenario's reply: the command's output, then the model's closing line. */
+const toolReply = (text: string) => {
+  expect(text).toContain('TOOL_OUTPUT_42');
+  expect(text.split('\n').pop()).toBe('TOOL DONE');
+};
 const longReply = (text: string) => {
   const lines = text.split('\n').filter((l) => /^line \d{3}$/.test(l.trim()));
   expect(lines.map((l) => l.trim())).toEqual(Array.from({ length: 400 }, (_, i) => `line ${String(i + 1).padStart(3, '0')}`));
@@ -73,15 +78,7 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
         },
       },
       { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
-      {
-        scenario: 'tool',
-        marker: 'reply_done',
-        inTurn: true,
-        expect: ready((r) => {
-          expect(r).toContain('TOOL_OUTPUT_42');
-          expect(r.split('\n').pop()).toBe('TOOL DONE');
-        }),
-      },
+      { scenario: 'tool', marker: 'reply_done', inTurn: true, expect: ready(toolReply) },
       { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
       { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
       {
@@ -121,15 +118,7 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
         },
       },
       { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
-      {
-        scenario: 'tool',
-        marker: 'reply_done',
-        inTurn: true,
-        expect: ready((r) => {
-          expect(r).toContain('TOOL_OUTPUT_42');
-          expect(r.split('\n').pop()).toBe('TOOL DONE');
-        }),
-      },
+      { scenario: 'tool', marker: 'reply_done', inTurn: true, expect: ready(toolReply) },
       { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
       {
         scenario: 'no-credentials',
@@ -176,15 +165,7 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
         },
       },
       { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
-      {
-        scenario: 'tool',
-        marker: 'reply_done',
-        inTurn: true,
-        expect: ready((r) => {
-          expect(r).toContain('TOOL_OUTPUT_42');
-          expect(r.split('\n').pop()).toBe('TOOL DONE');
-        }),
-      },
+      { scenario: 'tool', marker: 'reply_done', inTurn: true, expect: ready(toolReply) },
       { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
       {
         scenario: 'no-credentials',

@@ -1,4 +1,4 @@
-import { DEFAULT_AUTO_RESPOND, type AutoRespondConfig } from '../../../src-shared/agent';
+import { DEFAULT_AUTO_RESPOND, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS, type AutoRespondConfig } from '../../../src-shared/agent';
 import {
   PROVIDERS,
   THEME_PREFERENCES,
@@ -7,6 +7,8 @@ import {
   type SettingsPatch,
   type ThemePreference,
 } from '../../../src-shared/desktop';
+
+import { defaultConfig } from '../../runtime/config';
 
 /**
  * The desktop app's settings: types, defaults, limits and validation, from one source. The JSON
@@ -30,6 +32,9 @@ export const DEFAULT_PORT = 8765;
 /** Loopback only: anything that can reach the port can type into agents (engineering.md §3.1). */
 export const DEFAULT_BIND_HOST = '127.0.0.1';
 
+/** The runtime's own defaults: the app starts out exactly as the headless runtime does. */
+const RUNTIME_DEFAULTS = defaultConfig();
+
 export const DEFAULT_SETTINGS: Readonly<StoredSettings> = Object.freeze({
   schemaVersion: SETTINGS_SCHEMA_VERSION,
   port: DEFAULT_PORT,
@@ -37,10 +42,9 @@ export const DEFAULT_SETTINGS: Readonly<StoredSettings> = Object.freeze({
   apiKey: '',
   allowedOrigins: [],
   defaultWorkdir: '',
-  // The runtime's own default (src-main/runtime/config.ts).
-  maxAgents: 10,
-  terminalCols: 120,
-  terminalRows: 40,
+  maxAgents: RUNTIME_DEFAULTS.maxAgents,
+  terminalCols: RUNTIME_DEFAULTS.cols,
+  terminalRows: RUNTIME_DEFAULTS.rows,
   fontSize: 13,
   scrollback: 5000,
   autoRespond: { ...DEFAULT_AUTO_RESPOND },
@@ -52,13 +56,13 @@ export const DEFAULT_SETTINGS: Readonly<StoredSettings> = Object.freeze({
   lastWorkdir: '',
 });
 
-/** Numeric limits. Terminal limits are the runtime's (session.ts MIN/MAX_COLS/ROWS). */
+/** Numeric limits. Terminal limits are the runtime's (src-shared/agent.ts). */
 export const LIMITS = {
   // Ports below 1024 need root on Unix; a desktop app never runs as root.
   port: { min: 1024, max: 65535 },
   maxAgents: { min: 1, max: 50 },
-  terminalCols: { min: 20, max: 1000 },
-  terminalRows: { min: 5, max: 500 },
+  terminalCols: { min: MIN_COLS, max: MAX_COLS },
+  terminalRows: { min: MIN_ROWS, max: MAX_ROWS },
   fontSize: { min: 8, max: 32 },
   // xterm keeps scrollback in memory per terminal; 100k lines of 200 columns is already ~100 MB.
   scrollback: { min: 0, max: 100_000 },

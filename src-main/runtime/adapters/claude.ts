@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { RULE, bottomMenu, dedent, findEcho, keysFor, lastIndexMatching, tidy, type EchoStyle, unbullet } from './tui';
+import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, RULE, tidy, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -98,7 +98,7 @@ const STALE_AFTER = /^❯[\s\u00a0]/;
 
 function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): DetectedPrompt | undefined {
   const lines = screen.lines;
-  const trust = bottomMenu(lines, { kind: 'trust_folder', questionPattern: /is this a project you created or one you trust|do you trust the files in this folder/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  const trust = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /is this a project you created or one you trust|do you trust the files in this folder/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
     // Answer only for the spawn's own folder: Claude names it under "Accessing workspace:".
     const at = lastIndexMatching(lines, /accessing workspace:/i);
@@ -110,13 +110,13 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
   }
   // `.mcp.json` in the workdir (Raven writes one on every spawn): trusting the project's own MCP
   // servers is part of trusting its folder. Only "this server" is approved, never future ones.
-  const mcp = bottomMenu(lines, { kind: 'trust_folder', questionPattern: /new mcp servers? found in this project|mcp servers? in \.mcp\.json/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  const mcp = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /new mcp servers? found in this project|mcp servers? in \.mcp\.json/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (mcp) {
     const keys = keysFor(mcp, /^use this mcp server$/i) ?? keysFor(mcp, /^use this/i);
     if (keys) mcp.autoAnswer = { rule: 'claude.use-project-mcp', category: 'trustFolder', keys };
     return mcp;
   }
-  const apiKey = bottomMenu(lines, { kind: 'api_key', questionPattern: /do you want to use this api key\?/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  const apiKey = menuPrompt(lines, { kind: 'api_key', questionPattern: /do you want to use this api key\?/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (apiKey) {
     const keys = keysFor(apiKey, /^yes/i);
     // Only a key the runtime itself supplied (spawn credentials or settings) is approved.
@@ -137,7 +137,7 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
       fingerprint: 'claude:survey',
     };
   }
-  const permission = bottomMenu(lines, {
+  const permission = menuPrompt(lines, {
     kind: 'permission',
     questionPattern: /do you want to (?:proceed|make this edit|create|allow|run|delete|overwrite)|wants? (?:your )?permission/i,
     selection: 'arrows',
@@ -155,7 +155,7 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
     return permission;
   }
   // Any other numbered dialog at the bottom (a theme picker, a new setting) waits for a person.
-  return bottomMenu(lines, { kind: 'unknown', questionPattern: /\?\s*$|select|choose/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  return menuPrompt(lines, { kind: 'unknown', questionPattern: /\?\s*$|select|choose/i, selection: 'arrows', staleAfter: STALE_AFTER });
 }
 
 function lastLines(lines: readonly string[], count: number): string {

@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractDeviceCode, extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { bottomMenu, dedent, findEcho, keysFor, lastIndexMatching, tidy, type EchoStyle, unbox, unbullet } from './tui';
+import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, tidy, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -99,7 +99,7 @@ const STALE_AFTER = /^›\s(?!\d+\.\s)/;
 
 function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): DetectedPrompt | undefined {
   const lines = screen.lines;
-  const trust = bottomMenu(lines, { kind: 'trust_folder', questionPattern: /trust this folder\?|do you trust the contents of this directory/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  const trust = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /trust this folder\?|do you trust the contents of this directory/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
     // Codex names the folder on the line under "Folder access"; answer only for the spawn's own.
     const at = lastIndexMatching(lines, /folder access/i);
@@ -111,13 +111,13 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
     if (shown) trust.question = `${trust.question.split('?')[0]}? (${shown})`;
     return trust;
   }
-  const update = bottomMenu(lines, { kind: 'update', questionPattern: /update available|new version of codex/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  const update = menuPrompt(lines, { kind: 'update', questionPattern: /update available|new version of codex/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (update) {
     const keys = keysFor(update, /skip/i);
     if (keys) update.autoAnswer = { rule: 'codex.skip-update', category: 'update', keys };
     return update;
   }
-  const approval = bottomMenu(lines, {
+  const approval = menuPrompt(lines, {
     kind: 'permission',
     questionPattern: /would you like to (?:run the following command|make the following edits|grant)|do you want to approve|allow codex to/i,
     selection: 'arrows',
@@ -131,7 +131,7 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
     approval.question = [approval.question, command, reason].filter(Boolean).join(' ');
     return approval;
   }
-  return bottomMenu(lines, { kind: 'unknown', questionPattern: /\?\s*$/, selection: 'arrows', staleAfter: STALE_AFTER });
+  return menuPrompt(lines, { kind: 'unknown', questionPattern: /\?\s*$/, selection: 'arrows', staleAfter: STALE_AFTER });
 }
 
 function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState {

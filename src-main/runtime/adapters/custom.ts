@@ -16,6 +16,7 @@ export function createCustomAdapter(command: string): CliAdapter {
     installHint: `Install "${command}" and make sure it is on your PATH (or give an absolute path).`,
     versionArgs: ['--version'],
     settleMs: 120,
+    quietReadyMs: QUIET_READY_MS,
     enterDelayMs: 50,
     defaultArgs: () => [],
     env: () => ({}),

@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { bottomMenu, dedent, findEcho, keysFor, lastIndexMatching, tidy, type EchoStyle, unbox, unbullet } from './tui';
+import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, tidy, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -90,14 +90,14 @@ const STALE_AFTER = /^\s*>\s{1,3}type your message|workspace \(\/directory\)|res
 
 function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): DetectedPrompt | undefined {
   const lines = screen.lines;
-  const trust = bottomMenu(lines, { kind: 'trust_folder', questionPattern: /do you trust the files in this folder|do you trust this folder/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  const trust = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /do you trust the files in this folder|do you trust this folder/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
     const option = trust.options.find((o) => /^trust folder/i.test(o.label));
     // Only ever the spawn's own folder, never its parent.
     if (option && labelNamesFolder(option.label, context.workdir)) trust.autoAnswer = { rule: 'gemini.trust-folder', category: 'trustFolder', keys: option.keys };
     return trust;
   }
-  const auth = bottomMenu(lines, { kind: 'api_key', questionPattern: /how would you like to authenticate/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  const auth = menuPrompt(lines, { kind: 'api_key', questionPattern: /how would you like to authenticate/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (auth && context.keyFromRuntime) {
     const keys = keysFor(auth, /gemini api key/i);
     if (keys) auth.autoAnswer = { rule: 'gemini.use-api-key', category: 'apiKey', keys };
@@ -113,13 +113,13 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
       fingerprint: 'gemini:enter-api-key',
     };
   }
-  const privacy = bottomMenu(lines, { kind: 'telemetry', questionPattern: /allow google to use this data/i, selection: 'arrows', staleAfter: STALE_AFTER });
+  const privacy = menuPrompt(lines, { kind: 'telemetry', questionPattern: /allow google to use this data/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (privacy) {
     const keys = keysFor(privacy, /^no/i);
     if (keys) privacy.autoAnswer = { rule: 'gemini.decline-data-use', category: 'telemetry', keys };
     return privacy;
   }
-  const permission = bottomMenu(lines, {
+  const permission = menuPrompt(lines, {
     kind: 'permission',
     questionPattern: /allow execution of|apply this change\?|do you want to proceed\?|allow (?:this|the following)/i,
     selection: 'arrows',
@@ -134,7 +134,7 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
     if (header) permission.question = `${header.replace(/^\?\s+/, '').replace(/\s{2,}/g, ' ')}: ${permission.question}`;
     return permission;
   }
-  return bottomMenu(lines, { kind: 'unknown', questionPattern: /\?\s*│?\s*$/, selection: 'arrows', staleAfter: STALE_AFTER });
+  return menuPrompt(lines, { kind: 'unknown', questionPattern: /\?\s*│?\s*$/, selection: 'arrows', staleAfter: STALE_AFTER });
 }
 
 /** `Trust folder (work)` or `Trust folder (/abs/path/work)` names the workdir. */

@@ -91,11 +91,6 @@ export function unbullet(lines: readonly string[], marker: RegExp): string[] {
   return out;
 }
 
-/** Strips a one-glyph reply marker (`● `, `• `, `✦ `) from the first line of a block. */
-export function stripMarker(line: string, markers: RegExp): string {
-  return line.replace(markers, '');
-}
-
 export interface MenuPromptSpec {
   kind: PromptKind;
   /** The question text, as shown (the last matching line is used). */
@@ -105,7 +100,7 @@ export interface MenuPromptSpec {
    * A line that, drawn below the menu, means the menu is history, not a live dialog (the CLI's
    * input box). Gemini, for one, leaves an answered dialog on screen above its restarted UI.
    */
-  staleAfter?: RegExp;
+  staleAfter: RegExp;
 }
 
 /**
@@ -117,7 +112,7 @@ export function menuPrompt(lines: readonly string[], spec: MenuPromptSpec): Dete
   if (at < 0) return undefined;
   const menu = parseNumberedMenu(lines.map(unbox), at);
   if (!menu || menu.firstLine - at > 12) return undefined;
-  if (spec.staleAfter && indexMatching(lines.map(unbox), spec.staleAfter, menu.lastLine + 1) >= 0) return undefined;
+  if (indexMatching(lines.map(unbox), spec.staleAfter, menu.lastLine + 1) >= 0) return undefined;
   const question = unbox(lines[at]).trim();
   const options: QuestionOption[] = menuOptions(menu, spec.selection);
   return {
@@ -126,11 +121,6 @@ export function menuPrompt(lines: readonly string[], spec: MenuPromptSpec): Dete
     options,
     fingerprint: `${spec.kind}:${question}:${options.map((o) => o.label).join('|')}`,
   };
-}
-
-/** A live numbered dialog: {@link menuPrompt} with a `staleAfter` rule. */
-export function bottomMenu(lines: readonly string[], spec: MenuPromptSpec & { staleAfter: RegExp }): DetectedPrompt | undefined {
-  return menuPrompt(lines, spec);
 }
 
 /** The keys that pick the option whose label matches `label` in a detected prompt. */

@@ -86,6 +86,11 @@ export interface CliAdapter {
    * short enough that `ready` follows the idle prompt within 300 ms.
    */
   readonly settleMs: number;
+  /**
+   * Set by adapters whose classification changes with time alone (quiet output counts as ready
+   * after this long): the tracker then looks again that long after the screen last changed.
+   */
+  readonly quietReadyMs?: number;
   /** Pause between typing a message and pressing Enter. */
   readonly enterDelayMs: number;
   defaultArgs(context: AdapterLaunchContext): string[];

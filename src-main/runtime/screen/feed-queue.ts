@@ -1,3 +1,4 @@
+import { findFloodCut, isPlainText } from './flood-compactor';
 
 /**
  * Decides what the screen's parser gets, and when.
@@ -61,18 +62,6 @@ interface Chunk {
   plain: boolean;
 }
 
-/**
- * Plain text is text that cannot change terminal state other than which text is on which row:
- * no ESC (sequences), BS (can wrap backwards), SO/SI (charset shifts) or C1 controls. NUL, BEL,
- * VT and FF are harmless for compaction (VT/FF only add line feeds the count does not see, which
- * keeps more text, never less). `indexOf` is memchr-fast; the C1 scan only runs on non-ASCII text.
- */
-function isPlainChunk(data: string): boolean {
-  if (data.indexOf('\x1b') >= 0 || data.indexOf('\x08') >= 0 || data.indexOf('\x0e') >= 0 || data.indexOf('\x0f') >= 0) return false;
-  return !NON_ASCII.test(data) || !C1.test(data);
-}
-const NON_ASCII = /[^\x00-\x7f]/;
-const C1 = /[\x80-\x9f]/;
 
 export class FeedQueue {
   private pending: Chunk[] = [];
@@ -113,7 +102,7 @@ export class FeedQueue {
 
   push(data: string): void {
     if (this.disposed || data.length === 0) return;
-    const plain = isPlainChunk(data);
+    const plain = isPlainText(data);
     this.pending.push({ data, plain });
     this.pendingLength += data.length;
     if (!plain) this.pendingNonPlain++;
@@ -183,26 +172,19 @@ export class FeedQueue {
     if (!this.compactionEnabled || this.pendingNonPlain > 0 || this.piecesNonPlain > 0 || this.pending.length < 2) return;
     if (this.inFlight > 0 && !this.inFlightPlain) return;
     if (!this.sink.compactable()) return;
-    const keepFrom = this.firstChunkToKeep(this.pending, this.sink.capacity() + 1);
-    if (keepFrom <= 0) return;
+    // One line feed more than compaction needs, so takeBatch still finds its cut in what is kept.
+    const cut = findFloodCut(this.pending.map((c) => c.data), this.sink.capacity() + 1);
+    if (!cut || cut.chunk === 0) return;
     let dropped = 0;
-    for (let i = 0; i < keepFrom; i++) dropped += this.pending[i].data.length;
-    this.pending = this.pending.slice(keepFrom);
+    for (let i = 0; i < cut.chunk; i++) dropped += this.pending[i].data.length;
+    this.pending = this.pending.slice(cut.chunk);
     this.pendingLength -= dropped;
-    this.compactedChars += dropped;
-    this.sink.dropped?.(dropped);
+    this.recordDropped(dropped);
   }
 
-  /** Index of the oldest chunk that holds one of the last `lineFeeds` line feeds (0 if too few). */
-  private firstChunkToKeep(chunks: readonly Chunk[], lineFeeds: number): number {
-    let seen = 0;
-    for (let c = chunks.length - 1; c >= 0; c--) {
-      const data = chunks[c].data;
-      for (let i = data.lastIndexOf('\n'); i >= 0; i = i > 0 ? data.lastIndexOf('\n', i - 1) : -1) {
-        if (++seen >= lineFeeds) return c;
-      }
-    }
-    return 0;
+  private recordDropped(chars: number): void {
+    this.compactedChars += chars;
+    this.sink.dropped?.(chars);
   }
 
   /** Moves pending output into `pieces`, compacting a plain flood on the way. */
@@ -239,32 +221,14 @@ export class FeedQueue {
     this.addPieces(chunks);
   }
 
-  /**
-   * For all-plain chunks: keeps the text from the CRLF before the last `capacity` line feeds.
-   * Walks back from the newest chunk and stops once enough line feeds are seen, so the cost is
-   * proportional to what is kept, not to the size of the flood.
-   */
+  /** For all-plain chunks: keeps the text from the CRLF before the last `capacity` line feeds. */
   private dropFloodPrefix(chunks: Chunk[]): Chunk[] {
-    const need = this.sink.capacity();
-    let lineFeeds = 0;
-    for (let c = chunks.length - 1; c >= 0; c--) {
-      const data = chunks[c].data;
-      for (let i = data.length - 1; i >= 0; i--) {
-        if (data.charCodeAt(i) !== 10) continue;
-        lineFeeds++;
-        if (lineFeeds < need) continue;
-        const crBefore = i > 0 ? data.charCodeAt(i - 1) === 13 : c > 0 && chunks[c - 1].data.endsWith('\r');
-        if (!crBefore) continue;
-        const kept: Chunk[] = [{ data: i > 0 ? data.slice(i - 1) : `\r${data}`, plain: true }, ...chunks.slice(c + 1)];
-        let dropped = 0;
-        for (let d = 0; d < c; d++) dropped += chunks[d].data.length;
-        dropped += i > 0 ? i - 1 : -1;
-        this.compactedChars += dropped;
-        this.sink.dropped?.(dropped);
-        return kept;
-      }
-    }
-    return chunks;
+    const cut = findFloodCut(chunks.map((c) => c.data), this.sink.capacity());
+    if (!cut || (cut.chunk === 0 && cut.offset === 0)) return chunks;
+    let dropped = cut.offset;
+    for (let d = 0; d < cut.chunk; d++) dropped += chunks[d].data.length;
+    this.recordDropped(dropped);
+    return [{ data: chunks[cut.chunk].data.slice(cut.offset), plain: true }, ...chunks.slice(cut.chunk + 1)];
   }
 
   private addPieces(chunks: readonly Chunk[]): void {

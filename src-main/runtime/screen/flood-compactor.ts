@@ -1,49 +1,61 @@
 /**
- * Dropping the middle of a plain-text flood before the screen model parses it.
+ * Dropping the front of a plain-text flood before the screen model parses it.
  *
  * The headless terminal parses 15–20 MB/s on these machines while a PTY delivers 40–90 MB/s, so an
  * agent that runs `cat` on a big file would otherwise be throttled to the parser's speed. For text
- * that holds nothing but printable characters, tabs and CR/LF, the final screen depends only on the
- * last lines: everything earlier scrolls out of the scrollback. If the unparsed text has at least
- * `capacity` line feeds after a CRLF, the part before that CRLF can go without changing the buffer,
- * the cursor or any mode. The caller guarantees the preconditions that make this exact: nothing
- * unparsed before the text, a full-screen scroll region and insert mode off.
+ * that cannot change terminal state other than which text is on which row, the final screen
+ * depends only on the last lines: everything earlier scrolls out of the scrollback. If the unparsed
+ * text has at least `capacity` line feeds after a CRLF, the part before that CRLF can go without
+ * changing the buffer, the cursor or any mode. The caller guarantees the preconditions that make
+ * this exact: nothing unparsed before the text, a full-screen scroll region and insert mode off.
  */
+
+const NON_ASCII = /[^\x00-\x7f]/;
+const C1 = /[\x80-\x9f]/;
 
 /**
- * Characters that could change state other than "which text is on which row": every C0 control
- * except TAB/LF/CR, DEL and the C1 range. (ESC is in here, so any escape sequence disqualifies.)
+ * Plain text holds no ESC (escape sequences), BS (can wrap backwards), SO/SI (charset shifts) or
+ * C1 controls. NUL, BEL, VT and FF are harmless for compaction: VT/FF only add line feeds the count
+ * does not see, which keeps more text, never less. This runs on every chunk of output, so it is
+ * four memchr-fast `indexOf`s; the C1 scan only runs on non-ASCII text.
  */
-const UNSAFE = /[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x80-\x9f]/;
-
 export function isPlainText(text: string): boolean {
-  return !UNSAFE.test(text);
+  if (text.indexOf('\x1b') >= 0 || text.indexOf('\x08') >= 0 || text.indexOf('\x0e') >= 0 || text.indexOf('\x0f') >= 0) return false;
+  return !NON_ASCII.test(text) || !C1.test(text);
 }
 
-const UNSAFE_GLOBAL = new RegExp(UNSAFE.source, 'g');
+/** Where the kept tail of plain text starts: the CR of a CRLF, as chunk index and offset. */
+export interface FloodCut {
+  chunk: number;
+  offset: number;
+}
 
-/** Index of the last character that is not plain text, or -1. One forward pass, no copies. */
-export function lastUnsafeIndex(text: string): number {
-  UNSAFE_GLOBAL.lastIndex = 0;
-  let last = -1;
-  for (let m = UNSAFE_GLOBAL.exec(text); m; m = UNSAFE_GLOBAL.exec(text)) last = m.index;
-  return last;
+/**
+ * The CRLF before the last `lineFeeds` line feeds of plain `chunks` (oldest first), or undefined
+ * if there are not that many. Cutting only at a CRLF makes the kept text start at column 0, exactly
+ * as the original did there. Walks back from the newest chunk, so the cost is proportional to what
+ * is kept, not to the size of the flood.
+ */
+export function findFloodCut(chunks: readonly string[], lineFeeds: number): FloodCut | undefined {
+  if (lineFeeds <= 0) return undefined;
+  let seen = 0;
+  for (let c = chunks.length - 1; c >= 0; c--) {
+    const data = chunks[c];
+    for (let i = data.lastIndexOf('\n'); i >= 0; i = i > 0 ? data.lastIndexOf('\n', i - 1) : -1) {
+      if (++seen < lineFeeds) continue;
+      if (i > 0 && data.charCodeAt(i - 1) === 13) return { chunk: c, offset: i - 1 };
+      if (i === 0 && c > 0 && chunks[c - 1].endsWith('\r')) return { chunk: c - 1, offset: chunks[c - 1].length - 1 };
+    }
+  }
+  return undefined;
 }
 
 /**
  * Returns the suffix of `text` that yields the same screen, or `text` itself when it is too short
  * or not plain. `capacity` is rows + scrollback + 1: the most rows a buffer can remember, plus one.
  */
-export function compactPlainText(text: string, capacity: number, knownPlain = false): string {
-  if (capacity <= 0 || (!knownPlain && !isPlainText(text))) return text;
-  let lineFeeds = 0;
-  for (let i = text.length - 1; i > 0; i--) {
-    if (text.charCodeAt(i) !== 10) continue;
-    lineFeeds++;
-    // Cut only at a CRLF, so the kept text starts at column 0 exactly as the original did there.
-    if (lineFeeds >= capacity && text.charCodeAt(i - 1) === 13) {
-      return i - 1 === 0 ? text : text.slice(i - 1);
-    }
-  }
-  return text;
+export function compactPlainText(text: string, capacity: number): string {
+  if (!isPlainText(text)) return text;
+  const cut = findFloodCut([text], capacity);
+  return cut && cut.offset > 0 ? text.slice(cut.offset) : text;
 }

@@ -1,7 +1,7 @@
 import { SerializeAddon } from '@xterm/addon-serialize';
 import { Terminal } from '@xterm/headless';
 import { FeedQueue } from './feed-queue';
-import { flatten, ScrollTap, type TappedRow } from './scroll-tap';
+import { flatten, internalBufferService, ScrollTap, type TappedRow } from './scroll-tap';
 
 /**
  * What the terminal shows, kept by a headless xterm.js of the session's size. State detection reads
@@ -170,14 +170,9 @@ export class ScreenModel {
 
   /** Compaction is exact only with a full-screen scroll region and insert mode off. */
   private stateAllowsCompaction(): boolean {
-    const buffer = this.internalBuffer();
+    const buffer = internalBufferService(this.terminal)?.buffer;
     if (!buffer) return false;
     return buffer.scrollTop === 0 && buffer.scrollBottom === this.terminal.rows - 1 && !this.terminal.modes.insertMode;
-  }
-
-  private internalBuffer(): { scrollTop: number; scrollBottom: number } | undefined {
-    const core = (this.terminal as unknown as { _core?: { _bufferService?: { buffer?: { scrollTop: number; scrollBottom: number } } } })._core;
-    return core?._bufferService?.buffer;
   }
 
   /** Resolves once everything written so far has been parsed. */

@@ -35,18 +35,22 @@ interface InternalBufferLine {
   translateToString(trimRight?: boolean): string;
   isWrapped: boolean;
 }
-interface InternalBuffer {
+export interface InternalBuffer {
   ybase: number;
   scrollTop: number;
   scrollBottom: number;
   lines: { get(index: number): InternalBufferLine | undefined };
 }
-interface InternalBufferService {
+export interface InternalBufferService {
   buffer: InternalBuffer;
   scroll(eraseAttr: unknown, isWrapped?: boolean): void;
 }
 
-function internalBufferService(terminal: Terminal): InternalBufferService | undefined {
+/**
+ * xterm's private buffer service, or undefined if this xterm does not have one. The one place the
+ * screen model reaches into xterm internals (pinned to @xterm/headless 6.0.0; tests fail if it moves).
+ */
+export function internalBufferService(terminal: Terminal): InternalBufferService | undefined {
   const core = (terminal as unknown as { _core?: { _bufferService?: unknown } })._core;
   const service = core?._bufferService as Partial<InternalBufferService> | undefined;
   if (!service || typeof service.scroll !== 'function' || typeof service.buffer !== 'object') return undefined;
