@@ -26,6 +26,15 @@ export const NESTING_VARIABLES: readonly string[] = [
   'GEMINI_CLI_NO_RELAUNCH',
 ];
 
+/**
+ * Variables that tell a program it runs in a CI job. Every session is an interactive terminal, but
+ * a CLI that sees these switches to its non-interactive mode: Gemini CLI 0.61 treats `CI=true` or
+ * `GITHUB_ACTIONS=true` as headless and exits 42 ("No input provided via stdin"); Ink-based TUIs
+ * stop repainting. A headless runtime started by a CI job or a container would hand these on, so
+ * they are dropped. A spawn's own `env` can still set them.
+ */
+export const CI_VARIABLES: readonly string[] = ['CI', 'CONTINUOUS_INTEGRATION', 'GITHUB_ACTIONS'];
+
 /** Prefixes of variables that belong to how the runtime itself was launched, not to the user. */
 const LAUNCHER_PREFIXES: readonly string[] = ['ELECTRON_', 'npm_', 'VITEST', 'CHROME_CRASHPAD', 'ORIGINAL_XDG_'];
 const LAUNCHER_VARIABLES: readonly string[] = ['INIT_CWD', 'NODE_ENV', 'TEST', 'NODE_OPTIONS', 'NODE_CHANNEL_FD', 'TSX_TSCONFIG_PATH'];
@@ -52,7 +61,7 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
   for (const [name, value] of Object.entries(input.base)) {
     if (value === undefined) continue;
     if (secretNames.has(name) || secretValues.has(value)) continue;
-    if (NESTING_VARIABLES.includes(name)) continue;
+    if (NESTING_VARIABLES.includes(name) || CI_VARIABLES.includes(name)) continue;
     if (LAUNCHER_VARIABLES.includes(name)) continue;
     if (LAUNCHER_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
     env[name] = value;

@@ -276,7 +276,7 @@ export class AgentSession {
           : `exit code ${exitCode}`;
     this.failTurn(new RuntimeError('AGENT_NOT_READY', `The agent exited (${reason}) before the turn ended.`));
     if (!this.stopRequested && !wasReady && exitCode !== 0 && !this.login) {
-      this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}).`;
+      this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}).${lastWords(this.finalLines)}`;
       this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
     }
     this.question = undefined;
@@ -791,3 +791,14 @@ export class AgentSession {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * The last few non-blank lines a CLI printed before it died, for the start-up error: a bare exit
+ * code tells a person nothing, while "No input provided via stdin" or a stack trace's first line
+ * says what to fix.
+ */
+function lastWords(lines: readonly string[]): string {
+  const said = lines.map((line) => line.trim()).filter((line) => line.length > 0).slice(-3).join(' | ');
+  if (said.length === 0) return '';
+  return ` Its last output: ${said.length > 400 ? `…${said.slice(-400)}` : said}`;
+}

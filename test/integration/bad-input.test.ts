@@ -45,6 +45,15 @@ describe('bad input never leaks a session or a process', () => {
     expect(myChildren().length).toBe(before);
   });
 
+  it('reports a CLI that dies during start-up with its exit code and its last words', async () => {
+    const agent = await h.manager.spawn({ type: 'custom', command: 'bash', args: ['-c', 'echo "loading config"; echo "fatal: config file is broken" >&2; exit 3'], workdir });
+    const error = await h.waitFor('agent_error', agent.id, 10_000);
+    expect(error.code).toBe('SPAWN_FAILED');
+    expect(error.error).toMatch(/exited during start-up \(exit code 3\)\. Its last output: loading config \| fatal: config file is broken$/);
+    await h.waitFor('agent_stopped', agent.id, 10_000);
+    expect(h.manager.get(agent.id)).toMatchObject({ status: 'stopped', error: error.error });
+  });
+
   it('enforces MAX_AGENTS and frees the slot when an agent stops', async () => {
     const a = await h.manager.spawn({ type: 'shell', workdir });
     const b = await h.manager.spawn({ type: 'shell', workdir });

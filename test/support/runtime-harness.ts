@@ -41,17 +41,23 @@ export function createHarness(overrides: Partial<RuntimeConfig> = {}, baseEnv: N
       const found = find();
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const fail = (why: string) => {
+          clearTimeout(timer);
           waiters.delete(check);
-          const seen = events.filter((e) => e.agentId === agentId).map((e) => e.type === 'status_changed' ? `status:${e.status}` : e.type);
-          reject(new Error(`timed out waiting for ${type} on ${agentId}; saw ${seen.join(', ')}`));
-        }, timeoutMs);
+          reject(new Error(`${why} waiting for ${type} on ${agentId}; ${describeHistory(manager, events, agentId)}`));
+        };
+        const timer = setTimeout(() => fail('timed out'), timeoutMs);
+        // An agent that has stopped will never emit anything else: say so now, with its last screen,
+        // instead of after the whole timeout.
+        const stopped = () => type !== 'agent_stopped' && events.some((e) => e.type === 'agent_stopped' && e.agentId === agentId);
         const check = () => {
           const hit = find();
           if (hit) {
             clearTimeout(timer);
             waiters.delete(check);
             resolve(hit);
+          } else if (stopped()) {
+            fail('agent stopped while');
           }
         };
         waiters.add(check);
@@ -62,6 +68,23 @@ export function createHarness(overrides: Partial<RuntimeConfig> = {}, baseEnv: N
       fs.rmSync(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** What an agent did, for a failure message: its events (with error and exit details) and last screen. */
+function describeHistory(manager: AgentManager, events: RuntimeEvent[], agentId: string): string {
+  const seen = events.filter((e) => e.agentId === agentId).map((e) => {
+    if (e.type === 'status_changed') return `status:${e.status}`;
+    if (e.type === 'agent_error') return `agent_error(${e.code}: ${e.error})`;
+    if (e.type === 'agent_stopped') return `agent_stopped(${e.reason}, exit ${e.exitCode})`;
+    return e.type;
+  });
+  let screen = '';
+  try {
+    screen = manager.output(agentId).trimEnd().split('\n').slice(-30).join('\n');
+  } catch {
+    screen = '(no output)';
+  }
+  return `saw ${seen.join(', ')}\n--- last screen ---\n${screen}`;
 }
 
 /** A scratch folder inside the harness's scratch area. */

@@ -17,6 +17,9 @@ describe('agent environment', () => {
     npm_lifecycle_event: 'start',
     NODE_OPTIONS: '--require /somewhere/loader.js',
     TERM: 'dumb',
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    CONTINUOUS_INTEGRATION: '1',
   };
   const env = buildAgentEnv({
     base,
@@ -43,6 +46,12 @@ describe('agent environment', () => {
     for (const name of ['ELECTRON_RUN_AS_NODE', 'CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT', 'GEMINI_CLI', 'CODEX_SANDBOX', 'npm_lifecycle_event', 'NODE_OPTIONS']) {
       expect(env[name], name).toBeUndefined();
     }
+  });
+
+  it('hides CI markers, which switch CLIs to their non-interactive mode, unless the spawn sets them', () => {
+    for (const name of ['CI', 'GITHUB_ACTIONS', 'CONTINUOUS_INTEGRATION']) expect(env[name], name).toBeUndefined();
+    const explicit = buildAgentEnv({ base, adapterEnv: {}, spawnEnv: { CI: '1' }, secretNames: [], secretValues: [], sessionId: 'agent-2', extraPath: [] });
+    expect(explicit.CI).toBe('1');
   });
 
   it('forces the terminal type', () => {
