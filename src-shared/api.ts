@@ -1,6 +1,7 @@
 import type { AgentHandle, AgentStatus, AgentType, PendingQuestion, ProviderCredentials, SpawnConfig } from './agent';
-import type { ErrorBody } from './errors';
+import type { ErrorBody, ErrorCode } from './errors';
 import type { EventFrame } from './events';
+import type { ThreadEventFrame, ThreadHandle } from './threads';
 
 /**
  * Request and response bodies of the HTTP + WebSocket API (shared by the server and the UI).
@@ -24,11 +25,12 @@ export interface ServiceDescription {
   endpoints: {
     health: string;
     agents: string;
+    threads: string;
     spawn: string;
     events: string;
     metrics: string;
     openapi: string;
-    websocket: { events: string; terminal: string };
+    websocket: { general: string; events: string; terminal: string };
   };
 }
 
@@ -300,14 +302,32 @@ export type TerminalClientFrame = { type: 'resize'; cols: number; rows: number }
 
 // ───────────────────────────── events socket / SSE ─────────────────────────────
 
-/** First frame on `/ws/events` and `GET /events`: every agent's current state (filtered by `?agentId=`). */
+/**
+ * First frame on `/ws/events`, `/ws` and `GET /events`: every agent's and thread's current state
+ * (filtered by `?agentId=` / `?threadId=`), so a client that reconnects misses nothing.
+ */
 export interface EventsSnapshotFrame {
   event: 'snapshot';
-  data: { agents: AgentHandle[]; count: number };
+  data: { agents: AgentHandle[]; count: number; threads: ThreadHandle[] };
   timestamp: string;
 }
 
-export type EventsServerFrame = EventFrame | EventsSnapshotFrame | PongFrame | SocketErrorFrame;
+export type EventsServerFrame = EventFrame | ThreadEventFrame | EventsSnapshotFrame | PongFrame | SocketErrorFrame;
+
+/** Agent events as the legacy `/ws` socket also names them for a `?agentId=` subscriber (runtime-contract.md §3.6). */
+export const LEGACY_AGENT_EVENT_NAMES = {
+  agent_ready: 'ready',
+  agent_stopped: 'stopped',
+  agent_error: 'error',
+  login_required: 'login_required',
+  message: 'message',
+  question: 'question',
+} as const;
+
+/** A client command on the legacy `/ws` socket. */
+export type LegacyClientFrame = { type: 'send'; agentId: string; message: string } | { type: 'ping' };
+/** The answer to a legacy `send` command. */
+export type LegacySendResultFrame = { type: 'sent'; agentId: string; timestamp: string } | { type: 'error'; agentId?: string; code: ErrorCode; error: string; timestamp: string };
 
 /** `GET /agents/:id/stream` with `Accept: text/event-stream`: the `data` of each message. */
 export type StreamMessage = { type: 'output'; data: string } | { type: 'end'; reason: string; status: AgentStatus };

@@ -46,6 +46,15 @@ export type RuntimeListener = (event: RuntimeEvent) => void;
 
 /** Stopped sessions kept for `get`, `logs` and `output` after they end. */
 const KEEP_STOPPED = 50;
+/**
+ * A fresh agent id: time-ordered so lists and transcript folders sort by age, with random bits so
+ * two spawns in one millisecond differ. Callers that must name a folder after the agent before
+ * spawning it (Raven spawns, threads) make the id here and pass it in.
+ */
+export function newAgentId(): string {
+  return `agent-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
 /** Ids are file names (transcripts) and URL segments: letters, digits, ".", "_", "-"; up to 128. */
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Lines one `logs` call returns at most: the screen model keeps about that much anyway. */
@@ -107,7 +116,7 @@ export class AgentManager {
     if (type === 'custom' && (typeof request.command !== 'string' || request.command.trim() === '')) {
       throw new RuntimeError('VALIDATION_ERROR', 'A custom agent needs a "command".', { field: 'command' });
     }
-    const id = request.id ?? `agent-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const id = request.id ?? newAgentId();
     if (!AGENT_ID_PATTERN.test(id)) throw new RuntimeError('VALIDATION_ERROR', 'The id may hold letters, digits, ".", "_" and "-" (up to 128).', { field: 'id' });
     this.assertIdFree(id);
     const name = (request.name ?? '').trim() || `${type}-${id.slice(-6)}`;

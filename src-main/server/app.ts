@@ -10,6 +10,7 @@ import { controlRoutes } from './routes/control';
 import { observeRoutes } from './routes/observe';
 import { ravenRoutes } from './routes/raven';
 import { serviceRoutes } from './routes/service';
+import { threadRoutes } from './routes/threads';
 import type { SecurityPolicy } from './security';
 import { rootRoute, uiAssets } from './static-ui';
 
@@ -65,6 +66,7 @@ export function buildApp(ctx: ServerContext, policy: SecurityPolicy, options: { 
     ...controlRoutes(ctx),
     ...observeRoutes(ctx),
     ...ravenRoutes(ctx),
+    ...threadRoutes(ctx),
     openApiRoute,
   ];
   const apiRouter = express.Router();

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { RuntimeError } from '../runtime/errors';
 
 /**
- * Writes Raven's `config.contextFiles` (CLAUDE.md, .mcp.json, …) into an agent's workdir. A path
- * may not leave the workdir: absolute paths, `..` segments and symbolic links pointing outside are
- * rejected, and every path is checked before any file is written.
+ * Writes context files (Raven's `config.contextFiles`, a thread's `contextFiles`: CLAUDE.md,
+ * .mcp.json, …) into an agent's workdir. A path may not leave the workdir: absolute paths, `..`
+ * segments and symbolic links pointing outside are rejected, and every path is checked before any
+ * file is written.
  */
 
 export interface ContextFile {
@@ -16,19 +17,20 @@ export interface ContextFile {
 /** Deep enough for `.claude/settings.local.json`-style layouts, shallow enough to stop path bombs. */
 const MAX_DEPTH = 32;
 
-function reject(index: number, message: string): RuntimeError {
-  return new RuntimeError('VALIDATION_ERROR', `config.contextFiles[${index}].path ${message}`, { field: `config.contextFiles[${index}].path` });
+/** `at` names the entry as the client sent it: `config.contextFiles[2]` (Raven) or `contextFiles[2]` (threads). */
+function reject(at: string, message: string): RuntimeError {
+  return new RuntimeError('VALIDATION_ERROR', `${at}.path ${message}`, { field: `${at}.path` });
 }
 
 /** The path's segments, or a VALIDATION_ERROR naming the problem. */
-export function contextPathSegments(file: ContextFile, index: number): string[] {
+export function contextPathSegments(file: ContextFile, at: string): string[] {
   const raw = file.path;
-  if (raw.includes('\0')) throw reject(index, 'contains a NUL character.');
-  if (path.posix.isAbsolute(raw) || path.win32.isAbsolute(raw) || /^[A-Za-z]:/.test(raw)) throw reject(index, 'must be relative to the workdir.');
+  if (raw.includes('\0')) throw reject(at, 'contains a NUL character.');
+  if (path.posix.isAbsolute(raw) || path.win32.isAbsolute(raw) || /^[A-Za-z]:/.test(raw)) throw reject(at, 'must be relative to the workdir.');
   const segments = raw.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
-  if (segments.length === 0) throw reject(index, 'names no file.');
-  if (segments.some((s) => s === '..')) throw reject(index, 'may not contain "..".');
-  if (segments.length > MAX_DEPTH) throw reject(index, `is deeper than ${MAX_DEPTH} folders.`);
+  if (segments.length === 0) throw reject(at, 'names no file.');
+  if (segments.some((s) => s === '..')) throw reject(at, 'may not contain "..".');
+  if (segments.length > MAX_DEPTH) throw reject(at, `is deeper than ${MAX_DEPTH} folders.`);
   return segments;
 }
 
@@ -41,7 +43,7 @@ function inside(root: string, candidate: string): boolean {
  * (a missing folder ends the walk: whatever gets created there is inside); with `create` true it
  * makes the missing folders. Returns the folder that will hold the file.
  */
-function parentFolder(root: string, segments: readonly string[], index: number, create: boolean): string | undefined {
+function parentFolder(root: string, segments: readonly string[], at: string, create: boolean): string | undefined {
   let dir = root;
   for (const segment of segments.slice(0, -1)) {
     const next = path.join(dir, segment);
@@ -59,19 +61,22 @@ function parentFolder(root: string, segments: readonly string[], index: number, 
     }
     // Follow a symlinked folder only while it stays inside the workdir.
     const real = stat.isSymbolicLink() ? fs.realpathSync(next) : next;
-    if (!inside(root, real)) throw reject(index, 'goes through a symbolic link that leaves the workdir.');
-    if (!fs.statSync(real).isDirectory()) throw reject(index, `has "${segment}", which is not a folder.`);
+    if (!inside(root, real)) throw reject(at, 'goes through a symbolic link that leaves the workdir.');
+    if (!fs.statSync(real).isDirectory()) throw reject(at, `has "${segment}", which is not a folder.`);
     dir = real;
   }
   return dir;
 }
 
 /** Checks every file first, then writes them all. Returns the absolute paths written. */
-export function writeContextFiles(workdir: string, files: readonly ContextFile[]): string[] {
-  const plans = files.map((file, index) => ({ file, index, segments: contextPathSegments(file, index) }));
+export function writeContextFiles(workdir: string, files: readonly ContextFile[], field = 'config.contextFiles'): string[] {
+  const plans = files.map((file, index) => {
+    const at = `${field}[${index}]`;
+    return { file, at, segments: contextPathSegments(file, at) };
+  });
   const root = fs.realpathSync(workdir);
-  for (const { index, segments } of plans) {
-    const dir = parentFolder(root, segments, index, false);
+  for (const { at, segments } of plans) {
+    const dir = parentFolder(root, segments, at, false);
     if (dir === undefined) continue;
     const target = path.join(dir, segments[segments.length - 1]);
     let stat: fs.Stats | undefined;
@@ -80,12 +85,12 @@ export function writeContextFiles(workdir: string, files: readonly ContextFile[]
     } catch {
       stat = undefined;
     }
-    if (stat?.isSymbolicLink()) throw reject(index, 'is a symbolic link.');
-    if (stat?.isDirectory()) throw reject(index, 'is a folder.');
+    if (stat?.isSymbolicLink()) throw reject(at, 'is a symbolic link.');
+    if (stat?.isDirectory()) throw reject(at, 'is a folder.');
   }
   const written: string[] = [];
-  for (const { file, index, segments } of plans) {
-    const dir = parentFolder(root, segments, index, true)!;
+  for (const { file, at, segments } of plans) {
+    const dir = parentFolder(root, segments, at, true)!;
     const target = path.join(dir, segments[segments.length - 1]);
     let fd: number;
     try {
@@ -93,9 +98,9 @@ export function writeContextFiles(workdir: string, files: readonly ContextFile[]
       fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') throw reject(index, 'is a symbolic link.');
-      if (code === 'EISDIR') throw reject(index, 'is a folder.');
-      throw new RuntimeError('VALIDATION_ERROR', `Could not write config.contextFiles[${index}]: ${(error as Error).message}`, { field: `config.contextFiles[${index}].path` });
+      if (code === 'ELOOP') throw reject(at, 'is a symbolic link.');
+      if (code === 'EISDIR') throw reject(at, 'is a folder.');
+      throw new RuntimeError('VALIDATION_ERROR', `Could not write ${at}: ${(error as Error).message}`, { field: `${at}.path` });
     }
     try {
       fs.writeFileSync(fd, file.content, 'utf8');

@@ -7,6 +7,7 @@ import type { AdapterStatusCache } from './health';
 import type { SpawnCallbacks } from './spawn-callbacks';
 import type { StreamRegistry } from './streams';
 import type { TerminalHub } from './terminal-hub';
+import type { ThreadRegistry } from './threads';
 
 /** What route handlers and sockets share: the runtime and the server's own services. */
 export interface ServerContext {
@@ -19,6 +20,7 @@ export interface ServerContext {
   terminals: TerminalHub;
   callbacks: SpawnCallbacks;
   streams: StreamRegistry;
+  threads: ThreadRegistry;
   /** Scratch workdirs for Raven spawns that name none. */
   scratchRoot: string;
   uiDir?: string;

@@ -59,7 +59,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Invalid input (VALIDATION_ERROR)',
   401: 'API key missing or wrong (UNAUTHORIZED)',
   403: 'Host or Origin not allowed (FORBIDDEN)',
-  404: 'No such agent (AGENT_NOT_FOUND)',
+  404: 'No such agent or thread (AGENT_NOT_FOUND, THREAD_NOT_FOUND)',
   409: 'The agent is not ready, or needs a login (AGENT_NOT_READY, AUTH_REQUIRED)',
   413: 'Body too large (PAYLOAD_TOO_LARGE)',
   422: 'The CLI is not installed (CLI_NOT_FOUND, details.installHint)',

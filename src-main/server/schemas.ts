@@ -10,6 +10,7 @@ import type {
   StopRequest,
 } from '../../src-shared/api';
 import { ERROR_CODES } from '../../src-shared/errors';
+import { THREAD_STATUSES, type ThreadHandle, type ThreadSendRequest } from '../../src-shared/threads';
 import { keysToSequences } from '../../src-shared/keys';
 import { AGENT_ID_PATTERN, MAX_LOG_LINES, MAX_SEND_TIMEOUT_MS } from '../runtime/agent-manager';
 import { MAX_MESSAGE_CHARS } from '../runtime/session';
@@ -232,12 +233,83 @@ export const ravenSpawnBody = z
     path: ['config', 'command'],
   });
 
+/** Parallax answers a missing required field with "<field> is required"; so do we (still as VALIDATION_ERROR). */
+const requiredText = (field: string, max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `${field} is required` : undefined) })
+    .max(max)
+    .refine((value) => value.trim() !== '', { message: `${field} is required` });
+
+const threadWorkspaceSchema = z
+  .union([
+    osString(MAX_PATH).min(1),
+    z.looseObject({
+      workspaceId: z.string().max(MAX_LABEL).optional(),
+      path: osString(MAX_PATH).min(1).optional(),
+      repo: z.string().max(MAX_PATH).optional(),
+      branch: z.string().max(MAX_LABEL).optional(),
+      worktreeId: z.string().max(MAX_LABEL).optional(),
+    }),
+  ])
+  .transform((workspace) => (typeof workspace === 'string' ? { path: workspace } : workspace))
+  .meta({ description: 'The folder to work in: a path, or {path, workspaceId, repo, branch, worktreeId}. Absent: a scratch folder.' });
+
+/**
+ * Parallax's SpawnThreadInput. Loose on purpose: orchestrator versions add fields this runtime has
+ * no use for, and refusing a whole thread over one of them would break the orchestrator; the
+ * fields listed are checked as strictly as anywhere else.
+ */
+export const createThreadBody = z
+  .looseObject({
+    executionId: requiredText('executionId', MAX_LABEL),
+    agentType: z.string({ error: (issue) => (issue.input === undefined ? 'agentType is required' : undefined) }).pipe(agentTypeSchema),
+    name: requiredText('thread name', MAX_LABEL),
+    objective: requiredText('objective', MAX_MESSAGE_CHARS),
+    role: z.string().max(MAX_LABEL).optional(),
+    workspace: threadWorkspaceSchema.optional(),
+    contextFiles: z.array(contextFileSchema).max(MAX_CONTEXT_FILES).optional(),
+    env: envSchema.optional(),
+    environment: envSchema.optional().meta({ description: "The Parallax client's name for env; both are merged." }),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    approvalPreset: z.enum(APPROVAL_PRESETS).optional(),
+    command: osString(MAX_PATH).min(1).optional().meta({ description: 'For custom agents: the program to run.' }),
+    args: z.array(osString(32 * 1024)).max(MAX_ARGS).optional(),
+  })
+  .refine((body) => resolveAgentType(body.agentType) !== 'custom' || (body.command !== undefined && body.command.trim() !== ''), {
+    message: 'a custom agent needs a "command"',
+    path: ['command'],
+  });
+
+export const threadSendBody = z
+  .strictObject({
+    message: z
+      .string()
+      .max(MAX_MESSAGE_CHARS)
+      .refine((m) => m.trim() !== '', { message: 'the message is empty' })
+      .optional(),
+    raw: z.string().min(1).max(MAX_MESSAGE_CHARS).optional(),
+    keys: z.array(keyName).min(1).max(MAX_KEYS).refine(validKeys, { message: 'unknown key name; use names like enter, esc, up, ctrl+c, shift+tab, f5, or a single character' }).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((body) => body.message !== undefined || body.raw !== undefined || body.keys !== undefined, { message: 'message, raw, or keys is required' });
+
+export const threadIdParams = z.strictObject({
+  id: z.string().min(1).max(256).meta({ description: 'The thread id (thread-…).' }),
+});
+
 // ───────────────────────────── queries ─────────────────────────────
 
 export const listAgentsQuery = z.strictObject({
   status: listParam(z.enum(AGENT_STATUSES)).optional(),
   type: listParam(agentTypeSchema).optional(),
   role: listParam(z.string().max(MAX_LABEL)).optional(),
+});
+
+export const listThreadsQuery = z.strictObject({
+  executionId: z.string().min(1).max(MAX_LABEL).optional(),
+  status: listParam(z.enum(THREAD_STATUSES)).optional(),
+  role: listParam(z.string().max(MAX_LABEL)).optional(),
+  agentType: listParam(agentTypeSchema).optional(),
 });
 
 export const logsQuery = z.strictObject({
@@ -253,6 +325,7 @@ export const deleteAgentQuery = z.strictObject({
 
 export const eventsQuery = z.strictObject({
   agentId: z.string().min(1).max(256).optional(),
+  threadId: z.string().min(1).max(256).optional(),
 });
 
 export const streamQuery = z.strictObject({
@@ -380,6 +453,29 @@ export const runtimeMetricsSchema = z.object({
   }),
 });
 
+export const threadHandleSchema = z.object({
+  id: z.string(),
+  executionId: z.string(),
+  runtimeName: z.string(),
+  agentId: z.string().optional(),
+  agentType: z.string(),
+  name: z.string(),
+  role: z.string().optional(),
+  status: z.enum(THREAD_STATUSES),
+  workspace: z
+    .object({ workspaceId: z.string().optional(), path: z.string(), repo: z.string().optional(), branch: z.string().optional(), worktreeId: z.string().optional() })
+    .optional(),
+  objective: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastActivityAt: z.string().optional(),
+  summary: z.string().optional(),
+  completion: z.object({ state: z.literal('partial'), summary: z.string() }).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export const threadListSchema = z.object({ threads: z.array(threadHandleSchema), count: z.number() });
+export const threadSendResponseSchema = z.object({ sent: z.literal(true) });
+
 export const ravenSpawnResponseSchema = z.object({
   agents: z.array(
     z.object({ id: z.string(), name: z.string(), status: z.enum(AGENT_STATUSES), runtimeSessionId: z.string(), runtimeEndpoint: z.string() }),
@@ -405,5 +501,7 @@ const agreement: [
   Agrees<z.output<typeof resizeBody>, ResizeRequest>,
   Agrees<z.output<typeof stopBody>, StopRequest>,
   Agrees<z.output<typeof ravenSpawnBody>, RavenSpawnRequest>,
-] = [true, true, true, true, true, true, true];
+  Agrees<z.output<typeof threadSendBody>, ThreadSendRequest>,
+  Agrees<z.output<typeof threadHandleSchema>, ThreadHandle>,
+] = [true, true, true, true, true, true, true, true, true];
 void agreement;

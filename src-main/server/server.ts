@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { AgentHandle } from '../../src-shared/agent';
+import { SERVICE_NAME } from '../../src-shared/api';
 import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
 import { MetricsTracker } from './agent-metrics';
@@ -14,6 +15,7 @@ import { SocketServer } from './sockets';
 import { SpawnCallbacks, type CallbackOptions } from './spawn-callbacks';
 import { StreamRegistry } from './streams';
 import { TerminalHub } from './terminal-hub';
+import { ThreadRegistry } from './threads';
 import type { PumpOptions } from './output-pump';
 
 /**
@@ -111,17 +113,20 @@ export function createServerParts(options: ServerOptions, canonicalUrl: () => st
   const log = logger.child({ component: 'server' });
   const policy = new SecurityPolicy({ host: options.host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, apiKey: options.apiKey });
   const decorate = (handle: AgentHandle) => withEndpoint(handle, canonicalUrl());
+  const scratchRoot = path.join(manager.config.dataDir, 'workspaces');
+  const threads = new ThreadRegistry(manager, log, { runtimeName: SERVICE_NAME, scratchRoot });
   const ctx: ServerContext = {
     manager,
     logger: log,
     version: options.version,
     adapters: new AdapterStatusCache(manager, log),
     metrics: new MetricsTracker(manager),
-    events: new EventBroadcaster(manager, decorate),
+    events: new EventBroadcaster(manager, decorate, threads),
     terminals: new TerminalHub(manager, log, options.tuning?.pump),
     callbacks: new SpawnCallbacks(manager, log, options.tuning?.callbacks),
     streams: new StreamRegistry(),
-    scratchRoot: path.join(manager.config.dataDir, 'workspaces'),
+    threads,
+    scratchRoot,
     uiDir: options.uiDir,
   };
   const built = buildApp(ctx, policy, { bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES });
@@ -132,6 +137,7 @@ export function createServerParts(options: ServerOptions, canonicalUrl: () => st
     dispose() {
       ctx.callbacks.close();
       ctx.events.dispose();
+      ctx.threads.dispose();
       ctx.terminals.dispose();
       ctx.metrics.dispose();
     },

@@ -1,8 +1,9 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { WS_CLOSE, type PongFrame } from '../../src-shared/api';
+import { WS_CLOSE, type LegacyClientFrame, type LegacySendResultFrame, type PongFrame } from '../../src-shared/api';
 import type { ErrorCode } from '../../src-shared/errors';
+import { RuntimeError } from '../runtime/errors';
 import type { ServerContext } from './context';
 import { errorBody } from './errors';
 import { keyCandidates, type SecurityPolicy } from './security';
@@ -16,8 +17,8 @@ import type { TerminalAttachOptions } from './terminal-hub';
 
 /** A pasted file or a long message typed into the terminal; matches the HTTP body limit's order of magnitude. */
 const TERMINAL_MAX_PAYLOAD = 1024 * 1024;
-/** Event clients only send pings. */
-const EVENTS_MAX_PAYLOAD = 64 * 1024;
+/** Event clients send pings, and on `/ws` a message to an agent: the 1 MB cap of an HTTP body. */
+const EVENTS_MAX_PAYLOAD = 1024 * 1024;
 /** Dead peers (a laptop lid closed) are noticed within a minute; idle traffic stays negligible. */
 const HEARTBEAT_MS = 30_000;
 /** An events subscriber this far behind is not reading: close it (it reconnects and gets a snapshot). */
@@ -27,6 +28,10 @@ const CLOSE_GRACE_MS = 1_000;
 
 const TERMINAL_PATH = /^\/ws\/agents\/([^/]+)\/terminal\/?$/;
 const EVENTS_PATH = /^\/ws\/events\/?$/;
+/** Parallax's general socket (runtime-contract.md §3.6): the control plane's RuntimeClient connects to `<base>/ws`. */
+const LEGACY_PATH = /^\/(ws\/?)?$/;
+/** Ids in filters are agent or thread ids: at most 256 characters, like the HTTP path parameters. */
+const MAX_FILTER_ID = 256;
 
 function refuse(socket: Duplex, status: number, code: ErrorCode, message: string, extraHeaders: string[] = []): void {
   const body = JSON.stringify(errorBody(code, message));
@@ -41,6 +46,25 @@ function refuse(socket: Duplex, status: number, code: ErrorCode, message: string
       body,
     ].join('\r\n'),
   );
+}
+
+/** The client frames the event sockets understand; anything else is `undefined` (ignored). */
+function parseClientFrame(data: unknown): LegacyClientFrame | undefined {
+  const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
+  if (!text.startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const frame = parsed as Record<string, unknown>;
+  if (frame.type === 'ping') return { type: 'ping' };
+  if (frame.type === 'send' && typeof frame.agentId === 'string' && typeof frame.message === 'string') {
+    return { type: 'send', agentId: frame.agentId, message: frame.message };
+  }
+  return undefined;
 }
 
 function flag(value: string | null, fallback: boolean): boolean | undefined {
@@ -99,10 +123,14 @@ export class SocketServer {
       return;
     }
     if (EVENTS_PATH.test(url.pathname)) {
-      this.eventsWss.handleUpgrade(req, socket, head, (ws) => this.openEvents(ws, url.searchParams));
+      this.eventsWss.handleUpgrade(req, socket, head, (ws) => this.openEvents(ws, url.searchParams, 'events'));
       return;
     }
-    refuse(socket, 404, 'NOT_FOUND', `No WebSocket at ${url.pathname}. Use /ws/events or /ws/agents/:id/terminal.`);
+    if (LEGACY_PATH.test(url.pathname)) {
+      this.eventsWss.handleUpgrade(req, socket, head, (ws) => this.openEvents(ws, url.searchParams, 'legacy'));
+      return;
+    }
+    refuse(socket, 404, 'NOT_FOUND', `No WebSocket at ${url.pathname}. Use /ws/events, /ws or /ws/agents/:id/terminal.`);
   }
 
   private track(ws: WebSocket): void {
@@ -124,15 +152,20 @@ export class SocketServer {
     this.ctx.terminals.attach(ws, agentId, options);
   }
 
-  private openEvents(ws: WebSocket, query: URLSearchParams): void {
+  private openEvents(ws: WebSocket, query: URLSearchParams, format: 'events' | 'legacy'): void {
     this.track(ws);
     const agentId = query.get('agentId') ?? undefined;
-    if (agentId !== undefined && (agentId === '' || agentId.length > 256)) {
-      ws.close(WS_CLOSE.BAD_REQUEST, 'agentId must be 1-256 characters');
-      return;
+    const threadId = query.get('threadId') ?? undefined;
+    for (const [name, value] of [['agentId', agentId], ['threadId', threadId]] as const) {
+      if (value !== undefined && (value === '' || value.length > MAX_FILTER_ID)) {
+        ws.close(WS_CLOSE.BAD_REQUEST, `${name} must be 1-${MAX_FILTER_ID} characters`);
+        return;
+      }
     }
     const unsubscribe = this.ctx.events.subscribe({
       agentId,
+      threadId,
+      format,
       send: (frame) => {
         if (ws.readyState !== WebSocket.OPEN) return;
         if (ws.bufferedAmount > EVENTS_MAX_BUFFERED) {
@@ -145,21 +178,31 @@ export class SocketServer {
       },
     });
     ws.on('message', (data) => {
-      // Parallax's protocol: {"type":"ping"} → pong; every other client frame is ignored.
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
-      if (!text.startsWith('{')) return;
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (typeof parsed === 'object' && parsed !== null && (parsed as { type?: unknown }).type === 'ping') {
-          const pong: PongFrame = { type: 'pong', timestamp: new Date().toISOString() };
-          ws.send(JSON.stringify(pong));
-        }
-      } catch {
-        // Not JSON: ignored, like any other client frame.
+      // Parallax's protocol: {"type":"ping"} → pong; on /ws also {"type":"send",agentId,message}.
+      // Every other client frame is ignored, as Parallax ignores it.
+      const frame = parseClientFrame(data);
+      if (frame?.type === 'ping') {
+        const pong: PongFrame = { type: 'pong', timestamp: new Date().toISOString() };
+        ws.send(JSON.stringify(pong));
+      } else if (frame?.type === 'send' && format === 'legacy') {
+        void this.legacySend(ws, frame.agentId, frame.message);
       }
     });
     ws.on('close', unsubscribe);
     ws.on('error', (error) => this.ctx.logger.debug('events socket error', { error: error.message }));
+  }
+
+  /** `{"type":"send"}` on `/ws`: delivers the message (not waiting for the reply, which arrives as a `message` event). */
+  private async legacySend(ws: WebSocket, agentId: string, message: string): Promise<void> {
+    let answer: LegacySendResultFrame;
+    try {
+      await this.ctx.manager.send(agentId, message, { expectResponse: false });
+      answer = { type: 'sent', agentId, timestamp: new Date().toISOString() };
+    } catch (error) {
+      const code = error instanceof RuntimeError ? error.code : 'INTERNAL';
+      answer = { type: 'error', agentId, code, error: (error as Error).message, timestamp: new Date().toISOString() };
+    }
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
   }
 
   private beat(): void {

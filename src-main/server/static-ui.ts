@@ -71,11 +71,12 @@ export function serviceDescription(version: string, uiBuilt: boolean): ServiceDe
     endpoints: {
       health: '/api/health',
       agents: '/api/agents',
+      threads: '/api/threads',
       spawn: '/api/spawn',
       events: '/events',
       metrics: '/api/metrics',
       openapi: '/openapi.json',
-      websocket: { events: '/ws/events', terminal: '/ws/agents/:id/terminal' },
+      websocket: { general: '/ws', events: '/ws/events', terminal: '/ws/agents/:id/terminal' },
     },
   };
 }

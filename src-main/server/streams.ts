@@ -50,13 +50,14 @@ function sseData(json: string): string {
   return `data: ${json}\n\n`;
 }
 
-/** `GET /events`: the snapshot frame, then every runtime event (optionally one agent's). */
-export function serveEventStream(ctx: ServerContext, res: Response, agentId: string | undefined): void {
+/** `GET /events`: the snapshot frame, then every runtime and thread event (optionally one agent's or thread's). */
+export function serveEventStream(ctx: ServerContext, res: Response, filter: { agentId?: string; threadId?: string }): void {
+  const { agentId } = filter;
   startStream(res, 'text/event-stream; charset=utf-8');
   const { untrack } = ctx.streams.track(res);
   let closed = false;
   const unsubscribe = ctx.events.subscribe({
-    agentId,
+    ...filter,
     send: (frame) => {
       if (closed) return;
       if (res.writableLength > EVENTS_MAX_BUFFERED) {

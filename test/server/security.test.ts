@@ -129,7 +129,7 @@ describe('Host and Origin checks (no key)', () => {
 
   it('refuses unknown WebSocket paths', async () => {
     await expect(connectWs(wsUrl(t.url, '/ws/nothing')).opened).rejects.toThrow(/unexpected response 404/);
-    await expect(connectWs(wsUrl(t.url, '/ws')).opened).rejects.toThrow(/unexpected response 404/);
+    await expect(connectWs(wsUrl(t.url, '/ws/agents')).opened).rejects.toThrow(/unexpected response 404/);
   });
 });
 

@@ -69,12 +69,12 @@ export function observeRoutes(ctx: ServerContext): MountedRoute[] {
       method: 'get',
       path: '/events',
       operationId: 'streamEvents',
-      summary: 'Runtime events as SSE: a snapshot frame, then {event, data, timestamp} frames (?agentId= filters).',
+      summary: 'Runtime and thread events as SSE: a snapshot frame, then {event, data, timestamp} frames (?agentId= and ?threadId= filter).',
       tag: 'observe',
       query: eventsQuery,
       responses: { 200: { description: 'Server-sent events', contentType: 'text/event-stream' } },
       handler: ({ query, res }) => {
-        serveEventStream(ctx, res, query.agentId);
+        serveEventStream(ctx, res, { agentId: query.agentId, threadId: query.threadId });
         return undefined;
       },
     }),
