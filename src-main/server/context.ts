@@ -4,6 +4,7 @@ import type { Logger } from '../runtime/logger';
 import type { MetricsTracker } from './agent-metrics';
 import type { EventBroadcaster } from './event-broadcaster';
 import type { AdapterStatusCache } from './health';
+import type { RavenPresence } from './raven-presence';
 import type { SpawnCallbacks } from './spawn-callbacks';
 import type { StreamRegistry } from './streams';
 import type { TerminalHub } from './terminal-hub';
@@ -19,6 +20,8 @@ export interface ServerContext {
   events: EventBroadcaster;
   terminals: TerminalHub;
   callbacks: SpawnCallbacks;
+  /** Registration and heartbeats for agents Raven spawned. */
+  raven: RavenPresence;
   streams: StreamRegistry;
   threads: ThreadRegistry;
   /** Scratch workdirs for Raven spawns that name none. */

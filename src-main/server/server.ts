@@ -10,6 +10,7 @@ import { buildApp, type BuiltApp } from './app';
 import { withEndpoint, type ServerContext } from './context';
 import { EventBroadcaster } from './event-broadcaster';
 import { AdapterStatusCache } from './health';
+import { RavenPresence, type RavenPresenceOptions } from './raven-presence';
 import { isLoopbackHost, parseAllowedHost, SecurityPolicy } from './security';
 import { SocketServer } from './sockets';
 import { SpawnCallbacks, type CallbackOptions } from './spawn-callbacks';
@@ -43,7 +44,14 @@ export interface ServerOptions {
   /** Send the `{"type":"connected"}` hello (and other JSON control frames) on terminal sockets by default. */
   terminalHello?: boolean;
   /** Tuning for tests and benchmarks. */
-  tuning?: { pump?: PumpOptions; callbacks?: CallbackOptions; /** Detect CLIs at start (default true); tests that never ask /health skip the forks. */ warmAdapters?: boolean };
+  tuning?: {
+    pump?: PumpOptions;
+    callbacks?: CallbackOptions;
+    /** Raven registration timeout and heartbeat interval. */
+    raven?: RavenPresenceOptions;
+    /** Detect CLIs at start (default true); tests that never ask /health skip the forks. */
+    warmAdapters?: boolean;
+  };
 }
 
 export interface RunningServer {
@@ -124,6 +132,7 @@ export function createServerParts(options: ServerOptions, canonicalUrl: () => st
     events: new EventBroadcaster(manager, decorate, threads),
     terminals: new TerminalHub(manager, log, options.tuning?.pump),
     callbacks: new SpawnCallbacks(manager, log, options.tuning?.callbacks),
+    raven: new RavenPresence(manager, log, options.version, options.tuning?.raven),
     streams: new StreamRegistry(),
     threads,
     scratchRoot,
@@ -136,6 +145,7 @@ export function createServerParts(options: ServerOptions, canonicalUrl: () => st
     built,
     dispose() {
       ctx.callbacks.close();
+      ctx.raven.close();
       ctx.events.dispose();
       ctx.threads.dispose();
       ctx.terminals.dispose();

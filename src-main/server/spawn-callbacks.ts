@@ -2,6 +2,7 @@ import type { SpawnCallbackBody } from '../../src-shared/api';
 import type { RuntimeEvent } from '../../src-shared/events';
 import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
+import { safeUrl } from './raven-http';
 
 /**
  * Raven's spawn-callback (runtime-contract.md §2.2): when a spawn carried `callbackUrl`, POST
@@ -53,9 +54,14 @@ export class SpawnCallbacks {
     this.unsubscribe = manager.on((event) => this.onEvent(event));
   }
 
-  /** Reports this agent's start-up to `target` from now on. */
-  watch(agentId: string, target: CallbackTarget): void {
-    this.watches.set(agentId, { target, sentReady: false, sentLogin: false, failed: false, queue: Promise.resolve() });
+  /**
+   * Reports this agent's start-up to `target` from now on. Callbacks wait for `after` (which must
+   * settle, and never reject): the spawn's registration with Raven, since Raven answers a callback
+   * for an agent it does not know with 500 after it already broadcast the event, so an early
+   * callback would be retried and its event shown twice.
+   */
+  watch(agentId: string, target: CallbackTarget, after: Promise<void> = Promise.resolve()): void {
+    this.watches.set(agentId, { target, sentReady: false, sentLogin: false, failed: false, queue: after });
   }
 
   unwatch(agentId: string): void {
@@ -170,15 +176,5 @@ export class SpawnCallbacks {
     this.unsubscribe();
     this.abort.abort();
     this.watches.clear();
-  }
-}
-
-/** The URL without its query or credentials, for logs. */
-function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(invalid url)';
   }
 }

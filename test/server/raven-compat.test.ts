@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src-shared/agent';
 import type { LogEntriesResponse, LogsResponse, OutputResponse, RavenSpawnResponse } from '../../src-shared/api';
 import type { ErrorBody } from '../../src-shared/errors';
+import { createLogger, type LogRecord } from '../../src-main/runtime/logger';
 import { isAlive } from '../../src-main/runtime/process/process-tree';
 import { cliSpawnEnv, createClaudeHome, type CliHome } from '../support/cli-home';
 import { startModelServer, type ModelServer } from '../support/model-server';
@@ -16,6 +17,7 @@ import {
   until,
   wsUrl,
   type CallbackReceiver,
+  type ReceiverOptions,
   type TestServer,
   type WsClient,
 } from './support';
@@ -36,8 +38,8 @@ async function server(options: Parameters<typeof startTestServer>[0] = {}): Prom
   return t;
 }
 
-async function receiver(statuses: number[] = []): Promise<CallbackReceiver> {
-  const r = await startCallbackReceiver(statuses);
+async function receiver(statuses: number[] = [], options: ReceiverOptions = {}): Promise<CallbackReceiver> {
+  const r = await startCallbackReceiver(statuses, options);
   cleanups.push(() => r.close());
   return r;
 }
@@ -255,6 +257,175 @@ describe('Raven Docs replay with shell and custom agents', () => {
     await delay(600); // retries at 50, 100, 200 ms
     expect((await t.request('GET', '/api/health')).status).toBe(200);
     expect(t.h.manager.get(id).status).toBe('ready');
+  });
+});
+
+describe('Raven registration (access-request, §2.4) and runtime heartbeat (§2.3)', () => {
+  /** Fast retries, a short registration deadline and a 100 ms heartbeat, so the tests take seconds. */
+  const tuning = { callbacks: { retryDelaysMs: [50, 100, 200] }, raven: { registrationTimeoutMs: 500, heartbeat: { intervalMs: 100 } } };
+
+  async function ravenSpawn(t: TestServer, body: Record<string, unknown>): Promise<RavenSpawnResponse> {
+    const res = await t.request('POST', '/api/spawn', { body: { agentType: 'shell', ...body } });
+    if (res.status !== 201) throw new Error(`spawn failed: ${res.status} ${res.text}`);
+    return res.json as RavenSpawnResponse;
+  }
+
+  it('registers every agent with Raven before answering the spawn, and sends callbacks only after Raven answered it', async () => {
+    // A slow Raven: without the hold, a shell agent's ready callback would beat the registration's answer.
+    const t = await server({ server: { tuning: { ...tuning, raven: { ...tuning.raven, registrationTimeoutMs: 2_000 } } } });
+    const raven = await receiver([], { accessRequestDelayMs: 600 });
+    const res = await t.request('POST', '/api/spawn', {
+      body: { agentType: 'shell', count: 2, name: 'team-1-dev', capabilities: ['code', 'review'], permissions: ['read:pages', 'write:tasks'], workspaceId: 'ws-7', callbackUrl: raven.url },
+    });
+    // Read at the moment the answer is in: the registrations must already have arrived.
+    const registeredWhenAnswered = raven.accessRequests.length;
+    expect(res.status).toBe(201);
+    expect(registeredWhenAnswered).toBe(2);
+    const { agents } = res.json as RavenSpawnResponse;
+    const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.agentId).localeCompare(String(b.agentId));
+    expect([...raven.accessRequests].sort(byId)).toEqual(
+      [...agents]
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((agent) => ({
+          workspaceId: 'ws-7',
+          agentId: agent.id,
+          agentName: agent.name,
+          capabilities: ['code', 'review'],
+          requestedPermissions: ['read:pages', 'write:tasks'],
+          description: `shell agent running on the Raven Agent Runtime at ${t.url}`,
+          metadata: { agentType: 'shell', runtimeEndpoint: t.url },
+          endpoint: t.url,
+        })),
+    );
+    // Raven answers 500 to a callback for an agent it does not know (after broadcasting it), so
+    // each agent's ready callback must come after its registration.
+    await until(() => raven.bodies.length === 2, 10_000, 'two ready callbacks');
+    for (const agent of agents) {
+      const registration = raven.requests.find((r) => r.path.endsWith('/access-request') && r.body.agentId === agent.id);
+      const callback = raven.requests.find((r) => r.path.endsWith('/spawn-callback') && r.body.agentId === agent.id);
+      expect(registration?.answeredAt).toBeDefined();
+      expect(callback!.at).toBeGreaterThanOrEqual(registration!.answeredAt!);
+    }
+    expect(raven.attempts).toBe(2);
+  });
+
+  it('asks for the coding capability and Raven’s four default permissions when the spawn names none', async () => {
+    const t = await server({ server: { tuning } });
+    const raven = await receiver();
+    const { agents } = await ravenSpawn(t, { workspaceId: 'ws-8', callbackUrl: raven.url, capabilities: [], permissions: [] });
+    expect(raven.accessRequests).toEqual([
+      expect.objectContaining({
+        agentId: agents[0].id,
+        capabilities: ['coding'],
+        requestedPermissions: ['read:pages', 'read:tasks', 'read:projects', 'read:memory'],
+      }),
+    ]);
+  });
+
+  it('spawns anyway when Raven answers 500, refuses connections, or never answers (one bounded attempt each)', async () => {
+    const t = await server({ server: { tuning } });
+    const failing = await receiver([], { accessRequestStatus: 500 });
+    const dead = await startCallbackReceiver();
+    await dead.close();
+    const hung = await receiver([], { accessRequestHangs: true });
+
+    const a = await ravenSpawn(t, { workspaceId: 'ws-1', callbackUrl: failing.url });
+    expect(failing.accessRequests).toHaveLength(1);
+    const b = await ravenSpawn(t, { workspaceId: 'ws-1', callbackUrl: dead.url });
+    const started = Date.now();
+    const c = await ravenSpawn(t, { workspaceId: 'ws-1', callbackUrl: hung.url });
+    const held = Date.now() - started;
+    expect(hung.accessRequests).toHaveLength(1);
+    // Held for the registration deadline (500 ms here), not longer.
+    expect(held).toBeGreaterThanOrEqual(400);
+    expect(held).toBeLessThan(3_000);
+    for (const { agents } of [a, b, c]) await t.h.waitFor('agent_ready', agents[0].id);
+    // The failed registration does not stop the ready callback (which Raven may accept or not).
+    await until(() => failing.bodies.length === 1, 5_000, 'ready callback after a failed registration');
+    await delay(200);
+    expect(failing.accessRequests).toHaveLength(1);
+    expect(hung.accessRequests).toHaveLength(1);
+  });
+
+  it('neither registers nor heartbeats without workspaceId, or when callbackUrl is not Raven’s spawn-callback route', async () => {
+    const t = await server({ server: { tuning } });
+    const raven = await receiver();
+    const other = await ravenSpawn(t, { workspaceId: 'ws-1', callbackUrl: raven.altUrl });
+    const noWorkspace = await ravenSpawn(t, { callbackUrl: raven.url });
+    await until(() => raven.bodies.length === 2, 10_000, 'both ready callbacks');
+    expect(raven.bodies.map((b) => b.agentId).sort()).toEqual([other.agents[0].id, noWorkspace.agents[0].id].sort());
+    await delay(300);
+    expect(raven.accessRequests).toEqual([]);
+    expect(raven.heartbeats).toEqual([]);
+  });
+
+  it('heartbeats at once and then every interval per workspace while its agents live, and stops with the last one', async () => {
+    const t = await server({ server: { tuning } });
+    const raven = await receiver();
+    const beats = (workspaceId: string) => raven.heartbeats.filter((h) => h.body.workspaceId === workspaceId);
+    const spawn = async (workspaceId: string) => (await ravenSpawn(t, { workspaceId, callbackUrl: raven.url })).agents[0].id;
+
+    const answeredAt = Date.now();
+    const a = await spawn('ws-1');
+    // The first beat goes out with the first agent, not an interval later.
+    await until(() => beats('ws-1').length >= 1, 2_000, 'first heartbeat');
+    expect(beats('ws-1')[0].at - answeredAt).toBeLessThan(2_000);
+    expect(beats('ws-1')[0].body).toEqual({ workspaceId: 'ws-1', runtimeId: expect.stringMatching(/^raven-runtime-.+-[0-9a-f]{8}$/), activeAgents: 1, version: '0.0.0-test' });
+
+    const b = await spawn('ws-1');
+    const c = await spawn('ws-2');
+    await until(() => beats('ws-1').some((h) => h.body.activeAgents === 2), 5_000, 'ws-1 counting two agents');
+    await until(() => beats('ws-2').length >= 4, 5_000, 'ws-2 beats');
+    expect(beats('ws-2').every((h) => h.body.activeAgents === 1)).toBe(true);
+    // One runtime id for the whole process, and an interval rather than a flood.
+    expect(new Set(raven.heartbeats.map((h) => h.body.runtimeId)).size).toBe(1);
+    const ws2 = beats('ws-2');
+    for (let i = 2; i < ws2.length; i++) expect(ws2[i].at - ws2[i - 1].at).toBeGreaterThanOrEqual(50);
+
+    expect((await t.request('POST', `/api/agents/${a}/stop`)).status).toBe(200);
+    const afterA = raven.heartbeats.length;
+    await until(() => raven.heartbeats.slice(afterA).some((h) => h.body.workspaceId === 'ws-1'), 5_000, 'ws-1 beat after one stop');
+    expect(raven.heartbeats.slice(afterA).filter((h) => h.body.workspaceId === 'ws-1').every((h) => h.body.activeAgents === 1)).toBe(true);
+
+    expect((await t.request('POST', `/api/agents/${b}/stop`)).status).toBe(200);
+    await delay(150); // a beat already in flight may still land
+    const ws1Stopped = beats('ws-1').length;
+    const ws2Before = beats('ws-2').length;
+    await delay(500);
+    expect(beats('ws-1').length).toBe(ws1Stopped);
+    // The other workspace's heartbeat is unaffected.
+    expect(beats('ws-2').length).toBeGreaterThan(ws2Before);
+
+    expect((await t.request('POST', `/api/agents/${c}/stop`)).status).toBe(200);
+    await delay(150);
+    const allStopped = raven.heartbeats.length;
+    await delay(500);
+    expect(raven.heartbeats.length).toBe(allStopped);
+  });
+
+  it('stops heartbeats when the server closes, though the agent (owned by the manager) lives on', async () => {
+    const t = await server({ server: { tuning } });
+    const raven = await receiver();
+    const id = (await ravenSpawn(t, { workspaceId: 'ws-1', callbackUrl: raven.url })).agents[0].id;
+    await until(() => raven.heartbeats.length >= 2, 5_000, 'heartbeats');
+    await t.server.close();
+    await delay(150);
+    const atClose = raven.heartbeats.length;
+    await delay(500);
+    expect(raven.heartbeats.length).toBe(atClose);
+    expect(t.h.manager.get(id).status).toBe('ready');
+  });
+
+  it('reports a Raven heartbeat outage once at warn, not on every beat', async () => {
+    const records: LogRecord[] = [];
+    const t = await server({ server: { tuning, logger: createLogger('debug', (r) => records.push(r)) } });
+    const raven = await receiver([], { heartbeatStatus: 503 });
+    await ravenSpawn(t, { workspaceId: 'ws-1', callbackUrl: raven.url });
+    await until(() => raven.heartbeats.length >= 5, 5_000, 'failing heartbeats');
+    const warnings = records.filter((r) => r.level === 'warn' && r.msg.includes('heartbeat'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ workspaceId: 'ws-1', outcome: 'HTTP 503' });
+    expect(records.filter((r) => r.level === 'debug' && r.msg.includes('heartbeat still failing')).length).toBeGreaterThanOrEqual(3);
   });
 });
 

@@ -253,44 +253,124 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** A real HTTP server standing in for Raven's spawn-callback endpoint. */
+/** One request to the fake Raven, as it arrived. */
+export interface RavenRequest {
+  path: string;
+  body: Record<string, unknown>;
+  /** Date.now() when the whole body had arrived. */
+  at: number;
+  /** Date.now() when the answer went out (unset while held). */
+  answeredAt?: number;
+}
+
+/**
+ * A real HTTP server standing in for Raven Docs: the spawn-callback route (also served at
+ * {@link ALT_CALLBACK_PATH}, a callback URL that is not Raven's), access-request and the runtime
+ * heartbeat.
+ */
 export interface CallbackReceiver {
+  /** `<base>/api/parallax-agents/spawn-callback`. */
   url: string;
+  /** `<base>/hooks/raven-spawn`: a callbackUrl that does not end in Raven's spawn-callback path. */
+  altUrl: string;
+  /** Raven's base URL (`http://127.0.0.1:<port>`). */
+  base: string;
+  /** Spawn callbacks answered with success. */
   bodies: Record<string, unknown>[];
-  /** Every attempt, including the ones answered with an error status. */
+  /** Every spawn-callback attempt, including the ones answered with an error status. */
   attempts: number;
+  /** Every access-request received, whatever it was answered. */
+  accessRequests: Record<string, unknown>[];
+  /** Every heartbeat received, whatever it was answered. */
+  heartbeats: RavenRequest[];
+  /** Every request in arrival order. */
+  requests: RavenRequest[];
   close(): Promise<void>;
 }
 
-/** `statuses` answers the first attempts in order (e.g. [500, 500]); later ones get 200. */
-export function startCallbackReceiver(statuses: number[] = []): Promise<CallbackReceiver> {
+export const ALT_CALLBACK_PATH = '/hooks/raven-spawn';
+
+export interface ReceiverOptions {
+  /** Status for access-requests (Raven answers 201). */
+  accessRequestStatus?: number;
+  /** Never answer access-requests (a Raven that hangs); they are cut when the receiver closes. */
+  accessRequestHangs?: boolean;
+  /** Answer access-requests only after this long (a slow Raven). */
+  accessRequestDelayMs?: number;
+  /** Status for heartbeats (Raven answers 200). */
+  heartbeatStatus?: number;
+}
+
+/** `statuses` answers the first spawn-callback attempts in order (e.g. [500, 500]); later ones get 200. */
+export function startCallbackReceiver(statuses: number[] = [], options: ReceiverOptions = {}): Promise<CallbackReceiver> {
   const bodies: Record<string, unknown>[] = [];
+  const accessRequests: Record<string, unknown>[] = [];
+  const heartbeats: RavenRequest[] = [];
+  const requests: RavenRequest[] = [];
   const queue = [...statuses];
   const receiver = { attempts: 0 };
+  const answer = (res: http.ServerResponse, status: number, record?: RavenRequest) => {
+    if (record) record.answeredAt = Date.now();
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    // Raven's envelope (runtime-contract.md §2.1).
+    res.end(JSON.stringify(status < 300 ? { data: { success: true }, success: true, status } : { statusCode: status, message: 'error' }));
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      receiver.attempts++;
-      const status = queue.shift() ?? 200;
-      if (status < 300 && req.url === '/api/parallax-agents/spawn-callback' && req.headers['content-type'] === 'application/json') {
-        bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+      const urlPath = req.url ?? '';
+      let body: Record<string, unknown> = {};
+      if (req.headers['content-type'] === 'application/json') {
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        } catch {
+          body = {};
+        }
       }
-      res.writeHead(status, { 'Content-Type': 'application/json' });
-      // Raven's envelope (runtime-contract.md §2.1).
-      res.end(JSON.stringify(status < 300 ? { data: { success: true }, success: true, status } : { statusCode: status, message: 'error' }));
+      const record: RavenRequest = { path: urlPath, body, at: Date.now() };
+      requests.push(record);
+      if (urlPath === '/api/parallax-agents/spawn-callback' || urlPath === ALT_CALLBACK_PATH) {
+        receiver.attempts++;
+        const status = queue.shift() ?? 200;
+        if (status < 300 && req.headers['content-type'] === 'application/json') bodies.push(body);
+        answer(res, status, record);
+      } else if (urlPath === '/api/parallax-agents/access-request') {
+        accessRequests.push(body);
+        if (!options.accessRequestHangs) {
+          const delayMs = options.accessRequestDelayMs ?? 0;
+          if (delayMs > 0) setTimeout(() => answer(res, options.accessRequestStatus ?? 201, record), delayMs);
+          else answer(res, options.accessRequestStatus ?? 201, record);
+        }
+      } else if (urlPath === '/api/parallax-agents/runtime/heartbeat') {
+        heartbeats.push(record);
+        answer(res, options.heartbeatStatus ?? 200, record);
+      } else {
+        answer(res, 404);
+      }
     });
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as { port: number }).port;
+      const base = `http://127.0.0.1:${port}`;
       resolve({
-        url: `http://127.0.0.1:${port}/api/parallax-agents/spawn-callback`,
+        url: `${base}/api/parallax-agents/spawn-callback`,
+        altUrl: `${base}${ALT_CALLBACK_PATH}`,
+        base,
         bodies,
         get attempts() {
           return receiver.attempts;
         },
-        close: () => new Promise<void>((r) => server.close(() => r())),
+        accessRequests,
+        heartbeats,
+        requests,
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            // Held (hanging) requests would keep close() waiting.
+            server.closeAllConnections();
+          }),
       });
     });
   });

@@ -10,10 +10,14 @@ export function ravenRoutes(ctx: ServerContext): MountedRoute[] {
       method: 'post',
       path: '/spawn',
       operationId: 'ravenSpawn',
-      summary: 'Raven Docs spawn: writes config.contextFiles into the workdir, spawns `count` agents, reports to callbackUrl.',
+      summary: 'Raven Docs spawn: clones config.repoUrl, writes config.contextFiles, spawns `count` agents, registers them with Raven and reports to callbackUrl.',
       description:
         'Without config.workdir each agent gets a scratch folder under the data folder. A missing absolute workdir is created. ' +
-        'config.adapterConfig is accepted but not yet mapped to CLI flags; config.repoUrl is refused (no cloning).',
+        'config.repoUrl (https, http, ssh, git, file URL or user@host:path) is cloned once for all agents: into config.workdir when that is a ' +
+        'missing or empty local folder, else (workdir absent or equal to repoUrl) into a scratch folder. config.branch is checked out, or ' +
+        'created from the default branch when the remote lacks it. A malformed URL is a 400; a failed clone a 500 SPAWN_FAILED with git\'s ' +
+        'message (credentials masked). With callbackUrl and workspaceId, each agent is registered with Raven (access-request) before the ' +
+        'answer, and a runtime heartbeat goes to Raven while any of them lives. config.adapterConfig is accepted but not yet mapped to CLI flags.',
       tag: 'raven',
       body: ravenSpawnBody,
       bodyRequired: true,
