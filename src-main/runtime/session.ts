@@ -732,12 +732,12 @@ export class AgentSession {
     }
   }
 
-  /** Raw output as it arrives. Returns an unsubscribe function. */
   /** Characters of PTY output since spawn (for metrics). */
   get outputChars(): number {
     return this.outputCharCount;
   }
 
+  /** Raw output as it arrives. Returns an unsubscribe function. */
   onData(listener: (data: string) => void): () => void {
     this.dataListeners.add(listener);
     return () => this.dataListeners.delete(listener);
