@@ -47,12 +47,16 @@ export type RuntimeListener = (event: RuntimeEvent) => void;
 /** Stopped sessions kept for `get`, `logs` and `output` after they end. */
 const KEEP_STOPPED = 50;
 /**
- * A fresh agent id: time-ordered so lists and transcript folders sort by age, with random bits so
- * two spawns in one millisecond differ. Callers that must name a folder after the agent before
- * spawning it (Raven spawns, threads) make the id here and pass it in.
+ * A fresh id (`agent-…`, `thread-…`): time-ordered so lists and transcript folders sort by age,
+ * with random bits so two made in one millisecond differ.
  */
+export function timeOrderedId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Callers that must name a folder after the agent before spawning it (Raven spawns, threads) make the id here and pass it in. */
 export function newAgentId(): string {
-  return `agent-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  return timeOrderedId('agent');
 }
 
 /** Ids are file names (transcripts) and URL segments: letters, digits, ".", "_", "-"; up to 128. */

@@ -104,10 +104,10 @@ export class EventBroadcaster {
 
   private publishThread(thread: ThreadHandle, event: ThreadEvent): void {
     if (this.subscribers.size === 0) return;
+    const wire: ThreadEventFrame = { event: 'thread_event', data: { thread, event }, timestamp: event.timestamp };
     let frame: string | undefined;
     for (const subscriber of this.subscribers) {
       if (subscriber.format !== 'legacy' && !this.threadMatches(subscriber, thread)) continue;
-      const wire: ThreadEventFrame = { event: 'thread_event', data: { thread, event }, timestamp: event.timestamp };
       frame ??= JSON.stringify(wire);
       subscriber.send(frame);
     }

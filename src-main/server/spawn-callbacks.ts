@@ -2,7 +2,7 @@ import type { SpawnCallbackBody } from '../../src-shared/api';
 import type { RuntimeEvent } from '../../src-shared/events';
 import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
-import { safeUrl } from './raven-http';
+import { postJson, safeUrl } from './raven-http';
 
 /**
  * Raven's spawn-callback (runtime-contract.md §2.2): when a spawn carried `callbackUrl`, POST
@@ -126,28 +126,17 @@ export class SpawnCallbacks {
     for (let attempt = 0; attempt <= this.retryDelaysMs.length; attempt++) {
       if (this.abort.signal.aborted) return;
       if (attempt > 0 && !(await this.sleep(this.retryDelaysMs[attempt - 1]))) return;
-      let outcome: string;
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.timeoutMs)]),
-          redirect: 'error',
-        });
-        await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) {
-          this.logger.info('spawn callback delivered', { agentId: body.agentId, status: body.status, url: where });
-          return;
-        }
-        outcome = `HTTP ${response.status}`;
-        // A 4xx will not change on retry (Raven answers 500 for unknown agents, which we do retry).
-        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) break;
-      } catch (error) {
-        if (this.abort.signal.aborted) return;
-        outcome = error instanceof Error ? error.message : String(error);
+      const outcome = await postJson(url, body, AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.timeoutMs)]));
+      if (this.abort.signal.aborted) return;
+      if (outcome.ok) {
+        this.logger.info('spawn callback delivered', { agentId: body.agentId, status: body.status, url: where });
+        return;
       }
-      this.logger.warn('spawn callback attempt failed', { agentId: body.agentId, status: body.status, url: where, attempt: attempt + 1, outcome });
+      // A 4xx will not change on retry (Raven answers 500 for unknown agents, which we do retry).
+      const { status } = outcome;
+      const final = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+      this.logger.warn('spawn callback attempt failed', { agentId: body.agentId, status: body.status, url: where, attempt: attempt + 1, outcome: outcome.reason });
+      if (final) break;
     }
     this.logger.warn('spawn callback gave up', { agentId: body.agentId, status: body.status, url: where });
   }

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { AgentHandle, ApprovalPreset } from '../../src-shared/agent';
 import type { RuntimeEvent } from '../../src-shared/events';
 import {
@@ -12,10 +10,11 @@ import {
   type ThreadStatus,
   type ThreadWorkspace,
 } from '../../src-shared/threads';
-import { newAgentId, type AgentManager } from '../runtime/agent-manager';
+import { newAgentId, timeOrderedId, type AgentManager } from '../runtime/agent-manager';
 import { RuntimeError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
 import { writeContextFiles, type ContextFile } from './context-files';
+import { scratchWorkdir } from './raven-workdir';
 
 /**
  * Parallax threads on top of agents (runtime-contract.md §3.2, §3.7, §5.1): spawning a thread
@@ -65,10 +64,6 @@ interface ThreadRecord {
   finished: boolean;
 }
 
-function newThreadId(): string {
-  return `thread-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
-
 function summarize(reply: string): string {
   const lines = reply
     .split('\n')
@@ -104,14 +99,13 @@ export class ThreadRegistry {
   }
 
   async spawn(input: SpawnThreadInput): Promise<ThreadHandle> {
-    const id = newThreadId();
+    const id = timeOrderedId('thread');
     const agentId = newAgentId();
     const now = new Date().toISOString();
     let scratch: string | undefined;
     let workdir = input.workspace?.path;
     if (workdir === undefined) {
-      scratch = path.join(this.options.scratchRoot, id);
-      fs.mkdirSync(scratch, { recursive: true, mode: 0o700 });
+      scratch = scratchWorkdir(this.options.scratchRoot, id);
       workdir = scratch;
     }
     const handle: ThreadHandle = {
