@@ -19,7 +19,7 @@ import { SESSION_MARKER_VARIABLE } from './env';
 import { RuntimeError } from './errors';
 import type { Logger } from './logger';
 import { OutputBuffer } from './output-buffer';
-import { isAlive, sessionProcesses, signalAll } from './process/process-tree';
+import { OwnedProcesses } from './process/owned-processes';
 import { joinWrapped, ScreenModel } from './screen/screen-model';
 import { StateTracker } from './state-tracker';
 import { TranscriptWriter } from './transcript';
@@ -142,6 +142,8 @@ export class AgentSession {
   private errorMessage: string | undefined;
   private stopRequested = false;
   private stopPromise: Promise<void> | undefined;
+  /** Every signal to the agent's processes goes through this (it checks they are still ours). */
+  private processes: OwnedProcesses | undefined;
   private exited = false;
   private exitHandled = false;
   private readonly exitWaiters: (() => void)[] = [];
@@ -182,6 +184,8 @@ export class AgentSession {
         command: this.init.executable,
       });
     }
+    // Recorded at once: the start time read now is what every later signal is checked against.
+    this.processes = new OwnedProcesses(this.ptyProcess.pid, { name: SESSION_MARKER_VARIABLE, value: this.id });
     this.startedAt = new Date();
     this.lastActivityMs = this.startedAt.getTime();
     if (this.init.transcript) {
@@ -249,6 +253,8 @@ export class AgentSession {
   }
 
   private async handleExit(exitCode: number, signal: number | undefined): Promise<void> {
+    // From here on the child's PID may belong to someone else.
+    this.processes?.markRootExited();
     if (this.exited) return;
     // Let the screen catch up with the last output before judging the final screen.
     await this.screen.flush();
@@ -313,54 +319,40 @@ export class AgentSession {
    */
   stop(options: StopOptions): Promise<void> {
     if (this.stopPromise) return this.stopPromise;
-    if (!this.ptyProcess) return Promise.resolve();
+    const processes = this.processes;
+    if (!processes) return Promise.resolve();
     // Exited by itself: wait until its exit is fully handled, then clear up stragglers.
-    if (this.exited) return this.waitForExit(10_000).then(() => this.reapStragglers(this.ptyProcess!.pid));
+    if (this.exited) return this.waitForExit(10_000).then(() => processes.reap(STRAGGLER_GRACE_MS));
     this.stopRequested = true;
     this.setStatus('stopping');
     this.failTurn(new RuntimeError('AGENT_NOT_READY', 'The agent is being stopped.'));
-    const pid = this.ptyProcess.pid;
-    const marker = { name: SESSION_MARKER_VARIABLE, value: this.id };
     this.stopPromise = (async () => {
       if (options.force) {
-        signalAll(pid, sessionProcesses(pid, marker), 'SIGKILL');
+        processes.signalAll('SIGKILL');
       } else {
         // SIGHUP is what a closing terminal sends (interactive shells ignore SIGTERM but not this);
         // SIGTERM is what well-behaved CLIs and their children expect.
-        signalAll(pid, [], 'SIGHUP');
-        signalAll(pid, sessionProcesses(pid, marker), 'SIGTERM');
+        processes.signalGroup('SIGHUP');
+        processes.signalAll('SIGTERM');
       }
       if (!(await this.waitForExit(options.force ? 2_000 : options.timeoutMs))) {
-        this.log.warn('agent ignored SIGTERM; killing', { pid });
-        signalAll(pid, sessionProcesses(pid, marker), 'SIGKILL');
+        this.log.warn('agent ignored SIGTERM; killing', { pid: this.ptyProcess?.pid });
+        processes.signalAll('SIGKILL');
         await this.waitForExit(5_000);
       }
-      await this.reapStragglers(pid);
+      await processes.reap(STRAGGLER_GRACE_MS);
     })();
     return this.stopPromise;
   }
 
-  /** Kills processes of this session that outlived its main process (e.g. daemons it started). */
-  private async reapStragglers(pid: number): Promise<void> {
-    const marker = { name: SESSION_MARKER_VARIABLE, value: this.id };
-    let left = sessionProcesses(pid, marker).filter((p) => p !== pid || isAlive(p));
-    if (left.length === 0) return;
-    signalAll(undefined, left, 'SIGTERM');
-    const deadline = Date.now() + STRAGGLER_GRACE_MS;
-    while (Date.now() < deadline) {
-      await delay(100);
-      left = left.filter(isAlive);
-      if (left.length === 0) return;
-    }
-    signalAll(undefined, left, 'SIGKILL');
-    for (let i = 0; i < 20 && left.some(isAlive); i++) await delay(50);
-  }
-
   /** Processes of this session still alive (diagnostics and tests). */
   liveProcesses(): number[] {
-    const pid = this.ptyProcess?.pid;
-    if (pid === undefined) return [];
-    return sessionProcesses(pid, { name: SESSION_MARKER_VARIABLE, value: this.id }).filter(isAlive);
+    return this.processes?.members() ?? [];
+  }
+
+  /** Test seam: the session believes its PTY child had `pid` (PID reuse, without waiting for the kernel). */
+  simulateRecycledPid(pid: number): void {
+    this.processes?.simulateRecycledRootPid(pid);
   }
 
   // ───────────────────────────── state machine ─────────────────────────────

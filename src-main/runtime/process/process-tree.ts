@@ -1,49 +1,38 @@
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
+import { environHas, parseStat, systemProc, type ProcReader } from './proc-fs';
 
 /**
- * Finding every process that belongs to an agent session, so stopping it leaves nothing behind.
+ * Listing the processes that belong to an agent session, so stopping it leaves nothing behind.
  *
  * A PTY child is a session leader, so signalling its process group (`kill(-pid)`) reaches most of
  * its descendants. Three kinds escape that: children that called setsid/setpgid (MCP servers,
  * Codex's app-server daemon), grandchildren reparented to init after their parent exited, and
  * anything started through a double fork. We therefore also walk the parent→child tree, and on
  * Linux scan `/proc/<pid>/environ` for the per-session marker variable every agent process inherits.
+ *
+ * These functions only *list*. Whether a listed PID may be signalled is decided at the moment of
+ * signalling by owned-processes.ts (docs/processes.md explains why a list alone is not enough).
  */
 
 export interface ProcessInfo {
   pid: number;
   ppid: number;
   pgid: number;
+  /** Start time in clock ticks since boot (Linux); undefined where `ps` was the source. */
+  startTime?: string;
 }
 
-/** All processes visible to us, from /proc on Linux or `ps` elsewhere. */
-export function listProcesses(): ProcessInfo[] {
-  if (process.platform === 'linux') return listFromProc();
-  if (process.platform === 'win32') return [];
-  return listFromPs();
-}
-
-function listFromProc(): ProcessInfo[] {
+/** All live (non-zombie) processes visible to us, from /proc on Linux or `ps` elsewhere. */
+export function listProcesses(reader: ProcReader = systemProc): ProcessInfo[] {
+  const pids = reader.listPids();
+  if (pids === undefined) return process.platform === 'win32' ? [] : listFromPs();
   const out: ProcessInfo[] = [];
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return listFromPs();
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name is in parentheses and may itself contain spaces or ')'.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const state = rest[0];
-      if (state === 'Z' || state === 'X') continue; // zombies are already dead
-      out.push({ pid: Number(entry), ppid: Number(rest[1]), pgid: Number(rest[2]) });
-    } catch {
-      // The process exited while we were reading.
-    }
+  for (const pid of pids) {
+    const text = reader.readStat(pid);
+    // Undefined: the process exited while we were reading.
+    const stat = text === undefined ? undefined : parseStat(pid, text);
+    if (!stat || stat.state === 'Z' || stat.state === 'X') continue; // zombies are already dead
+    out.push({ pid, ppid: stat.ppid, pgid: stat.pgid, startTime: stat.startTime });
   }
   return out;
 }
@@ -62,54 +51,36 @@ function listFromPs(): ProcessInfo[] {
 }
 
 /** Processes whose environment carries `name=value` (Linux only; elsewhere an empty list). */
-export function processesWithEnvMarker(name: string, value: string): number[] {
-  if (process.platform !== 'linux') return [];
-  const needle = `${name}=${value}\0`;
+export function processesWithEnvMarker(name: string, value: string, reader: ProcReader = systemProc): number[] {
   const out: number[] = [];
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = fs.readFileSync(`/proc/${entry}/environ`, 'latin1');
-      if (environ.startsWith(needle) || environ.includes(`\0${needle}`)) out.push(Number(entry));
-    } catch {
-      // Not ours to read, or gone.
-    }
+  for (const pid of reader.listPids() ?? []) {
+    const environ = reader.readEnviron(pid);
+    if (environ !== undefined && environHas(environ, name, value)) out.push(pid);
   }
   return out;
 }
 
-/** The root and all its descendants, plus members of the root's process group. */
-export function sessionProcesses(rootPid: number, marker?: { name: string; value: string }): number[] {
-  const all = listProcesses();
-  const children = new Map<number, number[]>();
+/** The root's descendants (parent→child links) and the members of its process group, root excluded. */
+export function descendantsAndGroup(rootPid: number, all: readonly ProcessInfo[]): ProcessInfo[] {
+  const children = new Map<number, ProcessInfo[]>();
   for (const p of all) {
     const list = children.get(p.ppid);
-    if (list) list.push(p.pid);
-    else children.set(p.ppid, [p.pid]);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
   }
-  const found = new Set<number>();
-  const alive = new Set(all.map((p) => p.pid));
-  if (alive.has(rootPid)) found.add(rootPid);
+  const found = new Map<number, ProcessInfo>();
   const queue = [rootPid];
   while (queue.length > 0) {
     const pid = queue.pop() as number;
     for (const child of children.get(pid) ?? []) {
-      if (!found.has(child)) {
-        found.add(child);
-        queue.push(child);
+      if (child.pid !== rootPid && !found.has(child.pid)) {
+        found.set(child.pid, child);
+        queue.push(child.pid);
       }
     }
   }
-  for (const p of all) if (p.pgid === rootPid) found.add(p.pid);
-  if (marker) for (const pid of processesWithEnvMarker(marker.name, marker.value)) found.add(pid);
-  found.delete(process.pid);
-  return [...found];
+  for (const p of all) if (p.pgid === rootPid && p.pid !== rootPid) found.set(p.pid, p);
+  return [...found.values()];
 }
 
 /** True while the process runs. A zombie (dead, not yet reaped by its parent) counts as gone. */
@@ -121,16 +92,16 @@ export function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
   if (process.platform !== 'linux') return true;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const text = systemProc.readStat(pid);
+  const stat = text === undefined ? undefined : parseStat(pid, text);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
 }
 
-/** Sends a signal to a process group and to each listed pid; missing processes are ignored. */
+/**
+ * Sends a signal to a process group and to each listed pid; missing processes are ignored. Only for
+ * a child whose exit has not been observed yet (git clones): agent sessions go through
+ * owned-processes.ts, which checks each PID is still the process it was.
+ */
 export function signalAll(groupLeader: number | undefined, pids: readonly number[], signal: NodeJS.Signals): void {
   if (groupLeader !== undefined && process.platform !== 'win32') {
     try {
