@@ -78,6 +78,12 @@ export interface LoginInfo {
   method: LoginMethod;
   /** A real URL, joined back together when the terminal wrapped it. */
   loginUrl?: string;
+  /**
+   * Set with `loginUrl`. true: the URL was on the CLI's own login screen and points at its
+   * provider (or at a base URL the spawn configured). false: any program could have printed it
+   * (shell and custom agents, or an unknown host); show it with a warning, never open it unasked.
+   */
+  trusted?: boolean;
   deviceCode?: string;
   instructions: string;
   /** When the CLI shows a chooser of sign-in methods, its entries (answered through keys). */

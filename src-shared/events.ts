@@ -26,6 +26,8 @@ export interface StatusChangedEvent extends AgentEventBase {
 export interface LoginRequiredEvent extends AgentEventBase {
   type: 'login_required';
   loginUrl?: string;
+  /** See LoginInfo.trusted: false means the URL must not be opened without asking. */
+  trusted?: boolean;
   deviceCode?: string;
   instructions: string;
   method: LoginMethod;

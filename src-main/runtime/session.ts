@@ -19,6 +19,7 @@ import { SESSION_MARKER_VARIABLE } from './env';
 import { RuntimeError } from './errors';
 import type { Logger } from './logger';
 import { OutputBuffer } from './output-buffer';
+import { judgeLogin, loginTrustPolicy, type LoginTrustPolicy } from './detect/login-trust';
 import { OwnedProcesses } from './process/owned-processes';
 import { joinWrapped, ScreenModel } from './screen/screen-model';
 import { StateTracker } from './state-tracker';
@@ -131,6 +132,8 @@ export class AgentSession {
   private automationPaused = false;
   private question: PendingQuestion | undefined;
   private login: LoginInfo | undefined;
+  /** Which login URLs this spawn vouches for (its adapter's provider hosts and configured base URLs). */
+  private readonly loginTrust: LoginTrustPolicy | undefined;
   private readonly autoAnswers = new Map<string, { tries: number; at: number }>();
   private lastOutputAt = Date.now();
   private outputCharCount = 0;
@@ -160,6 +163,7 @@ export class AgentSession {
     this.cols = init.cols;
     this.rows = init.rows;
     this.log = init.logger.child({ agentId: init.id, type: init.type });
+    this.loginTrust = loginTrustPolicy(init.adapter.loginTrust, init.env, init.args);
     this.screen = new ScreenModel({ cols: init.cols, rows: init.rows, scrollback: init.scrollback });
     this.screen.onBackpressure((paused) => (paused ? this.holdFlow('screen') : this.releaseFlow('screen')));
   }
@@ -267,10 +271,11 @@ export class AgentSession {
     this.finalLines = this.screen.recentLines(2_000);
 
     if (!this.stopRequested && !wasReady && this.adapter.loginOnExit) {
-      const login = this.adapter.loginOnExit(finalScreen);
-      if (login) {
+      const found = this.adapter.loginOnExit(finalScreen);
+      if (found) {
+        const login = judgeLogin(found, this.loginTrust);
         this.login = login;
-        this.emit({ type: 'login_required', loginUrl: login.loginUrl, deviceCode: login.deviceCode, instructions: login.instructions, method: login.method });
+        this.emitLoginRequired(login);
       }
     }
     const reason = this.stopRequested
@@ -390,14 +395,20 @@ export class AgentSession {
     }
   }
 
-  private enterLogin(login: LoginInfo): void {
+  private emitLoginRequired(login: LoginInfo): void {
+    const { loginUrl, trusted, deviceCode, instructions, method } = login;
+    this.emit({ type: 'login_required', loginUrl, trusted, deviceCode, instructions, method });
+  }
+
+  private enterLogin(found: LoginInfo): void {
+    const login = judgeLogin(found, this.loginTrust);
     const same = this.status === 'authenticating' && this.login?.loginUrl === login.loginUrl && this.login?.deviceCode === login.deviceCode;
     if (same) return;
     this.failTurn(new RuntimeError('AUTH_REQUIRED', `${this.adapter.displayName} needs a login: ${login.instructions}`, { ...login }));
     this.setStatus('authenticating');
     this.login = login;
-    this.emit({ type: 'login_required', loginUrl: login.loginUrl, deviceCode: login.deviceCode, instructions: login.instructions, method: login.method });
-    this.log.info('login required', { method: login.method, hasUrl: Boolean(login.loginUrl), hasCode: Boolean(login.deviceCode) });
+    this.emitLoginRequired(login);
+    this.log.info('login required', { method: login.method, hasUrl: Boolean(login.loginUrl), trusted: login.trusted, hasCode: Boolean(login.deviceCode) });
   }
 
   private handlePrompt(prompt: DetectedPrompt): void {

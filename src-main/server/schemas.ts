@@ -371,7 +371,7 @@ export const agentHandleSchema = z.object({
   automationPaused: z.boolean(),
   question: questionSchema.optional(),
   login: z
-    .object({ method: z.string(), loginUrl: z.string().optional(), deviceCode: z.string().optional(), instructions: z.string() })
+    .object({ method: z.string(), loginUrl: z.string().optional(), trusted: z.boolean().optional(), deviceCode: z.string().optional(), instructions: z.string() })
     .optional(),
 });
 

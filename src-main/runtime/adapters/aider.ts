@@ -132,6 +132,8 @@ export function createAiderAdapter(): CliAdapter {
       return env;
     },
     classify,
+    // Aider's only browser login is OpenRouter's OAuth page.
+    loginTrust: { hosts: ['openrouter.ai'] },
     inputText: (screen) => {
       const { row } = cursorRow(screen);
       const match = /^(?:(?:ask|code|architect|help|context)\s*)?(?:multi\s*)?>\s(.*)$/i.exec(row);

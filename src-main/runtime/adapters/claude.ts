@@ -62,17 +62,33 @@ function inputBox(lines: readonly string[]): InputBox | undefined {
   return { top, bottom, text };
 }
 
+/**
+ * Claude's own login panel: below the last `────` rule, headed `Login`. Only text there counts as a
+ * login screen; the same words in a reply or a tool's output above it are just text.
+ */
+function loginPanel(lines: readonly string[]): string[] | undefined {
+  const rule = lastIndexMatching(lines, RULE);
+  if (rule < 0) return undefined;
+  const panel = lines.slice(rule + 1);
+  const heading = panel.find((line) => line.trim() !== '');
+  return heading?.trim() === 'Login' ? panel : undefined;
+}
+
 function detectLogin(screen: ScreenSnapshot): LoginInfo | undefined {
   const lines = screen.lines;
   const text = screen.text;
-  if (/browser didn.t open\? use the url below|paste code here if prompted|opening browser to sign in/i.test(text)) {
+  const panel = loginPanel(lines);
+  const panelText = panel?.join('\n') ?? '';
+  if (/browser didn.t open\? use the url below|paste code here if prompted|opening browser to sign in/i.test(panelText)) {
+    // A URL counts only if it was printed inside the panel (rows joined: the terminal wraps it).
+    const flat = panelText.replace(/\s+/g, '');
     return {
       method: 'oauth_browser',
-      loginUrl: pickLoginUrl(extractUrls(screen)),
+      loginUrl: pickLoginUrl(extractUrls(screen).filter((url) => flat.includes(url))),
       instructions: 'Sign in to Claude in the browser. If the page shows a code, paste it into the terminal.',
     };
   }
-  const chooser = lastIndexMatching(lines, /select login method/i);
+  const chooser = panel ? lastIndexMatching(lines, /select login method/i) : -1;
   if (chooser >= 0) {
     const menu = parseNumberedMenu(lines, chooser);
     return {
@@ -245,6 +261,9 @@ export function createClaudeAdapter(): CliAdapter {
     classify,
     inputText: (screen) => inputBox(screen.lines)?.text,
     extractReply,
+    // The sign-in page is on claude.com / claude.ai (Console: anthropic.com); ANTHROPIC_BASE_URL
+    // points Claude Code at another server, e.g. a local one (docs/login-trust.md).
+    loginTrust: { hosts: ['claude.com', 'claude.ai', 'anthropic.com'], baseUrlEnv: ['ANTHROPIC_BASE_URL'] },
     loginOnExit: (screen) => {
       const login = detectLogin(screen);
       if (login) return login;

@@ -203,6 +203,14 @@ export function createCodexAdapter(): CliAdapter {
       return env;
     },
     classify,
+    // ChatGPT sign-in and device codes are on auth.openai.com (chatgpt.com after it); a spawn may
+    // point Codex at its own issuer or API (docs/login-trust.md).
+    loginTrust: {
+      hosts: ['openai.com', 'chatgpt.com'],
+      baseUrlEnv: ['OPENAI_BASE_URL'],
+      baseUrlFlags: ['--experimental_issuer'],
+      baseUrlConfigKeys: ['openai_base_url', 'chatgpt_base_url'],
+    },
     inputText: (screen) => composer(screen.lines)?.text,
     extractReply,
   };

@@ -230,6 +230,9 @@ export function createGeminiAdapter(): CliAdapter {
       return env;
     },
     classify,
+    // "Sign in with Google" sends people to accounts.google.com; GOOGLE_GEMINI_BASE_URL is the
+    // spawn's own API server.
+    loginTrust: { hosts: ['accounts.google.com'], baseUrlEnv: ['GOOGLE_GEMINI_BASE_URL'] },
     inputText: (screen) => inputBox(screen.lines)?.text,
     extractReply,
   };

@@ -1,3 +1,4 @@
+import type { LoginTrustRules } from '../detect/login-trust';
 import type { AgentType, ApprovalPreset, AutoRespondConfig, LoginInfo, ProviderCredentials, QuestionOption } from '../../../src-shared/agent';
 import type { ScreenSnapshot } from '../screen/screen-model';
 
@@ -105,4 +106,9 @@ export interface CliAdapter {
   extractReply(capture: ReplyCapture): string;
   /** Login needed, judged from the last screen of a CLI that exited (Claude exits when logged out). */
   loginOnExit?(screen: ScreenSnapshot): LoginInfo | undefined;
+  /**
+   * Where this CLI's own login screens send people. Absent (shell, custom): login URLs come from
+   * generic detection, which any program's output can trigger, so they are never trusted.
+   */
+  readonly loginTrust?: LoginTrustRules;
 }
