@@ -149,6 +149,8 @@ test('a login: URL and device code shown, "Open in browser" goes through the bri
   await expect(panel).toBeVisible();
   await expect(panel.locator('.device-code')).toHaveText('ABCD-EFGH');
   await expect(panel.locator('.login-url')).toHaveText('https://example.test/device');
+  // A custom command's login line is not a known sign-in screen: the link comes with a warning.
+  await expect(panel.locator('.login-url-warning')).toContainText('not shown by a known sign-in screen');
   await expect(row(page, id).locator('.status-badge')).toHaveText('Needs login');
   await shot(page, '06-login-panel');
 

@@ -4,13 +4,15 @@
  * sender is ours, and the Content-Security-Policy of our pages.
  */
 
+/**
+ * Exactly these names count as this computer. Not `*.localhost` (a name the OS resolver may send
+ * elsewhere, and a browser treats as its own site) and not the rest of 127.0.0.0/8: a plain-http
+ * page opened from a terminal line should be the local OAuth callback a CLI runs, nothing more.
+ */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost')) return true;
-  // The whole 127.0.0.0/8 block is loopback.
-  return /^127(\.\d{1,3}){3}$/.test(host);
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
 }
 
 export type ExternalUrlVerdict = { ok: true; url: string } | { ok: false; reason: string };
@@ -64,23 +66,32 @@ export function isPermissionAllowed(permission: string, requestingUrl: string | 
   return requestingUrl !== undefined && isAllowedNavigation(requestingUrl, appOrigin);
 }
 
+/** Directives shared by the header and the page's `<meta>` copy (see contentSecurityPolicy). */
+const PAGE_DIRECTIVES = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+] as const;
+const CLOSING_DIRECTIVES = ["base-uri 'none'", "form-action 'none'", "object-src 'none'"] as const;
+
 /**
- * The CSP of our windows, set as a response header for the app's origin (the page also carries a
- * `<meta>` copy for plain browsers). `style-src 'unsafe-inline'`: xterm.js writes `<style>` elements
- * for its themes and cell colours, checked against the production build; scripts stay 'self' only.
+ * The CSP of our windows, set as a response header for the app's origin; the page carries a
+ * `<meta>` copy (metaContentSecurityPolicy) so it holds even where no header is set. `style-src
+ * 'unsafe-inline'`: xterm.js writes `<style>` elements for its themes and cell colours, checked
+ * against the production build; scripts stay 'self' only.
  */
 export function contentSecurityPolicy(appOrigin: string): string {
   const ws = appOrigin.replace(/^http/, 'ws');
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    `connect-src 'self' ${ws}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+  return [...PAGE_DIRECTIVES, `connect-src 'self' ${ws}`, ...CLOSING_DIRECTIVES, "frame-ancestors 'none'"].join('; ');
+}
+
+/**
+ * The copy in src-renderer/index.html (a test keeps them equal). A `<meta>` policy cannot name
+ * the port, which changes at run time, so sockets are allowed through 'self' (CSP 3 matches ws: to
+ * the page's own host and port); `frame-ancestors` is ignored in `<meta>`, so it is left out.
+ */
+export function metaContentSecurityPolicy(): string {
+  return [...PAGE_DIRECTIVES, "connect-src 'self'", ...CLOSING_DIRECTIVES].join('; ');
 }

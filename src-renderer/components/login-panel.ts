@@ -7,7 +7,7 @@ import { icon } from '../lib/icons';
 
 /**
  * Shown while an agent waits for a login: the URL as a button (the desktop app also opens it by
- * itself when the setting is on), the device code large with Copy, the CLI's own sign-in choices,
+ * itself when the setting is on, for trusted URLs only), the device code large with Copy, the CLI's own sign-in choices,
  * and for API-key logins a field that stores the key and restarts the agent with it. It disappears
  * when the agent becomes ready.
  */
@@ -38,7 +38,7 @@ export class LoginPanel {
       this.shownFor = '';
       return;
     }
-    const key = JSON.stringify([agent.id, login.loginUrl, login.deviceCode, login.method, login.options?.length]);
+    const key = JSON.stringify([agent.id, login.loginUrl, login.trusted, login.deviceCode, login.method, login.options?.length]);
     this.element.hidden = false;
     if (key === this.shownFor) return;
     this.shownFor = key;
@@ -57,11 +57,24 @@ export class LoginPanel {
         { class: 'banner-body' },
         h('h2', { class: 'banner-title' }, `${agent.name} needs you to sign in`),
         h('p', { class: 'banner-text' }, login.instructions),
+        // Any program can print a login-looking line: say so before anyone follows the link.
+        url && login.trusted === false
+          ? h(
+              'p',
+              { class: 'notice warning login-url-warning', attrs: { role: 'note' } },
+              'This link was not shown by a known sign-in screen of this CLI: the program printed it, and it may lead to a fake login page. Open it only if you expected it, and check the address first.',
+            )
+          : null,
         url
           ? h(
               'div',
               { class: 'login-url-row' },
-              h('button', { class: 'button primary', dataset: { action: 'open-login' }, onclick: () => this.ctx.openLink(url) }, icon('external'), 'Open in browser'),
+              h(
+                'button',
+                { class: login.trusted === false ? 'button' : 'button primary', dataset: { action: 'open-login', trusted: String(login.trusted !== false) }, onclick: () => this.ctx.openLink(url) },
+                icon('external'),
+                'Open in browser',
+              ),
               h('code', { class: 'login-url', title: url }, url),
               copyButton(this.ctx, url, 'Copy link', 'Login link copied'),
             )

@@ -16,7 +16,7 @@ describe('openExternal guard', () => {
     expect(checkExternalUrl('http://127.0.0.1:1455/auth/callback').ok).toBe(true);
     expect(checkExternalUrl('http://localhost:3000/').ok).toBe(true);
     expect(checkExternalUrl('http://[::1]:8080/').ok).toBe(true);
-    expect(checkExternalUrl('http://127.1.2.3/').ok).toBe(true);
+    expect(checkExternalUrl('http://127.1.2.3/').ok).toBe(false);
     expect(checkExternalUrl('http://example.com/')).toEqual({ ok: false, reason: 'plain http is only opened for this computer (localhost)' });
   });
 
@@ -33,8 +33,18 @@ describe('openExternal guard', () => {
   it('does not treat look-alike hosts as loopback', () => {
     expect(isLoopbackHost('127.0.0.1.evil.com')).toBe(false);
     expect(isLoopbackHost('localhost.evil.com')).toBe(false);
-    expect(isLoopbackHost('app.localhost')).toBe(true);
     expect(checkExternalUrl('http://127.0.0.1.nip.io/').ok).toBe(false);
+  });
+
+  it('counts only localhost, 127.0.0.1 and [::1] as loopback: not *.localhost or the rest of 127/8', () => {
+    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '[::1]', '::1']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['app.localhost', 'evil.localhost', '127.0.0.2', '127.1.2.3', '0.0.0.0', '[::ffff:127.0.0.1]']) {
+      expect(isLoopbackHost(host), host).toBe(false);
+    }
+    expect(checkExternalUrl('http://app.localhost:1455/callback')).toEqual({ ok: false, reason: 'plain http is only opened for this computer (localhost)' });
+    expect(checkExternalUrl('http://127.0.0.2:1455/').ok).toBe(false);
+    expect(checkExternalUrl('http://[::1]:1455/auth/callback').ok).toBe(true);
+    expect(checkExternalUrl('http://127.0.0.1:1455/auth/callback').ok).toBe(true);
   });
 });
 
