@@ -89,12 +89,15 @@ export interface NotifyRequest {
 
 export type BridgePlatform = 'darwin' | 'win32' | 'linux';
 
-/** `window.raven`, present only inside the desktop app. */
+/**
+ * `window.raven`, present only inside the desktop app. Exactly these members, as the README's
+ * "Desktop bridge" section lists them (a test compares the preload's object with that list).
+ */
 export interface RavenBridge {
   readonly bridgeVersion: 1;
   readonly platform: BridgePlatform;
   getConnection(): Promise<ApiConnection>;
-  /** Opens `https:` URLs (and `http:` ones on loopback) in the default browser; false when refused. */
+  /** Opens `https:` URLs (and `http:` ones on localhost, 127.0.0.1 or [::1]) in the default browser; false when refused. */
   openExternal(url: string): Promise<boolean>;
   /** A native folder picker; null when cancelled. */
   pickFolder(defaultPath?: string): Promise<string | null>;
@@ -108,6 +111,10 @@ export interface RavenBridge {
   };
   settings: {
     get(): Promise<SettingsView>;
+    /**
+     * Checked in the main process against the settings schema. Adding an allowed origin or removing
+     * the API key also needs a yes in a native dialog; without it the result is `ok: false`.
+     */
     set(patch: SettingsPatch): Promise<SettingsResult>;
     /** A fresh random API key (not saved until `set`). */
     generateApiKey(): Promise<string>;

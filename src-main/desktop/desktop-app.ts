@@ -1,12 +1,13 @@
 import type { AgentType } from '../../src-shared/agent';
-import { IPC, ROUTES, type NotifyRequest, type SettingsPatch } from '../../src-shared/desktop';
+import { IPC, ROUTES, type NotifyRequest, type SettingsResult } from '../../src-shared/desktop';
 import type { RuntimeEvent } from '../../src-shared/events';
 import type { RuntimeConfig } from '../runtime/config';
+import { riskyChange, settingsChangeRequest, untrustedLoginRequest } from './confirmations';
 import { checkExternalUrl, isTrustedSender } from './guards';
 import { isCrash, notificationFor, NotificationThrottle } from './notifications';
 import { findFreePort, identifyPortOwner, portConflictMessage } from './port';
 import type { DesktopDeps, IpcSender, PreventableEvent, RuntimeLike, ServerHandle, WindowPort } from './ports';
-import type { StoredSettings } from './settings/schema';
+import { parseSettingsPatch, validatePatch, type StoredSettings } from './settings/schema';
 import type { SettingsChange } from './settings/service';
 import { HIDDEN_FLAG } from './autostart';
 import { buildTrayMenu, SPAWN_ENTRIES, trayState, trayTooltip, type TrayActions, type TrayMenuItem } from './tray-model';
@@ -104,6 +105,9 @@ export class DesktopApp<R extends RuntimeLike> {
     this.registerIpc();
     this.syncAutostart();
 
+    // The API key lives in the secret store: read it (and encrypt a legacy plain one) before use.
+    await this.deps.settings.unlock();
+    if (this.deps.settings.keyNote) this.log.warn(this.deps.settings.keyNote);
     const settings = this.settings;
     this.runtime = this.deps.createRuntime(this.deps.runtimeConfig(await this.runtimeOverrides(settings)));
     this.unsubscribeRuntime = this.runtime.on((event) => this.onRuntimeEvent(event));
@@ -411,7 +415,10 @@ export class DesktopApp<R extends RuntimeLike> {
       const key = `${event.agentId}\n${event.loginUrl}`;
       if (!this.openedLogins.has(key)) {
         this.openedLogins.add(key);
-        void this.openExternal(event.loginUrl);
+        // Only a URL from the CLI's own login screen, on its provider's host, opens by itself;
+        // anything an agent's program merely printed is asked about first (LoginInfo.trusted).
+        if (event.trusted === true) void this.openExternal(event.loginUrl);
+        else void this.askToOpenLogin(event.agent.name, event.loginUrl);
       }
     }
     const request = notificationFor(event, { enabled: this.settings.notifications, appFocused: this.seesAgent(event.agentId) });
@@ -427,6 +434,13 @@ export class DesktopApp<R extends RuntimeLike> {
       body: request.body,
       onClick: agentId ? () => this.openAgent(agentId) : () => this.showMain(),
     });
+  }
+
+  private async askToOpenLogin(agentName: string, url: string): Promise<void> {
+    // Refused URLs (file:, plain http elsewhere) are not even offered.
+    if (!checkExternalUrl(url).ok) return;
+    const parent = this.mainWindow?.isVisible() ? this.mainWindow : undefined;
+    if (await this.deps.confirm.confirm({ ...untrustedLoginRequest(agentName, url), parent })) await this.openExternal(url);
   }
 
   async openExternal(url: string): Promise<boolean> {
@@ -595,13 +609,34 @@ export class DesktopApp<R extends RuntimeLike> {
     this.handle(IPC.windowMinimize, (sender) => this.windowFor(sender.webContentsId)?.minimize());
     this.handle(IPC.windowToggleMaximize, (sender) => this.windowFor(sender.webContentsId)?.toggleMaximize());
     this.handle(IPC.windowClose, (sender) => this.windowFor(sender.webContentsId)?.close());
-    this.handle(IPC.openAgentWindow, (_sender, [id]) => this.openAgentWindow(str(id, 'agentId')));
-    this.handle(IPC.settingsGet, () => this.deps.settings.view());
-    this.handle(IPC.settingsSet, (_sender, [patch]) => {
-      if (typeof patch !== 'object' || patch === null) throw new Error('settings.set needs an object');
-      return this.deps.settings.update(patch as SettingsPatch);
+    this.handle(IPC.openAgentWindow, (_sender, [id]) => {
+      const agentId = str(id, 'agentId');
+      if (agentId.length === 0 || agentId.length > 200) throw new Error('agentId must be 1–200 characters');
+      this.openAgentWindow(agentId);
     });
+    this.handle(IPC.settingsGet, () => this.deps.settings.view());
+    this.handle(IPC.settingsSet, (sender, [patch]) => this.settingsFromPage(patch, sender));
     this.handle(IPC.generateApiKey, () => this.deps.randomKey());
+  }
+
+  /**
+   * `settings.set` from a page: the shape and values are checked here, in the main process, and a
+   * change that lets more web pages in or removes the API key needs the person's own yes in a
+   * native dialog: a page (or script injected into one) cannot loosen the API's protection alone.
+   */
+  private async settingsFromPage(raw: unknown, sender: IpcSender): Promise<SettingsResult> {
+    const parsed = parseSettingsPatch(raw);
+    if (!parsed.ok) return parsed;
+    const checked = validatePatch(parsed.value);
+    if (!checked.ok) return checked;
+    const risk = riskyChange(this.settings, checked.value);
+    if (risk) {
+      const confirmed = await this.deps.confirm.confirm({ ...settingsChangeRequest(risk), parent: this.windowFor(sender.webContentsId) });
+      if (!confirmed) {
+        return { ok: false, error: 'Not saved: the change was not confirmed in the dialog.', field: risk.addedOrigins.length > 0 ? 'allowedOrigins' : 'apiKey' };
+      }
+    }
+    return this.deps.settings.update(parsed.value);
   }
 
   // ───────────────────────────── quitting ─────────────────────────────

@@ -30,6 +30,7 @@ import { createLogger, parseLogLevel, type LogRecord } from '../runtime/logger';
 import { startServer } from '../server';
 import { loginItemAutostart, xdgAutostart, type Autostart } from './autostart';
 import { DesktopApp } from './desktop-app';
+import { dialogConfirm } from './confirmations';
 import { checkExternalUrl, contentSecurityPolicy, isAllowedNavigation, isPermissionAllowed } from './guards';
 import { appIconFile, trayIconFile } from './icons';
 import { isPortFree } from './port';
@@ -271,6 +272,7 @@ async function main(): Promise<void> {
   const settings = new SettingsService(settingsBackend(), secrets);
   if (settings.loadNote) logger.warn(settings.loadNote);
 
+  const dialogs = dialogPort();
   const desktop = new DesktopApp({
     platform: process.platform,
     argv: process.argv,
@@ -279,7 +281,8 @@ async function main(): Promise<void> {
     app: appPort(),
     createWindow: (options) => createWindow(options, path.join(__dirname, 'preload.js'), appIconFile(assetsDir)),
     createTray: () => trayPort(assetsDir),
-    dialog: dialogPort(),
+    dialog: dialogs,
+    confirm: dialogConfirm(dialogs),
     notifications: notificationPort(appIconFile(assetsDir)),
     openExternal: (url) => shell.openExternal(url),
     writeClipboard: (text) => clipboard.writeText(text),

@@ -97,6 +97,23 @@ export interface DialogPort {
   errorBox(title: string, content: string): void;
 }
 
+export interface ConfirmRequest {
+  title: string;
+  message: string;
+  detail?: string;
+  /** The button that says yes; the default button and Esc say no. */
+  confirmLabel: string;
+  parent?: WindowPort;
+}
+
+/**
+ * A yes/no question to the person in a native dialog (confirmations.ts): used where a request
+ * from a page, or text from an agent, must not be enough on its own.
+ */
+export interface ConfirmPort {
+  confirm(request: ConfirmRequest): Promise<boolean>;
+}
+
 export interface NotificationPort {
   isSupported(): boolean;
   show(options: { title: string; body?: string; onClick?: () => void }): void;
@@ -160,6 +177,7 @@ export interface DesktopDeps<R extends RuntimeLike = RuntimeLike> {
   createWindow(options: WindowOptions): WindowPort;
   createTray(): TrayPort;
   dialog: DialogPort;
+  confirm: ConfirmPort;
   notifications: NotificationPort;
   openExternal(url: string): Promise<void>;
   writeClipboard(text: string): void;

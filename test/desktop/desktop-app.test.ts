@@ -237,7 +237,7 @@ describe('runtime events', () => {
   it('a login opens its page once (when the setting is on) and notifies; clicking opens the agent', async () => {
     const { world } = await started();
     const a = agent({ id: 'l1', name: 'claude', status: 'authenticating' });
-    const login = { type: 'login_required' as const, agentId: 'l1', agent: a, loginUrl: 'https://example.test/device', deviceCode: 'ABCD-EFGH', instructions: 'Open and enter the code.', method: 'device_code' as const };
+    const login = { type: 'login_required' as const, agentId: 'l1', agent: a, loginUrl: 'https://example.test/device', trusted: true, deviceCode: 'ABCD-EFGH', instructions: 'Open and enter the code.', method: 'device_code' as const };
     world.runtime().emit(login);
     world.runtime().emit(login);
     expect(world.opened).toEqual(['https://example.test/device']);

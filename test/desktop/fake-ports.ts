@@ -7,6 +7,8 @@ import type { Autostart } from '../../src-main/desktop/autostart';
 import type {
   AppPort,
   DesktopDeps,
+  ConfirmPort,
+  ConfirmRequest,
   DialogPort,
   IpcPort,
   IpcSender,
@@ -240,6 +242,17 @@ export class FakeDialog implements DialogPort {
   }
 }
 
+/** Records every question; answers from `answers` in order, then `fallback` (no, by default). */
+export class FakeConfirm implements ConfirmPort {
+  readonly requests: ConfirmRequest[] = [];
+  answers: boolean[] = [];
+  fallback = false;
+  async confirm(request: ConfirmRequest): Promise<boolean> {
+    this.requests.push(request);
+    return this.answers.shift() ?? this.fallback;
+  }
+}
+
 export class FakeNotifications implements NotificationPort {
   readonly shown: { title: string; body?: string; onClick?: () => void }[] = [];
   isSupported(): boolean {
@@ -337,6 +350,7 @@ export interface FakeWorld {
   windows: FakeWindow[];
   tray: () => FakeTray;
   dialog: FakeDialog;
+  confirm: FakeConfirm;
   notifications: FakeNotifications;
   ipc: FakeIpc;
   runtime: () => FakeRuntime;
@@ -356,6 +370,7 @@ export function fakeWorld(options: { settings?: Record<string, unknown>; argv?: 
   let runtime: FakeRuntime | undefined;
   const servers = new FakeServers();
   const dialog = new FakeDialog();
+  const confirm = new FakeConfirm();
   const notifications = new FakeNotifications();
   const ipc = new FakeIpc();
   const settings = new SettingsService(memoryBackend({ schemaVersion: 1, ...options.settings }), memorySecretBox());
@@ -376,6 +391,7 @@ export function fakeWorld(options: { settings?: Record<string, unknown>; argv?: 
       return tray;
     },
     dialog,
+    confirm,
     notifications,
     ipc,
     runtime: () => {
@@ -407,6 +423,7 @@ export function fakeWorld(options: { settings?: Record<string, unknown>; argv?: 
     },
     createTray: () => (tray = new FakeTray()),
     dialog,
+    confirm,
     notifications,
     openExternal: async (url) => void opened.push(url),
     writeClipboard: (text) => void clipboard.push(text),

@@ -68,6 +68,7 @@ export function normalizeSettings(input: RawSettings): StoredSettings {
     providerKeys: Object.fromEntries(PROVIDERS.filter((p) => typeof keysIn[p] === 'string' && keysIn[p] !== '').map((p) => [p, keysIn[p] as string])),
     lastWorkdir: str(input.lastWorkdir, d.lastWorkdir),
   };
+  if (typeof input.apiKeyCipher === 'string' && input.apiKeyCipher !== '') out.apiKeyCipher = input.apiKeyCipher;
   return out;
 }
 

@@ -22,6 +22,12 @@ export const SETTINGS_SCHEMA_VERSION = 1;
 /** What sits in the settings file. Provider keys are safeStorage ciphertext, base64-encoded. */
 export interface StoredSettings extends EditableSettings {
   schemaVersion: number;
+  /**
+   * The API key as safeStorage ciphertext (base64), like the provider keys. When it is set, the
+   * file's `apiKey` is empty and the in-memory `apiKey` is its decryption (SettingsService.unlock).
+   * A plain `apiKey` in the file is a legacy value, encrypted on the next start.
+   */
+  apiKeyCipher?: string;
   providerKeys: Partial<Record<Provider, string>>;
   /** The folder the last spawn used: the default of the next folder picker. */
   lastWorkdir: string;
@@ -186,6 +192,69 @@ function labelOf(field: string): string {
   return LABELS[field] ?? field;
 }
 
+type FieldKind = 'integer' | 'string' | 'boolean' | 'origins' | 'autoRespond' | 'providerKeys';
+
+/** Every field a page may send in `settings.set`, and its JSON type. Anything else is refused. */
+const PATCH_FIELDS: Readonly<Record<keyof SettingsPatch, FieldKind>> = {
+  port: 'integer',
+  bindHost: 'string',
+  apiKey: 'string',
+  allowedOrigins: 'origins',
+  defaultWorkdir: 'string',
+  maxAgents: 'integer',
+  terminalCols: 'integer',
+  terminalRows: 'integer',
+  fontSize: 'integer',
+  scrollback: 'integer',
+  autoRespond: 'autoRespond',
+  notifications: 'boolean',
+  openLoginPagesAutomatically: 'boolean',
+  theme: 'string',
+  openAtLogin: 'boolean',
+  providerKeys: 'providerKeys',
+};
+
+/** Generous for any real value (paths, keys, URLs), small enough that no page can bloat the file. */
+const MAX_STRING = 4096;
+const MAX_ORIGINS = 50;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function shortString(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_STRING;
+}
+
+/**
+ * `settings.set` from a page arrives as whatever the page chose to send (structured clone of any
+ * shape). This checks the shape against the settings schema before validatePatch checks the
+ * values: only known fields, each of its type, no oversized strings or lists.
+ */
+export function parseSettingsPatch(raw: unknown): ValidationResult<SettingsPatch> {
+  if (!isPlainObject(raw)) return fail('settings', 'Settings must be sent as an object of fields.');
+  for (const [field, value] of Object.entries(raw)) {
+    const kind = (PATCH_FIELDS as Readonly<Record<string, FieldKind>>)[field];
+    if (kind === undefined) return fail(field, `"${field.slice(0, 64)}" is not a setting a page may change.`);
+    const ok =
+      kind === 'integer'
+        ? typeof value === 'number'
+        : kind === 'string'
+          ? shortString(value)
+          : kind === 'boolean'
+            ? typeof value === 'boolean'
+            : kind === 'origins'
+              ? Array.isArray(value) && value.length <= MAX_ORIGINS && value.every(shortString)
+              : kind === 'autoRespond'
+                ? isPlainObject(value) && Object.values(value).every((v) => typeof v === 'boolean')
+                : isPlainObject(value) && Object.values(value).every((v) => v === null || shortString(v));
+    if (!ok) return fail(field, `${labelOf(field)} has the wrong type or size.`);
+  }
+  return { ok: true, value: raw as SettingsPatch };
+}
+
 /** Settings changes that need the API server restarted (it binds and authorises at start). */
 export const SERVER_FIELDS: readonly (keyof EditableSettings)[] = ['port', 'bindHost', 'apiKey', 'allowedOrigins'];
 
@@ -200,6 +269,7 @@ export function jsonSchema(): Record<string, Record<string, unknown>> {
     port: int('port'),
     bindHost: { type: 'string' },
     apiKey: { type: 'string' },
+    apiKeyCipher: { type: 'string' },
     allowedOrigins: { type: 'array', items: { type: 'string' } },
     defaultWorkdir: { type: 'string' },
     maxAgents: int('maxAgents'),

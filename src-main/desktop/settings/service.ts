@@ -54,6 +54,9 @@ export class SettingsService {
   /** False when the file came from a newer app version: we must not overwrite what we do not understand. */
   readonly writable: boolean;
   readonly loadNote: string | undefined;
+  /** Set by unlock() when the API key could not be decrypted or encrypted (logged by the app). */
+  keyNote: string | undefined;
+  private unlocking: Promise<void> | undefined;
 
   constructor(
     private readonly backend: SettingsBackend,
@@ -67,7 +70,7 @@ export class SettingsService {
         break;
       case 'migrated':
         this.current = outcome.settings as unknown as StoredSettings;
-        this.backend.write(outcome.settings);
+        this.persist(this.current);
         this.writable = true;
         this.loadNote = `settings migrated from v${outcome.from} to v${outcome.to}`;
         break;
@@ -82,6 +85,49 @@ export class SettingsService {
         this.loadNote = `settings could not be migrated (${outcome.error}); using defaults without saving`;
         break;
     }
+    // The plain key exists only in memory, and only after unlock() decrypted it.
+    if (this.current.apiKeyCipher) this.current.apiKey = '';
+  }
+
+  /**
+   * Reads the API key out of the secret store, and moves a legacy plain-text key into it. Call
+   * (and await) before the key is needed; later calls return the same promise. Where no secret
+   * store exists a legacy key keeps working from the file, and keyNote says so.
+   */
+  unlock(): Promise<void> {
+    if (!this.unlocking) this.unlocking = this.doUnlock();
+    return this.unlocking;
+  }
+
+  private async doUnlock(): Promise<void> {
+    const cipher = this.current.apiKeyCipher;
+    if (cipher) {
+      try {
+        this.current = { ...this.current, apiKey: await this.secrets.decrypt(cipher) };
+      } catch {
+        // Encrypted on another machine or by a reset keyring: the key is unreadable, as with provider keys.
+        this.keyNote = 'the API key could not be read from the secret store; set a new one in Settings';
+      }
+      return;
+    }
+    const plain = this.current.apiKey;
+    if (plain === '' || !this.writable) return;
+    const status = await this.secrets.status();
+    if (!status.available) {
+      this.keyNote = `the API key stays in plain text in the settings file: ${status.reason ?? 'no secret store is available'}`;
+      return;
+    }
+    try {
+      this.current = { ...this.current, apiKeyCipher: await this.secrets.encrypt(plain) };
+      this.persist(this.current);
+    } catch (error) {
+      this.keyNote = `the API key could not be encrypted (${String(error)}); it stays in plain text`;
+    }
+  }
+
+  /** The file never holds the plain API key once its ciphertext exists. */
+  private persist(settings: StoredSettings): void {
+    this.backend.write(settings.apiKeyCipher ? { ...settings, apiKey: '' } : { ...settings });
   }
 
   get(): StoredSettings {
@@ -94,7 +140,7 @@ export class SettingsService {
   }
 
   async view(): Promise<SettingsView> {
-    const { providerKeys, lastWorkdir: _lastWorkdir, schemaVersion: _schemaVersion, ...editable } = this.current;
+    const { providerKeys, lastWorkdir: _lastWorkdir, schemaVersion: _schemaVersion, apiKeyCipher: _apiKeyCipher, ...editable } = this.current;
     const keys = {} as Record<Provider, ProviderKeyStatus>;
     for (const provider of PROVIDERS) {
       const plain = providerKeys[provider] ? await this.providerKey(provider) : undefined;
@@ -132,7 +178,18 @@ export class SettingsService {
     if (!this.writable) return { ok: false, error: this.loadNote ?? 'Settings are read-only.' };
     const checked = validatePatch(patch);
     if (!checked.ok) return checked;
+    await this.unlock();
     const next: StoredSettings = { ...structuredClone(this.current), ...checked.value };
+    if (checked.value.apiKey !== undefined && checked.value.apiKey !== this.current.apiKey) {
+      if (checked.value.apiKey === '') {
+        delete next.apiKeyCipher;
+      } else {
+        // Like the provider keys: into the secret store, or not at all.
+        const status = await this.secrets.status();
+        if (!status.available) return { ok: false, error: status.reason ?? 'Secret storage is not available.', field: 'apiKey' };
+        next.apiKeyCipher = await this.secrets.encrypt(checked.value.apiKey);
+      }
+    }
     const newPlain = new Map<Provider, string | null>();
     if (patch.providerKeys) {
       const wantsToStore = Object.values(patch.providerKeys).some((v) => typeof v === 'string');
@@ -156,7 +213,7 @@ export class SettingsService {
     const changed = (Object.keys(next) as (keyof StoredSettings)[]).filter(
       (key) => JSON.stringify(next[key]) !== JSON.stringify(this.current[key]),
     );
-    this.backend.write({ ...next });
+    this.persist(next);
     this.current = next;
     for (const [provider, plain] of newPlain) {
       if (plain === null) this.plainKeys.delete(provider);
@@ -175,7 +232,7 @@ export class SettingsService {
   setLastWorkdir(dir: string): void {
     if (!this.writable || this.current.lastWorkdir === dir) return;
     this.current = { ...this.current, lastWorkdir: dir };
-    this.backend.write({ ...this.current });
+    this.persist(this.current);
   }
 
   /** Used when the port-conflict dialog picks another port. */
@@ -184,7 +241,7 @@ export class SettingsService {
   }
 
   editable(): EditableSettings {
-    const { providerKeys: _p, lastWorkdir: _l, schemaVersion: _s, ...editable } = this.current;
+    const { providerKeys: _p, lastWorkdir: _l, schemaVersion: _s, apiKeyCipher: _c, ...editable } = this.current;
     return structuredClone(editable);
   }
 }
