@@ -215,6 +215,7 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
       expect(url.method).toBe('oauth_browser');
       expect(url.loginUrl).toMatch(/^https:\/\/claude\.com\/cai\/oauth\/authorize\?code=true&client_id=[0-9a-f-]+&response_type=code&redirect_uri=/);
       expect(url.loginUrl).toMatch(/&state=[A-Za-z0-9_-]+$/);
+      expect(url.trusted).toBe(true);
     },
     LONG_TEST_TIMEOUT,
   );
@@ -243,6 +244,7 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
       expect(url.method).toBe('oauth_browser');
       expect(url.loginUrl).toMatch(/^https:\/\/auth\.openai\.com\/oauth\/authorize\?response_type=code&client_id=app_[A-Za-z0-9]+&redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A1455%2Fauth%2Fcallback/);
       expect(url.loginUrl).toMatch(/originator=codex-tui$/);
+      expect(url.trusted).toBe(true);
     },
     LONG_TEST_TIMEOUT,
   );
@@ -252,7 +254,8 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
     async () => {
       const { harness, id } = await start('codex', 'no-credentials', { args: ['login', '--device-auth', '--experimental_issuer', server.url] });
       const login = await harness.waitFor('login_required', id, 30_000);
-      expect(login).toMatchObject({ method: 'device_code', deviceCode: server.deviceAuth.userCode, loginUrl: `${server.url}/codex/device` });
+      // Trusted: the spawn itself named this issuer (docs/login-trust.md).
+      expect(login).toMatchObject({ method: 'device_code', deviceCode: server.deviceAuth.userCode, loginUrl: `${server.url}/codex/device`, trusted: true });
       expect(harness.manager.get(id).login).toMatchObject({ deviceCode: 'ABCD-EFGH' });
       server.deviceAuth.approve();
       const stopped = await harness.waitFor('agent_stopped', id, 30_000);
@@ -293,6 +296,7 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
       const url = await harness.waitFor('login_required', id, 30_000, (e) => e.loginUrl !== undefined);
       expect(url.loginUrl).toMatch(/^https:\/\/accounts\.google\.com\/o\/oauth2\/v2\/auth\?redirect_uri=/);
       expect(url.loginUrl).toMatch(/\.apps\.googleusercontent\.com$/);
+      expect(url.trusted).toBe(true);
     },
     LONG_TEST_TIMEOUT,
   );
