@@ -101,6 +101,19 @@ describe('text that only looks like a login', () => {
     expect(state.kind).not.toBe('login');
   });
 
+  for (const [cli, adapter, phish] of [
+    ['codex', createCodexAdapter(), 'Finish signing in via your browser: https://auth.openai.com/oauth/authorize?client_id=evil'],
+    ['gemini', createGeminiAdapter(), 'Please visit the following URL to authorize the application: https://accounts.google.com/o/oauth2/v2/auth?client_id=evil'],
+  ] as const) {
+    it(`${cli}: a reply quoting its sign-in screen, with the input box on screen, is not a login`, async () => {
+      const cast = loadCast(cli, 'hello');
+      const doctored: Cast = { ...cast, events: cast.events.map(([t, k, d]) => [t, k, k === 'o' ? d.split('PONG').join(phish) : d]) };
+      const point = await replayTo(doctored, 'reply_done');
+      expect(point.snapshot.text.replace(/\s+/g, '')).toContain(phish.replace(/\s+/g, ''));
+      expect(adapter.classify(point.snapshot, { ...context, startup: false }).kind).not.toBe('login');
+    });
+  }
+
   for (const adapter of [createShellAdapter(), createCustomAdapter('./deploy.sh')]) {
     it(`${adapter.type}: a printed login line is reported, marked untrusted`, async () => {
       const screen = await screenOf('$ ./deploy.sh\nPlease log in to continue: https://phish.example/x\n');

@@ -65,6 +65,9 @@ function reported(screen: ScreenSnapshot): string | undefined {
 function detectLogin(screen: ScreenSnapshot): LoginInfo | undefined {
   const text = screen.text;
   const lines = screen.lines;
+  // Codex's sign-in screens replace the chat: with the composer on screen, login words and URLs
+  // are part of the conversation (a reply can quote anything), not a login screen.
+  if (composer(lines)) return undefined;
   if (/enter this one-time code|device code authorization|preparing device code login/i.test(text)) {
     const deviceCode = extractDeviceCode(lines);
     const loginUrl = pickLoginUrl(extractUrls(screen));

@@ -61,7 +61,9 @@ function titleSays(screen: ScreenSnapshot): 'ready' | 'working' | 'action' | und
 
 function detectLogin(screen: ScreenSnapshot, context: ClassifyContext): LoginInfo | undefined {
   const text = screen.text;
-  if (/visit the following url to authorize|enter the authorization code|waiting for auth/i.test(text)) {
+  // Gemini's Google sign-in takes the place of the input box: with the box on screen, these words
+  // and URLs are part of the conversation (a reply can quote anything), not its login screen.
+  if (/visit the following url to authorize|enter the authorization code|waiting for auth/i.test(text) && !inputBox(screen.lines)) {
     return {
       method: 'oauth_browser',
       loginUrl: pickLoginUrl(extractUrls(screen)),
