@@ -319,7 +319,8 @@ export class AgentSession {
 
   /**
    * Stops the CLI and everything it started: SIGTERM to the process group, the process tree and
-   * any process carrying this session's marker; SIGKILL to whatever is left after `timeoutMs`.
+   * any process carrying this session's marker, each checked right before the signal to still be
+   * this session's (docs/processes.md); SIGKILL to whatever is left after `timeoutMs`.
    * Calling it again while it runs returns the same promise; after exit it resolves at once.
    */
   stop(options: StopOptions): Promise<void> {
