@@ -47,8 +47,10 @@ Options (flags win over environment variables):
                          RAVEN_ALLOWED_ORIGINS, comma-separated), e.g. your Raven Docs web origin
   --allow-host <name>    Accept this Host header name too (repeatable), e.g. a LAN name
   --ui-dir <dir>         The built UI to serve at / (default: dist/renderer of this package)
-  --no-terminal-hello    Do not send JSON control frames on terminal sockets by default
-                         (clients can still ask with ?hello=1)
+  --terminal-hello       Send JSON control frames on terminal sockets by default. Off by
+                         default: Raven Docs shows every frame in its terminal; clients that
+                         want them ask with ?frames=1
+  --no-terminal-hello    The default (kept for older scripts)
   -h, --help             Show this help
   -v, --version          Print the version
 
@@ -135,7 +137,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       allowedOrigins: [...envOrigins, ...(values['allow-origin'] ?? [])],
       allowedHosts: values['allow-host'] ?? [],
       uiDir: path.resolve(values['ui-dir'] ?? path.join(packageRoot(), 'dist', 'renderer')),
-      terminalHello: !values['no-terminal-hello'],
+      terminalHello: values['terminal-hello'] === true && !values['no-terminal-hello'],
     },
   };
 }
@@ -159,6 +161,7 @@ function parseFlags(argv: readonly string[]) {
       'allow-origin': { type: 'string', multiple: true },
       'allow-host': { type: 'string', multiple: true },
       'ui-dir': { type: 'string' },
+      'terminal-hello': { type: 'boolean' },
       'no-terminal-hello': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },

@@ -41,7 +41,10 @@ export interface ServerOptions {
   logger: Logger;
   /** Largest request body; 1 MiB by default. */
   bodyLimitBytes?: number;
-  /** Send the `{"type":"connected"}` hello (and other JSON control frames) on terminal sockets by default. */
+  /**
+   * Send the `{"type":"connected"}` hello (and other JSON control frames) on terminal sockets that
+   * do not say (`?frames=`). Off by default: Raven Docs writes every frame into its xterm.
+   */
   terminalHello?: boolean;
   /** Tuning for tests and benchmarks. */
   tuning?: {
@@ -190,7 +193,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = http.createServer({ noDelay: true }, built.app);
   // Sends wait for whole agent turns and streams stay open: no request-level timeout.
   server.requestTimeout = 0;
-  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? true);
+  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? false);
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
