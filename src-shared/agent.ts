@@ -5,7 +5,7 @@
  */
 
 /** Canonical agent types. Aliases (see {@link AGENT_TYPE_ALIASES}) resolve to one of these. */
-export const AGENT_TYPES = ['claude-code', 'codex', 'gemini-cli', 'aider', 'custom', 'shell'] as const;
+export const AGENT_TYPES = ['claude-code', 'codex', 'gemini-cli', 'aider', 'custom', 'shell', 'echo'] as const;
 export type AgentType = (typeof AGENT_TYPES)[number];
 
 /**
@@ -26,6 +26,8 @@ export const AGENT_TYPE_ALIASES: Readonly<Record<string, AgentType>> = {
   aider: 'aider',
   custom: 'custom',
   shell: 'shell',
+  /** Built-in test agent: answers every message with the message (Parallax's scripts spawn it). */
+  echo: 'echo',
 };
 
 /**

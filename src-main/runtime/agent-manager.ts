@@ -163,7 +163,7 @@ export class AgentManager {
     }
     const preset = request.approvalPreset && adapter.approvalArgs ? adapter.approvalArgs(request.approvalPreset) : [];
     const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...preset, ...(request.args ?? [])];
-    const probe = type === 'shell' || type === 'custom' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
+    const probe = type === 'shell' || type === 'custom' || type === 'echo' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
 
     // Again after the await: two spawns may have raced for the last slot or the same id.
     this.assertSlotFree();
@@ -407,7 +407,7 @@ export class AgentManager {
       types.map(async (type) => {
         const adapter = adapterFor(type);
         const found = findExecutable(adapter.command, searchPath);
-        const probe = found && type !== 'shell' ? await this.versions.probe(found, adapter.versionArgs, env) : undefined;
+        const probe = found && type !== 'shell' && type !== 'echo' ? await this.versions.probe(found, adapter.versionArgs, env) : undefined;
         return {
           type,
           displayName: adapter.displayName,

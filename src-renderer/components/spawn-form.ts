@@ -12,7 +12,7 @@ import { lastWorkdir, setLastWorkdir } from '../lib/spawn-memory';
  * (CLI_NOT_FOUND carries it in `details.installHint`), before the spawn when /health already knows.
  */
 
-const TYPE_ORDER: AgentType[] = ['claude-code', 'codex', 'gemini-cli', 'aider', 'shell', 'custom'];
+const TYPE_ORDER: AgentType[] = ['claude-code', 'codex', 'gemini-cli', 'aider', 'shell', 'custom', 'echo'];
 const TYPE_BLURBS: Readonly<Record<AgentType, string>> = {
   'claude-code': "Anthropic's coding agent",
   codex: "OpenAI's coding agent",
@@ -20,6 +20,7 @@ const TYPE_BLURBS: Readonly<Record<AgentType, string>> = {
   aider: 'Pair programming in git',
   shell: 'Your login shell',
   custom: 'Any command line program',
+  echo: 'Test agent: replies with your message',
 };
 
 export class SpawnForm {
