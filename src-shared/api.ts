@@ -150,6 +150,11 @@ export interface StopRequest {
   timeout?: number;
 }
 
+/** `DELETE /agents?status=stopped`: the ids of the agents forgotten. */
+export interface ClearAgentsResponse {
+  cleared: string[];
+}
+
 export interface StopResponse {
   stopped: true;
   agent: AgentHandle;

@@ -61,6 +61,13 @@ export interface TerminalResizedEvent extends AgentEventBase {
   cols: number;
   rows: number;
 }
+/**
+ * The agent was forgotten (`DELETE /agents/:id`, or clearing stopped agents): its id now answers
+ * AGENT_NOT_FOUND and UIs drop its row. Its recording stays under /transcripts.
+ */
+export interface AgentRemovedEvent extends AgentEventBase {
+  type: 'agent_removed';
+}
 export interface AgentErrorEvent extends AgentEventBase {
   type: 'agent_error';
   error: string;
@@ -77,7 +84,8 @@ export type RuntimeEvent =
   | MessageEvent
   | AgentStoppedEvent
   | TerminalResizedEvent
-  | AgentErrorEvent;
+  | AgentErrorEvent
+  | AgentRemovedEvent;
 
 export type RuntimeEventType = RuntimeEvent['type'];
 
@@ -92,6 +100,7 @@ export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
   'agent_stopped',
   'terminal_resized',
   'agent_error',
+  'agent_removed',
 ];
 
 /** The frame on `/ws/events` and `/events` (SSE): `{event, data, timestamp}` as Parallax sends it. */

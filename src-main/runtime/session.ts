@@ -306,6 +306,11 @@ export class AgentSession {
     return this.exited;
   }
 
+  /** The exit is fully handled: `agent_stopped` went out and the transcript is closed. */
+  get hasFinishedExit(): boolean {
+    return this.exitHandled;
+  }
+
   /**
    * Stops the CLI and everything it started: SIGTERM to the process group, the process tree and
    * any process carrying this session's marker; SIGKILL to whatever is left after `timeoutMs`.

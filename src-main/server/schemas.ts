@@ -323,6 +323,13 @@ export const deleteAgentQuery = z.strictObject({
   timeout: intParam(0, MAX_STOP_TIMEOUT_MS).optional(),
 });
 
+/** `DELETE /agents?status=stopped`: the only bulk delete there is, so the filter must be said out loud. */
+export const clearAgentsQuery = z.strictObject({
+  status: z.literal('stopped', { error: 'DELETE /agents clears stopped agents only: add ?status=stopped' }),
+});
+
+export const clearAgentsResponseSchema = z.object({ cleared: z.array(z.string()) });
+
 export const eventsQuery = z.strictObject({
   agentId: z.string().min(1).max(256).optional(),
   threadId: z.string().min(1).max(256).optional(),
