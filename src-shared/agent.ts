@@ -155,6 +155,24 @@ export interface SpawnConfig {
   approvalPreset?: ApprovalPreset;
 }
 
+/**
+ * One message to or from an agent, shaped as Parallax's `AgentMessage` (runtime-contract.md §5.3
+ * summarised in docs/compatibility.md): `send` answers with one, and `message` events carry one.
+ * Replies are `outbound`/`response` (or `question` when the turn stopped at a question); a
+ * message delivered without waiting for the reply is `inbound`/`task`.
+ */
+export interface AgentMessage {
+  /** `<agentId>-msg-<n>`, counting per agent. */
+  id: string;
+  agentId: string;
+  direction: 'inbound' | 'outbound';
+  type: 'task' | 'response' | 'question';
+  content: string;
+  timestamp: string;
+  /** For a reply: the message that started the turn. */
+  inReplyTo?: string;
+}
+
 export interface AgentHandle {
   id: string;
   /** Always equal to `id`: Raven keys terminals by it and assumes the two match (runtime-contract.md §1.5). */

@@ -1,4 +1,4 @@
-import type { AgentHandle, AgentStatus, AgentType, PendingQuestion, ProviderCredentials, SpawnConfig } from './agent';
+import type { AgentHandle, AgentMessage, AgentStatus, AgentType, PendingQuestion, ProviderCredentials, SpawnConfig } from './agent';
 import type { ErrorBody, ErrorCode } from './errors';
 import type { EventFrame } from './events';
 import type { ThreadEventFrame, ThreadHandle } from './threads';
@@ -89,7 +89,11 @@ export interface SendRequest {
 export interface SendResponse {
   sent: true;
   status: AgentStatus;
-  response: { content: string };
+  /**
+   * The reply (`outbound`, `response`, or `question` when the turn stopped at one). With
+   * `expectResponse:false`, the delivered message itself (`inbound`, `task`), as Parallax answers.
+   */
+  response: AgentMessage;
   /** Set when the turn stopped at a question (status `waiting_input`). */
   question?: PendingQuestion;
 }

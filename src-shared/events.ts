@@ -1,4 +1,4 @@
-import type { AgentHandle, AgentStatus, LoginMethod, QuestionOption } from './agent';
+import type { AgentHandle, AgentMessage, AgentStatus, LoginMethod, QuestionOption } from './agent';
 import type { ErrorCode } from './errors';
 
 /**
@@ -49,6 +49,12 @@ export interface MessageEvent extends AgentEventBase {
   content: string;
   /** The message that started the turn, when the turn came through `send`. */
   inReplyTo?: string;
+  /**
+   * The same reply as Parallax's `AgentMessage`: its client reads `data.message`, and on the
+   * legacy `/ws` socket hands a `message` frame to `subscribe(agentId)` only when
+   * `data.message.agentId` is set.
+   */
+  message: AgentMessage;
 }
 export interface AgentStoppedEvent extends AgentEventBase {
   type: 'agent_stopped';

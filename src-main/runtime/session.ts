@@ -6,6 +6,7 @@ import {
   MIN_COLS,
   MIN_ROWS,
   type AgentHandle,
+  type AgentMessage,
   type AgentStatus,
   type AgentType,
   type AutoRespondConfig,
@@ -62,6 +63,8 @@ export interface SendResult {
   status: AgentStatus;
   /** The reply of this turn (partial when the agent stopped to ask something). */
   response: string;
+  /** The reply as an AgentMessage; with expectResponse:false, the delivered message (inbound task). */
+  message: AgentMessage;
   question?: PendingQuestion;
 }
 
@@ -127,6 +130,7 @@ export class AgentSession {
   private readonly flowHolds = new Set<string>();
   private snapshotCount = 0;
   private turn: Turn | undefined;
+  private messageCount = 0;
   private everReady = false;
   private automationPaused = false;
   private question: PendingQuestion | undefined;
@@ -446,7 +450,8 @@ export class AgentSession {
     if (waiter) {
       this.turn!.waiter = undefined;
       clearTimeout(waiter.timer);
-      waiter.resolve({ status: 'waiting_input', response: this.currentReply(), question });
+      const partial = this.currentReply();
+      waiter.resolve({ status: 'waiting_input', response: partial, message: this.newMessage('outbound', 'question', partial, this.turn?.message), question });
     }
   }
 
@@ -493,12 +498,19 @@ export class AgentSession {
     const content = this.currentReply();
     this.turn = undefined;
     this.screen.setCompaction(true);
-    this.emit({ type: 'message', content, inReplyTo: turn.message });
+    const message = this.newMessage('outbound', 'response', content, turn.message);
+    this.emit({ type: 'message', content, inReplyTo: turn.message, message });
     const waiter = turn.waiter;
     if (waiter) {
       clearTimeout(waiter.timer);
-      waiter.resolve({ status: 'ready', response: content });
+      waiter.resolve({ status: 'ready', response: content, message });
     }
+  }
+
+  private newMessage(direction: AgentMessage['direction'], type: AgentMessage['type'], content: string, inReplyTo?: string): AgentMessage {
+    const message: AgentMessage = { id: `${this.id}-msg-${++this.messageCount}`, agentId: this.id, direction, type, content, timestamp: new Date().toISOString() };
+    if (inReplyTo !== undefined) message.inReplyTo = inReplyTo;
+    return message;
   }
 
   private failTurn(error: RuntimeError): void {
@@ -571,7 +583,7 @@ export class AgentSession {
       if (waiter) {
         turn.waiter = undefined;
         clearTimeout(waiter.timer);
-        waiter.resolve({ status: this.status, response: '' });
+        waiter.resolve({ status: this.status, response: '', message: this.newMessage('inbound', 'task', text) });
       }
     }
     return result;

@@ -398,7 +398,15 @@ export const healthSchema = z.object({
 export const sendResponseSchema = z.object({
   sent: z.literal(true),
   status: z.enum(AGENT_STATUSES),
-  response: z.object({ content: z.string() }),
+  response: z.object({
+    id: z.string(),
+    agentId: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    type: z.enum(['task', 'response', 'question']),
+    content: z.string(),
+    timestamp: z.string(),
+    inReplyTo: z.string().optional(),
+  }),
   question: questionSchema.optional(),
 });
 

@@ -131,11 +131,23 @@ describe.each(['/api', ''])('agent routes under "%s"', (prefix) => {
 
     const sent = await t.request('POST', `${prefix}/agents/${agent.id}/send`, { body: { message: 'echo "$ROUTE_VAR $PARALLAX_EXECUTION_ID $((6*7))"', timeout: 10_000 } });
     expect(sent.status).toBe(200);
-    expect(sent.json as SendResponse).toEqual({ sent: true, status: 'ready', response: { content: 'v42 exec-1 42' } });
+    const message = 'echo "$ROUTE_VAR $PARALLAX_EXECUTION_ID $((6*7))"';
+    expect(sent.json as SendResponse).toEqual({
+      sent: true,
+      status: 'ready',
+      // Parallax's AgentMessage.
+      response: { id: expect.stringMatching(new RegExp(`^${agent.id}-msg-\\d+$`)), agentId: agent.id, direction: 'outbound', type: 'response', content: 'v42 exec-1 42', timestamp: expect.any(String), inReplyTo: message },
+    });
+    const reply = (sent.json as SendResponse).response;
+    expect(Date.parse(reply.timestamp)).not.toBeNaN();
+    const event = t.h.events.find((e) => e.type === 'message' && e.agentId === agent.id);
+    expect(event).toMatchObject({ content: 'v42 exec-1 42', inReplyTo: message, message: reply });
 
     const quick = await t.request('POST', `${prefix}/agents/${agent.id}/send`, { body: { message: 'sleep 0.3; echo later', expectResponse: false } });
     expect(quick.status).toBe(200);
-    expect(quick.json).toMatchObject({ sent: true, response: { content: '' } });
+    // Without waiting, the answer is the delivered message itself (Parallax: the inbound task).
+    expect(quick.json).toMatchObject({ sent: true, response: { agentId: agent.id, direction: 'inbound', type: 'task', content: 'sleep 0.3; echo later' } });
+    expect((quick.json as SendResponse).response.id).not.toBe(reply.id);
     await until(() => t.h.manager.get(agent.id).status === 'ready', 10_000, 'ready after sleep');
 
     const logs = (await t.request('GET', `${prefix}/agents/${agent.id}/logs?lines=20`)).json as LogsResponse;
