@@ -20,6 +20,7 @@ import { SESSION_MARKER_VARIABLE } from './env';
 import { RuntimeError } from './errors';
 import type { Logger } from './logger';
 import { OutputBuffer } from './output-buffer';
+import { DrainingPty } from './pty-drain';
 import { isAlive, sessionProcesses, signalAll } from './process/process-tree';
 import { joinWrapped, ScreenModel } from './screen/screen-model';
 import { StateTracker } from './state-tracker';
@@ -123,6 +124,8 @@ export class AgentSession {
   private readonly init: SessionInit;
   private readonly log: Logger;
   private ptyProcess: pty.IPty | undefined;
+  /** Pause/resume go through here: once the program exits, its last output is read to the end. */
+  private ptyFlow: DrainingPty | undefined;
   private readonly rawOutput = new OutputBuffer(256 * 1024);
   private transcript: TranscriptWriter | undefined;
   private tracker: StateTracker | undefined;
@@ -186,6 +189,7 @@ export class AgentSession {
         command: this.init.executable,
       });
     }
+    this.ptyFlow = new DrainingPty(this.ptyProcess, (drain) => this.log.debug('draining the PTY after exit', drain));
     this.startedAt = new Date();
     this.lastActivityMs = this.startedAt.getTime();
     if (this.init.transcript) {
@@ -763,12 +767,12 @@ export class AgentSession {
   /** Pause reading from the PTY while any hold exists (screen model or a slow viewer). */
   holdFlow(token: string): void {
     this.flowHolds.add(token);
-    if (this.flowHolds.size === 1 && !this.exited) this.ptyProcess?.pause();
+    if (this.flowHolds.size === 1 && !this.exited) this.ptyFlow?.pause();
   }
 
   releaseFlow(token: string): void {
     if (!this.flowHolds.delete(token)) return;
-    if (this.flowHolds.size === 0 && !this.exited) this.ptyProcess?.resume();
+    if (this.flowHolds.size === 0 && !this.exited) this.ptyFlow?.resume();
   }
 
   // ───────────────────────────── handle ─────────────────────────────

@@ -293,8 +293,29 @@ export class TerminalHub {
     if (!room) return;
     for (const viewer of [...room.viewers]) {
       viewer.pump.flush();
-      this.closeViewer(viewer, WS_CLOSE.AGENT_STOPPED, 'Agent stopped');
+      this.closeAfterSending(viewer, WS_CLOSE.AGENT_STOPPED, 'Agent stopped');
     }
+  }
+
+  /**
+   * Closes a viewer once the output queued for it has gone out: the agent's last output (its final
+   * error message) must reach a viewer that is still reading, however slowly. Only a viewer that
+   * makes no progress for DROP_GRACE_MS is cut.
+   */
+  private closeAfterSending(viewer: Viewer, code: number, reason: string): void {
+    viewer.pump.dispose();
+    viewer.ws.close(code, reason);
+    let last = viewer.ws.bufferedAmount;
+    const watch = setInterval(() => {
+      const now = viewer.ws.bufferedAmount;
+      if (viewer.ws.readyState === WebSocket.CLOSED) clearInterval(watch);
+      else if (now === 0 || now >= last) {
+        clearInterval(watch);
+        viewer.ws.terminate();
+      }
+      last = now;
+    }, DROP_GRACE_MS);
+    watch.unref();
   }
 
   /** Closes every terminal socket (server shutdown). */
