@@ -321,7 +321,18 @@ export interface EventsSnapshotFrame {
   timestamp: string;
 }
 
-export type EventsServerFrame = EventFrame | ThreadEventFrame | EventsSnapshotFrame | PongFrame | SocketErrorFrame;
+/**
+ * The runtime is shutting down: sent first, before its agents are stopped (each then sends its
+ * `agent_stopped`) and before the sockets close. A UI shows "the runtime stopped" rather than a
+ * lost connection, and reconciles with the next snapshot when it comes back.
+ */
+export interface RuntimeStoppingFrame {
+  event: 'runtime_stopping';
+  data: { reason: string; agents: number };
+  timestamp: string;
+}
+
+export type EventsServerFrame = EventFrame | ThreadEventFrame | EventsSnapshotFrame | RuntimeStoppingFrame | PongFrame | SocketErrorFrame;
 
 /** Agent events as the legacy `/ws` socket also names them for a `?agentId=` subscriber (runtime-contract.md §3.6). */
 export const LEGACY_AGENT_EVENT_NAMES = {

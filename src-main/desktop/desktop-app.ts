@@ -630,6 +630,8 @@ export class DesktopApp<R extends RuntimeLike> {
     deadline.unref();
     if (this.trayTimer) clearTimeout(this.trayTimer);
     this.trayTimer = undefined;
+    // Clients hear it in order: runtime_stopping, each agent_stopped, then the sockets close.
+    this.server?.announceStopping?.('quit');
     try {
       await this.runtime?.stopAll({ timeoutMs: QUIT_STOP_TIMEOUT_MS });
     } catch (error) {

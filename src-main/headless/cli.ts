@@ -5,7 +5,7 @@ import packageJson from '../../package.json';
 import { AgentManager } from '../runtime/agent-manager';
 import { configFromEnv, type RuntimeConfig } from '../runtime/config';
 import { createLogger, LOG_LEVELS, parseLogLevel, type Logger, type LogLevel } from '../runtime/logger';
-import { startServer, type RunningServer } from '../server';
+import { shutdownRuntime, startServer, type RunningServer } from '../server';
 
 /**
  * `raven-runtime start`: the runtime without the desktop app. Parses options (flags win over the
@@ -236,8 +236,7 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS);
   deadline.unref();
-  await server.close();
-  await manager.stopAll();
+  await shutdownRuntime(server, manager, signal);
   clearTimeout(deadline);
   process.off('unhandledRejection', onRejection);
   logger.info('stopped', { signal });

@@ -61,7 +61,20 @@ export interface RunningServer {
   url: string;
   port: number;
   host: string;
+  /** Tells every event subscriber the runtime is shutting down (first step of {@link shutdownRuntime}). */
+  announceStopping(reason: string): void;
   close(): Promise<void>;
+}
+
+/**
+ * The order clients need on shutdown: `runtime_stopping` first, then every agent stopped while the
+ * sockets are still open (so each `agent_stopped` reaches them), then the sockets and the server.
+ * Closing first would leave a browser showing ghost agents as ready after a restart.
+ */
+export async function shutdownRuntime(server: RunningServer, manager: AgentManager, reason: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  server.announceStopping(reason);
+  await manager.stopAll(options);
+  await server.close();
 }
 
 export type ServerStartErrorCode = 'INSECURE_BIND' | 'INVALID_OPTIONS' | 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'LISTEN_FAILED';
@@ -216,6 +229,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     port,
     host: options.host,
+    announceStopping(reason) {
+      ctx.logger.info('announcing shutdown', { reason, subscribers: ctx.events.size });
+      ctx.events.publishRuntimeStopping(reason);
+    },
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
