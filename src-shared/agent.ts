@@ -194,6 +194,12 @@ export interface AgentHandle {
   lastActivityAt?: string;
   stoppedAt?: string;
   exitCode?: number | null;
+  /** Why the process ended: `normal exit`, `exit code 1`, `killed by signal 9`, `stopped` (asked to). */
+  reason?: string;
+  /**
+   * Why the agent failed: it could not be started, or it exited during start-up (then with the
+   * CLI's last words, or the login it was waiting for). Kept after it stopped.
+   */
   error?: string;
   /** The CLI's version as its `--version` printed it, when known. */
   version?: string;
@@ -203,4 +209,6 @@ export interface AgentHandle {
   question?: PendingQuestion;
   /** Set while status is `authenticating`. */
   login?: LoginInfo;
+  /** The last login the CLI asked for, kept after it signed in or exited: what a person must fix. */
+  lastLogin?: LoginInfo;
 }

@@ -138,6 +138,10 @@ export class AgentSession {
   private automationPaused = false;
   private question: PendingQuestion | undefined;
   private login: LoginInfo | undefined;
+  /** The last login the CLI asked for, kept after it stopped asking (or died asking). */
+  private lastLogin: LoginInfo | undefined;
+  /** Why the process ended (`normal exit`, `exit code 1`, `stopped`, …). */
+  private stopReason: string | undefined;
   private readonly autoAnswers = new Map<string, { tries: number; at: number }>();
   private lastOutputAt = Date.now();
   private outputCharCount = 0;
@@ -272,6 +276,7 @@ export class AgentSession {
       const login = this.adapter.loginOnExit(finalScreen);
       if (login) {
         this.login = login;
+        this.lastLogin = login;
         this.emit({ type: 'login_required', loginUrl: login.loginUrl, deviceCode: login.deviceCode, instructions: login.instructions, method: login.method });
       }
     }
@@ -282,10 +287,17 @@ export class AgentSession {
         : exitCode === 0
           ? 'normal exit'
           : `exit code ${exitCode}`;
+    this.stopReason = reason;
     this.failTurn(new RuntimeError('AGENT_NOT_READY', `The agent exited (${reason}) before the turn ended.`));
-    if (!this.stopRequested && !wasReady && exitCode !== 0 && !this.login) {
-      this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}).${lastWords(this.finalLines)}`;
-      this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
+    if (!this.stopRequested && !wasReady && (signal || exitCode !== 0)) {
+      if (this.lastLogin) {
+        // login_required already went out (and, to Raven, requires_login): no second alarm, but the
+        // handle keeps why the agent is gone and what would fix it.
+        this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}) while it needed a login: ${this.lastLogin.instructions}`;
+      } else {
+        this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}).${lastWords(this.finalLines)}`;
+        this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
+      }
     }
     this.question = undefined;
     // The transcript is complete on disk before anyone hears the agent stopped.
@@ -417,6 +429,7 @@ export class AgentSession {
     this.failTurn(new RuntimeError('AUTH_REQUIRED', `${this.adapter.displayName} needs a login: ${login.instructions}`, { ...login }));
     this.setStatus('authenticating');
     this.login = login;
+    this.lastLogin = login;
     this.emit({ type: 'login_required', loginUrl: login.loginUrl, deviceCode: login.deviceCode, instructions: login.instructions, method: login.method });
     this.log.info('login required', { method: login.method, hasUrl: Boolean(login.loginUrl), hasCode: Boolean(login.deviceCode) });
   }
@@ -797,11 +810,13 @@ export class AgentSession {
       lastActivityAt: this.lastActivityMs > 0 ? new Date(this.lastActivityMs).toISOString() : undefined,
       stoppedAt: this.stoppedAt?.toISOString(),
       exitCode: this.exitCode,
+      reason: this.stopReason,
       error: this.errorMessage,
       version: this.init.version,
       automationPaused: this.automationPaused,
       question: this.status === 'waiting_input' ? this.question : undefined,
       login: this.status === 'authenticating' ? this.login : undefined,
+      lastLogin: this.lastLogin,
     };
   }
 

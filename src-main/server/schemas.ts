@@ -353,6 +353,8 @@ const questionSchema = z.object({
   kind: z.string(),
 });
 
+const loginSchema = z.object({ method: z.string(), loginUrl: z.string().optional(), deviceCode: z.string().optional(), instructions: z.string() });
+
 export const agentHandleSchema = z.object({
   id: z.string(),
   runtimeSessionId: z.string(),
@@ -373,13 +375,13 @@ export const agentHandleSchema = z.object({
   lastActivityAt: z.string().optional(),
   stoppedAt: z.string().optional(),
   exitCode: z.number().nullable().optional(),
+  reason: z.string().optional(),
   error: z.string().optional(),
   version: z.string().optional(),
   automationPaused: z.boolean(),
   question: questionSchema.optional(),
-  login: z
-    .object({ method: z.string(), loginUrl: z.string().optional(), deviceCode: z.string().optional(), instructions: z.string() })
-    .optional(),
+  login: loginSchema.optional(),
+  lastLogin: loginSchema.optional(),
 });
 
 export const agentListSchema = z.object({ agents: z.array(agentHandleSchema), count: z.number() });
