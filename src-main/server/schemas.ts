@@ -164,6 +164,13 @@ export const createAgentBody = z
   .refine((body) => resolveAgentType(body.type) !== 'custom' || (body.command !== undefined && body.command.trim() !== ''), {
     message: 'a custom agent needs a "command"',
     path: ['command'],
+  })
+  // Parallax requires a name for every spawn, and its scripts/test-runtime-api.sh checks that
+  // {"type":"echo"} alone is a 400. Our other types default the name; echo, the type those
+  // scripts use, keeps Parallax's rule so the script passes (docs/compatibility.md).
+  .refine((body) => resolveAgentType(body.type) !== 'echo' || (body.name !== undefined && body.name.trim() !== ''), {
+    message: 'Agent name is required',
+    path: ['name'],
   });
 
 export const sendBody = z.strictObject({

@@ -198,7 +198,9 @@ export class SpawnForm {
     }
     const request: CreateAgentRequest = { type: this.type };
     const name = this.name.value.trim();
+    // The runtime wants a name for echo agents (as Parallax does); the form supplies one.
     if (name) request.name = name;
+    else if (this.type === 'echo') request.name = 'echo';
     const workdir = this.workdir.value.trim();
     if (workdir) request.workdir = workdir;
     if (this.type === 'custom') {
