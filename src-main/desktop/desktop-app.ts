@@ -405,7 +405,7 @@ export class DesktopApp<R extends RuntimeLike> {
   // ───────────────────────────── runtime events ─────────────────────────────
 
   private onRuntimeEvent(event: RuntimeEvent): void {
-    if (event.type === 'agent_started') this.crashed.delete(event.agentId);
+    if (event.type === 'agent_started' || event.type === 'agent_removed') this.crashed.delete(event.agentId);
     if (event.type === 'agent_stopped' && isCrash(event)) this.crashed.add(event.agentId);
     if (event.type === 'login_required' && event.loginUrl && this.settings.openLoginPagesAutomatically) {
       const key = `${event.agentId}\n${event.loginUrl}`;
