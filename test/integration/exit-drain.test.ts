@@ -15,7 +15,7 @@ import { startTestServer, until, wsUrl, type TestServer } from '../server/suppor
 
 const RUNS = Number(process.env.FLOOD_RUNS ?? 20);
 /** Big enough that the viewer holds the PTY many times per run; FLOOD_MB=90 is the issue's size. */
-const FLOOD_MB = Number(process.env.FLOOD_MB ?? 24);
+const FLOOD_MB = Number(process.env.FLOOD_MB ?? 32);
 
 let t: TestServer;
 let file: string;
