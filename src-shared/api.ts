@@ -268,7 +268,10 @@ export const WS_CLOSE = {
 
 export type TerminalMode = 'control' | 'read-only';
 
-/** First frame on a terminal socket (unless `?hello=0`). */
+/**
+ * First frame on a terminal socket that asked for control frames (`?frames=1`). Without it a
+ * terminal socket carries terminal bytes only, as Raven Docs' gateway needs.
+ */
 export interface TerminalConnectedFrame {
   type: 'connected';
   agentId: string;
@@ -279,14 +282,14 @@ export interface TerminalConnectedFrame {
   timestamp: string;
 }
 
-/** The viewer's role changed, or it starts read-only (another viewer controls the terminal). */
+/** The viewer is read-only (it connected with `?mode=view`); every other viewer may type. */
 export interface TerminalModeFrame {
   type: 'mode';
   mode: TerminalMode;
   reason: string;
 }
 
-/** The PTY was resized (by the controlling viewer or the HTTP API). */
+/** The PTY was resized (by another viewer or the HTTP API). */
 export interface TerminalResizedFrame {
   type: 'resized';
   cols: number;
