@@ -143,6 +143,7 @@ export function buildOpenApi(input: { version: string; prefixes: readonly string
       '/ws/events': {
         description:
           'First a {"event":"snapshot","data":{"agents":[…]}} frame, then {event, data, timestamp} for every runtime event. Query: agentId=<id>, token=<api key>. ' +
+          'message events carry data.message (Parallax AgentMessage); agent_removed follows DELETE or clearing; on shutdown runtime_stopping comes first, then each agent_stopped. ' +
           'Send {"type":"ping"} for {"type":"pong"}.',
       },
     },
