@@ -18,7 +18,7 @@ const ROOT = path.resolve(__dirname, '..');
 /** tsx compiles the runtime on first start; a cold cache on 2 cores takes a few seconds. */
 const START_TIMEOUT_MS = 30_000;
 
-export async function startRuntime(options: { apiKey?: string; name?: string } = {}): Promise<RuntimeProcess> {
+export async function startRuntime(options: { apiKey?: string; name?: string; port?: number } = {}): Promise<RuntimeProcess> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `raven-e2e-${options.name ?? 'rt'}-`));
   const dataDir = path.join(scratch, 'data');
   const home = path.join(scratch, 'home');
@@ -34,7 +34,7 @@ export async function startRuntime(options: { apiKey?: string; name?: string } =
   };
   delete env.RAVEN_RUNTIME_API_KEY;
   if (options.apiKey) env.RAVEN_RUNTIME_API_KEY = options.apiKey;
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'raven-runtime.js'), 'start', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'raven-runtime.js'), 'start', '--port', String(options.port ?? 0), '--data-dir', dataDir], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

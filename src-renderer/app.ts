@@ -47,7 +47,12 @@ export class App implements AppContext {
     readonly bridge: RavenBridge | undefined,
   ) {
     this.terminals = new TerminalRegistry(this);
-    this.list = new AgentList(store, (id) => this.navigate({ name: 'agent', id }), () => this.navigate({ name: 'new' }));
+    this.list = new AgentList(
+      store,
+      (id) => this.navigate({ name: 'agent', id }),
+      () => this.navigate({ name: 'new' }),
+      () => void this.clearStopped(),
+    );
     store.subscribe((change) => {
       if (change.kind === 'connection') this.renderConnection();
       if (change.kind === 'agents' || change.kind === 'agent') {
@@ -139,6 +144,16 @@ export class App implements AppContext {
 
   isAppShortcut(event: KeyboardEvent): boolean {
     return matchCombo(event, this.mac) !== undefined;
+  }
+
+  /** "Clear stopped": the runtime forgets them; their rows go with the agent_removed events. */
+  private async clearStopped(): Promise<void> {
+    try {
+      const cleared = await this.api.clearStopped();
+      for (const id of cleared) this.store.remove(id);
+    } catch (error) {
+      this.toasts.error('Could not clear stopped agents', error);
+    }
   }
 
   async restart(agent: AgentHandle, credentials?: Record<string, string>): Promise<AgentHandle | undefined> {

@@ -49,8 +49,15 @@ async function boot(): Promise<void> {
 
   app.start();
 
+  let snapshots = 0;
   const events = new EventsConnection(api, {
-    snapshot: (agents) => store.setSnapshot(agents),
+    // A later snapshot is a reconnect: agents the runtime no longer has disappear with it, and
+    // toasts about the old connection (failed stops of agents that are gone) are cleared.
+    snapshot: (agents) => {
+      if (snapshots++ > 0) app.toasts.clear();
+      store.setSnapshot(agents);
+    },
+    stopping: () => store.setConnection('reconnecting', 'The runtime is shutting down; waiting for it to come back…'),
     event: (event) => store.applyEvent(event),
     state: (state, detail) => {
       if (store.connection !== 'unauthorized' || state === 'open') store.setConnection(state, detail);

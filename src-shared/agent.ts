@@ -5,7 +5,7 @@
  */
 
 /** Canonical agent types. Aliases (see {@link AGENT_TYPE_ALIASES}) resolve to one of these. */
-export const AGENT_TYPES = ['claude-code', 'codex', 'gemini-cli', 'aider', 'custom', 'shell'] as const;
+export const AGENT_TYPES = ['claude-code', 'codex', 'gemini-cli', 'aider', 'custom', 'shell', 'echo'] as const;
 export type AgentType = (typeof AGENT_TYPES)[number];
 
 /**
@@ -26,6 +26,8 @@ export const AGENT_TYPE_ALIASES: Readonly<Record<string, AgentType>> = {
   aider: 'aider',
   custom: 'custom',
   shell: 'shell',
+  /** Built-in test agent: answers every message with the message (Parallax's scripts spawn it). */
+  echo: 'echo',
 };
 
 /**
@@ -159,6 +161,24 @@ export interface SpawnConfig {
   approvalPreset?: ApprovalPreset;
 }
 
+/**
+ * One message to or from an agent, shaped as Parallax's `AgentMessage` (runtime-contract.md §5.3
+ * summarised in docs/compatibility.md): `send` answers with one, and `message` events carry one.
+ * Replies are `outbound`/`response` (or `question` when the turn stopped at a question); a
+ * message delivered without waiting for the reply is `inbound`/`task`.
+ */
+export interface AgentMessage {
+  /** `<agentId>-msg-<n>`, counting per agent. */
+  id: string;
+  agentId: string;
+  direction: 'inbound' | 'outbound';
+  type: 'task' | 'response' | 'question';
+  content: string;
+  timestamp: string;
+  /** For a reply: the message that started the turn. */
+  inReplyTo?: string;
+}
+
 export interface AgentHandle {
   id: string;
   /** Always equal to `id`: Raven keys terminals by it and assumes the two match (runtime-contract.md §1.5). */
@@ -180,6 +200,12 @@ export interface AgentHandle {
   lastActivityAt?: string;
   stoppedAt?: string;
   exitCode?: number | null;
+  /** Why the process ended: `normal exit`, `exit code 1`, `killed by signal 9`, `stopped` (asked to). */
+  reason?: string;
+  /**
+   * Why the agent failed: it could not be started, or it exited during start-up (then with the
+   * CLI's last words, or the login it was waiting for). Kept after it stopped.
+   */
   error?: string;
   /** The CLI's version as its `--version` printed it, when known. */
   version?: string;
@@ -189,4 +215,6 @@ export interface AgentHandle {
   question?: PendingQuestion;
   /** Set while status is `authenticating`. */
   login?: LoginInfo;
+  /** The last login the CLI asked for, kept after it signed in or exited: what a person must fix. */
+  lastLogin?: LoginInfo;
 }

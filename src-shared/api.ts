@@ -1,4 +1,4 @@
-import type { AgentHandle, AgentStatus, AgentType, PendingQuestion, ProviderCredentials, SpawnConfig } from './agent';
+import type { AgentHandle, AgentMessage, AgentStatus, AgentType, PendingQuestion, ProviderCredentials, SpawnConfig } from './agent';
 import type { ErrorBody, ErrorCode } from './errors';
 import type { EventFrame } from './events';
 import type { ThreadEventFrame, ThreadHandle } from './threads';
@@ -89,7 +89,11 @@ export interface SendRequest {
 export interface SendResponse {
   sent: true;
   status: AgentStatus;
-  response: { content: string };
+  /**
+   * The reply (`outbound`, `response`, or `question` when the turn stopped at one). With
+   * `expectResponse:false`, the delivered message itself (`inbound`, `task`), as Parallax answers.
+   */
+  response: AgentMessage;
   /** Set when the turn stopped at a question (status `waiting_input`). */
   question?: PendingQuestion;
 }
@@ -148,6 +152,11 @@ export interface StopRequest {
   force?: boolean;
   /** SIGTERM → SIGKILL grace in ms. */
   timeout?: number;
+}
+
+/** `DELETE /agents?status=stopped`: the ids of the agents forgotten. */
+export interface ClearAgentsResponse {
+  cleared: string[];
 }
 
 export interface StopResponse {
@@ -259,7 +268,10 @@ export const WS_CLOSE = {
 
 export type TerminalMode = 'control' | 'read-only';
 
-/** First frame on a terminal socket (unless `?hello=0`). */
+/**
+ * First frame on a terminal socket that asked for control frames (`?frames=1`). Without it a
+ * terminal socket carries terminal bytes only, as Raven Docs' gateway needs.
+ */
 export interface TerminalConnectedFrame {
   type: 'connected';
   agentId: string;
@@ -270,14 +282,14 @@ export interface TerminalConnectedFrame {
   timestamp: string;
 }
 
-/** The viewer's role changed, or it starts read-only (another viewer controls the terminal). */
+/** The viewer is read-only (it connected with `?mode=view`); every other viewer may type. */
 export interface TerminalModeFrame {
   type: 'mode';
   mode: TerminalMode;
   reason: string;
 }
 
-/** The PTY was resized (by the controlling viewer or the HTTP API). */
+/** The PTY was resized (by another viewer or the HTTP API). */
 export interface TerminalResizedFrame {
   type: 'resized';
   cols: number;
@@ -312,7 +324,18 @@ export interface EventsSnapshotFrame {
   timestamp: string;
 }
 
-export type EventsServerFrame = EventFrame | ThreadEventFrame | EventsSnapshotFrame | PongFrame | SocketErrorFrame;
+/**
+ * The runtime is shutting down: sent first, before its agents are stopped (each then sends its
+ * `agent_stopped`) and before the sockets close. A UI shows "the runtime stopped" rather than a
+ * lost connection, and reconciles with the next snapshot when it comes back.
+ */
+export interface RuntimeStoppingFrame {
+  event: 'runtime_stopping';
+  data: { reason: string; agents: number };
+  timestamp: string;
+}
+
+export type EventsServerFrame = EventFrame | ThreadEventFrame | EventsSnapshotFrame | RuntimeStoppingFrame | PongFrame | SocketErrorFrame;
 
 /** Agent events as the legacy `/ws` socket also names them for a `?agentId=` subscriber (runtime-contract.md §3.6). */
 export const LEGACY_AGENT_EVENT_NAMES = {

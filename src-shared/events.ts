@@ -1,4 +1,4 @@
-import type { AgentHandle, AgentStatus, LoginMethod, QuestionOption } from './agent';
+import type { AgentHandle, AgentMessage, AgentStatus, LoginMethod, QuestionOption } from './agent';
 import type { ErrorCode } from './errors';
 
 /**
@@ -51,6 +51,12 @@ export interface MessageEvent extends AgentEventBase {
   content: string;
   /** The message that started the turn, when the turn came through `send`. */
   inReplyTo?: string;
+  /**
+   * The same reply as Parallax's `AgentMessage`: its client reads `data.message`, and on the
+   * legacy `/ws` socket hands a `message` frame to `subscribe(agentId)` only when
+   * `data.message.agentId` is set.
+   */
+  message: AgentMessage;
 }
 export interface AgentStoppedEvent extends AgentEventBase {
   type: 'agent_stopped';
@@ -62,6 +68,13 @@ export interface TerminalResizedEvent extends AgentEventBase {
   type: 'terminal_resized';
   cols: number;
   rows: number;
+}
+/**
+ * The agent was forgotten (`DELETE /agents/:id`, or clearing stopped agents): its id now answers
+ * AGENT_NOT_FOUND and UIs drop its row. Its recording stays under /transcripts.
+ */
+export interface AgentRemovedEvent extends AgentEventBase {
+  type: 'agent_removed';
 }
 export interface AgentErrorEvent extends AgentEventBase {
   type: 'agent_error';
@@ -79,7 +92,8 @@ export type RuntimeEvent =
   | MessageEvent
   | AgentStoppedEvent
   | TerminalResizedEvent
-  | AgentErrorEvent;
+  | AgentErrorEvent
+  | AgentRemovedEvent;
 
 export type RuntimeEventType = RuntimeEvent['type'];
 
@@ -94,6 +108,7 @@ export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
   'agent_stopped',
   'terminal_resized',
   'agent_error',
+  'agent_removed',
 ];
 
 /** The frame on `/ws/events` and `/events` (SSE): `{event, data, timestamp}` as Parallax sends it. */

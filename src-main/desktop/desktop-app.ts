@@ -409,7 +409,7 @@ export class DesktopApp<R extends RuntimeLike> {
   // ───────────────────────────── runtime events ─────────────────────────────
 
   private onRuntimeEvent(event: RuntimeEvent): void {
-    if (event.type === 'agent_started') this.crashed.delete(event.agentId);
+    if (event.type === 'agent_started' || event.type === 'agent_removed') this.crashed.delete(event.agentId);
     if (event.type === 'agent_stopped' && isCrash(event)) this.crashed.add(event.agentId);
     if (event.type === 'login_required' && event.loginUrl && this.settings.openLoginPagesAutomatically) {
       const key = `${event.agentId}\n${event.loginUrl}`;
@@ -665,6 +665,8 @@ export class DesktopApp<R extends RuntimeLike> {
     deadline.unref();
     if (this.trayTimer) clearTimeout(this.trayTimer);
     this.trayTimer = undefined;
+    // Clients hear it in order: runtime_stopping, each agent_stopped, then the sockets close.
+    this.server?.announceStopping?.('quit');
     try {
       await this.runtime?.stopAll({ timeoutMs: QUIT_STOP_TIMEOUT_MS });
     } catch (error) {

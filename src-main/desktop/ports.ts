@@ -153,6 +153,8 @@ export interface ServerHandle {
   url: string;
   port: number;
   host: string;
+  /** Sends `runtime_stopping` to event subscribers before the agents are stopped. */
+  announceStopping?(reason: string): void;
   close(): Promise<void>;
 }
 

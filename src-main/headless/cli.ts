@@ -5,7 +5,7 @@ import packageJson from '../../package.json';
 import { AgentManager } from '../runtime/agent-manager';
 import { configFromEnv, type RuntimeConfig } from '../runtime/config';
 import { createLogger, LOG_LEVELS, parseLogLevel, type Logger, type LogLevel } from '../runtime/logger';
-import { startServer, type RunningServer } from '../server';
+import { shutdownRuntime, startServer, type RunningServer } from '../server';
 
 /**
  * `raven-runtime start`: the runtime without the desktop app. Parses options (flags win over the
@@ -47,8 +47,10 @@ Options (flags win over environment variables):
                          RAVEN_ALLOWED_ORIGINS, comma-separated), e.g. your Raven Docs web origin
   --allow-host <name>    Accept this Host header name too (repeatable), e.g. a LAN name
   --ui-dir <dir>         The built UI to serve at / (default: dist/renderer of this package)
-  --no-terminal-hello    Do not send JSON control frames on terminal sockets by default
-                         (clients can still ask with ?hello=1)
+  --terminal-hello       Send JSON control frames on terminal sockets by default. Off by
+                         default: Raven Docs shows every frame in its terminal; clients that
+                         want them ask with ?frames=1
+  --no-terminal-hello    The default (kept for older scripts)
   -h, --help             Show this help
   -v, --version          Print the version
 
@@ -135,7 +137,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       allowedOrigins: [...envOrigins, ...(values['allow-origin'] ?? [])],
       allowedHosts: values['allow-host'] ?? [],
       uiDir: path.resolve(values['ui-dir'] ?? path.join(packageRoot(), 'dist', 'renderer')),
-      terminalHello: !values['no-terminal-hello'],
+      terminalHello: values['terminal-hello'] === true && !values['no-terminal-hello'],
     },
   };
 }
@@ -159,6 +161,7 @@ function parseFlags(argv: readonly string[]) {
       'allow-origin': { type: 'string', multiple: true },
       'allow-host': { type: 'string', multiple: true },
       'ui-dir': { type: 'string' },
+      'terminal-hello': { type: 'boolean' },
       'no-terminal-hello': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -233,8 +236,7 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS);
   deadline.unref();
-  await server.close();
-  await manager.stopAll();
+  await shutdownRuntime(server, manager, signal);
   clearTimeout(deadline);
   process.off('unhandledRejection', onRejection);
   logger.info('stopped', { signal });

@@ -163,7 +163,7 @@ export class AgentManager {
     }
     const preset = request.approvalPreset && adapter.approvalArgs ? adapter.approvalArgs(request.approvalPreset) : [];
     const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...preset, ...(request.args ?? [])];
-    const probe = type === 'shell' || type === 'custom' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
+    const probe = type === 'shell' || type === 'custom' || type === 'echo' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
 
     // Again after the await: two spawns may have raced for the last slot or the same id.
     this.assertSlotFree();
@@ -345,6 +345,32 @@ export class AgentManager {
   }
 
   /**
+   * Stops an agent and forgets it (`DELETE /agents/:id`): afterwards its id is AGENT_NOT_FOUND, as
+   * Parallax's client expects (it maps 404 to "gone"). Its recording stays under /transcripts.
+   */
+  async remove(id: string, options: { timeoutMs?: number; force?: boolean } = {}): Promise<AgentHandle> {
+    const session = this.session(id);
+    await session.stop({ timeoutMs: options.timeoutMs ?? this.config.stopTimeoutMs, force: options.force });
+    this.forget(session);
+    return session.handle();
+  }
+
+  /** Forgets every agent that has stopped (the UI's "Clear stopped"); returns their ids. */
+  clearStopped(): string[] {
+    const stopped = [...this.sessions.values()].filter((s) => s.isExited && s.hasFinishedExit);
+    for (const session of stopped) this.forget(session);
+    return stopped.map((s) => s.id);
+  }
+
+  private forget(session: AgentSession): void {
+    // A new spawn may have reused the id while this one was stopping.
+    if (this.sessions.get(session.id) !== session) return;
+    this.sessions.delete(session.id);
+    this.requests.delete(session.id);
+    this.emit({ type: 'agent_removed', agentId: session.id, agent: session.handle() });
+  }
+
+  /**
    * Stops an agent and spawns it again from the same request, under a new id (as Parallax's
    * runtimes do): the old id keeps its transcript and logs. `credentials` replace the old ones,
    * e.g. after a person entered an API key in the login panel.
@@ -407,7 +433,7 @@ export class AgentManager {
       types.map(async (type) => {
         const adapter = adapterFor(type);
         const found = findExecutable(adapter.command, searchPath);
-        const probe = found && type !== 'shell' ? await this.versions.probe(found, adapter.versionArgs, env) : undefined;
+        const probe = found && type !== 'shell' && type !== 'echo' ? await this.versions.probe(found, adapter.versionArgs, env) : undefined;
         return {
           type,
           displayName: adapter.displayName,

@@ -6,6 +6,7 @@ import {
   MIN_COLS,
   MIN_ROWS,
   type AgentHandle,
+  type AgentMessage,
   type AgentStatus,
   type AgentType,
   type AutoRespondConfig,
@@ -21,6 +22,7 @@ import type { Logger } from './logger';
 import { OutputBuffer } from './output-buffer';
 import { judgeLogin, loginTrustPolicy, type LoginTrustPolicy } from './detect/login-trust';
 import { OwnedProcesses } from './process/owned-processes';
+import { DrainingPty } from './pty-drain';
 import { joinWrapped, ScreenModel } from './screen/screen-model';
 import { StateTracker } from './state-tracker';
 import { TranscriptWriter } from './transcript';
@@ -63,6 +65,8 @@ export interface SendResult {
   status: AgentStatus;
   /** The reply of this turn (partial when the agent stopped to ask something). */
   response: string;
+  /** The reply as an AgentMessage; with expectResponse:false, the delivered message (inbound task). */
+  message: AgentMessage;
   question?: PendingQuestion;
 }
 
@@ -121,6 +125,8 @@ export class AgentSession {
   private readonly init: SessionInit;
   private readonly log: Logger;
   private ptyProcess: pty.IPty | undefined;
+  /** Pause/resume go through here: once the program exits, its last output is read to the end. */
+  private ptyFlow: DrainingPty | undefined;
   private readonly rawOutput = new OutputBuffer(256 * 1024);
   private transcript: TranscriptWriter | undefined;
   private tracker: StateTracker | undefined;
@@ -128,12 +134,17 @@ export class AgentSession {
   private readonly flowHolds = new Set<string>();
   private snapshotCount = 0;
   private turn: Turn | undefined;
+  private messageCount = 0;
   private everReady = false;
   private automationPaused = false;
   private question: PendingQuestion | undefined;
   private login: LoginInfo | undefined;
   /** Which login URLs this spawn vouches for (its adapter's provider hosts and configured base URLs). */
   private readonly loginTrust: LoginTrustPolicy | undefined;
+  /** The last login the CLI asked for, kept after it stopped asking (or died asking). */
+  private lastLogin: LoginInfo | undefined;
+  /** Why the process ended (`normal exit`, `exit code 1`, `stopped`, …). */
+  private stopReason: string | undefined;
   private readonly autoAnswers = new Map<string, { tries: number; at: number }>();
   private lastOutputAt = Date.now();
   private outputCharCount = 0;
@@ -190,6 +201,7 @@ export class AgentSession {
     }
     // Recorded at once: the start time read now is what every later signal is checked against.
     this.processes = new OwnedProcesses(this.ptyProcess.pid, { name: SESSION_MARKER_VARIABLE, value: this.id });
+    this.ptyFlow = new DrainingPty(this.ptyProcess, (drain) => this.log.debug('draining the PTY after exit', drain));
     this.startedAt = new Date();
     this.lastActivityMs = this.startedAt.getTime();
     if (this.init.transcript) {
@@ -275,6 +287,7 @@ export class AgentSession {
       if (found) {
         const login = judgeLogin(found, this.loginTrust);
         this.login = login;
+        this.lastLogin = login;
         this.emitLoginRequired(login);
       }
     }
@@ -285,10 +298,17 @@ export class AgentSession {
         : exitCode === 0
           ? 'normal exit'
           : `exit code ${exitCode}`;
+    this.stopReason = reason;
     this.failTurn(new RuntimeError('AGENT_NOT_READY', `The agent exited (${reason}) before the turn ended.`));
-    if (!this.stopRequested && !wasReady && exitCode !== 0 && !this.login) {
-      this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}).${lastWords(this.finalLines)}`;
-      this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
+    if (!this.stopRequested && !wasReady && (signal || exitCode !== 0)) {
+      if (this.lastLogin) {
+        // login_required already went out (and, to Raven, requires_login): no second alarm, but the
+        // handle keeps why the agent is gone and what would fix it.
+        this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}) while it needed a login: ${this.lastLogin.instructions}`;
+      } else {
+        this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}).${lastWords(this.finalLines)}`;
+        this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
+      }
     }
     this.question = undefined;
     // The transcript is complete on disk before anyone hears the agent stopped.
@@ -315,6 +335,11 @@ export class AgentSession {
 
   get isExited(): boolean {
     return this.exited;
+  }
+
+  /** The exit is fully handled: `agent_stopped` went out and the transcript is closed. */
+  get hasFinishedExit(): boolean {
+    return this.exitHandled;
   }
 
   /**
@@ -408,6 +433,7 @@ export class AgentSession {
     this.failTurn(new RuntimeError('AUTH_REQUIRED', `${this.adapter.displayName} needs a login: ${login.instructions}`, { ...login }));
     this.setStatus('authenticating');
     this.login = login;
+    this.lastLogin = login;
     this.emitLoginRequired(login);
     this.log.info('login required', { method: login.method, hasUrl: Boolean(login.loginUrl), trusted: login.trusted, hasCode: Boolean(login.deviceCode) });
   }
@@ -445,7 +471,8 @@ export class AgentSession {
     if (waiter) {
       this.turn!.waiter = undefined;
       clearTimeout(waiter.timer);
-      waiter.resolve({ status: 'waiting_input', response: this.currentReply(), question });
+      const partial = this.currentReply();
+      waiter.resolve({ status: 'waiting_input', response: partial, message: this.newMessage('outbound', 'question', partial, this.turn?.message), question });
     }
   }
 
@@ -492,12 +519,19 @@ export class AgentSession {
     const content = this.currentReply();
     this.turn = undefined;
     this.screen.setCompaction(true);
-    this.emit({ type: 'message', content, inReplyTo: turn.message });
+    const message = this.newMessage('outbound', 'response', content, turn.message);
+    this.emit({ type: 'message', content, inReplyTo: turn.message, message });
     const waiter = turn.waiter;
     if (waiter) {
       clearTimeout(waiter.timer);
-      waiter.resolve({ status: 'ready', response: content });
+      waiter.resolve({ status: 'ready', response: content, message });
     }
+  }
+
+  private newMessage(direction: AgentMessage['direction'], type: AgentMessage['type'], content: string, inReplyTo?: string): AgentMessage {
+    const message: AgentMessage = { id: `${this.id}-msg-${++this.messageCount}`, agentId: this.id, direction, type, content, timestamp: new Date().toISOString() };
+    if (inReplyTo !== undefined) message.inReplyTo = inReplyTo;
+    return message;
   }
 
   private failTurn(error: RuntimeError): void {
@@ -570,7 +604,7 @@ export class AgentSession {
       if (waiter) {
         turn.waiter = undefined;
         clearTimeout(waiter.timer);
-        waiter.resolve({ status: this.status, response: '' });
+        waiter.resolve({ status: this.status, response: '', message: this.newMessage('inbound', 'task', text) });
       }
     }
     return result;
@@ -750,12 +784,12 @@ export class AgentSession {
   /** Pause reading from the PTY while any hold exists (screen model or a slow viewer). */
   holdFlow(token: string): void {
     this.flowHolds.add(token);
-    if (this.flowHolds.size === 1 && !this.exited) this.ptyProcess?.pause();
+    if (this.flowHolds.size === 1 && !this.exited) this.ptyFlow?.pause();
   }
 
   releaseFlow(token: string): void {
     if (!this.flowHolds.delete(token)) return;
-    if (this.flowHolds.size === 0 && !this.exited) this.ptyProcess?.resume();
+    if (this.flowHolds.size === 0 && !this.exited) this.ptyFlow?.resume();
   }
 
   // ───────────────────────────── handle ─────────────────────────────
@@ -780,11 +814,13 @@ export class AgentSession {
       lastActivityAt: this.lastActivityMs > 0 ? new Date(this.lastActivityMs).toISOString() : undefined,
       stoppedAt: this.stoppedAt?.toISOString(),
       exitCode: this.exitCode,
+      reason: this.stopReason,
       error: this.errorMessage,
       version: this.init.version,
       automationPaused: this.automationPaused,
       question: this.status === 'waiting_input' ? this.question : undefined,
       login: this.status === 'authenticating' ? this.login : undefined,
+      lastLogin: this.lastLogin,
     };
   }
 

@@ -1,5 +1,5 @@
 import type { AgentHandle } from '../../src-shared/agent';
-import { LEGACY_AGENT_EVENT_NAMES, type EventsSnapshotFrame } from '../../src-shared/api';
+import { LEGACY_AGENT_EVENT_NAMES, type EventsSnapshotFrame, type RuntimeStoppingFrame } from '../../src-shared/api';
 import { toEventFrame, type RuntimeEvent } from '../../src-shared/events';
 import type { ThreadEvent, ThreadEventFrame, ThreadHandle } from '../../src-shared/threads';
 import type { AgentManager } from '../runtime/agent-manager';
@@ -100,6 +100,13 @@ export class EventBroadcaster {
       frame ??= JSON.stringify(toEventFrame(decorated, at));
       subscriber.send(frame);
     }
+  }
+
+  /** `runtime_stopping` to every subscriber, whatever its filter: the whole runtime is going. */
+  publishRuntimeStopping(reason: string): void {
+    const frame: RuntimeStoppingFrame = { event: 'runtime_stopping', data: { reason, agents: this.manager.liveCount() }, timestamp: new Date().toISOString() };
+    const text = JSON.stringify(frame);
+    for (const subscriber of this.subscribers) subscriber.send(text);
   }
 
   private publishThread(thread: ThreadHandle, event: ThreadEvent): void {

@@ -3,6 +3,7 @@ export {
   createServerParts,
   DEFAULT_BODY_LIMIT_BYTES,
   ServerStartError,
+  shutdownRuntime,
   startServer,
   type RunningServer,
   type ServerOptions,

@@ -136,13 +136,14 @@ export function buildOpenApi(input: { version: string; prefixes: readonly string
     'x-websockets': {
       '/ws/agents/{id}/terminal': {
         description:
-          'Raw terminal I/O as text frames. Client JSON frames: {"type":"resize","cols","rows"}, {"type":"ping"}; any other text is input. ' +
-          'Server JSON frames: connected (first), mode, resized, error, pong. Query: hello=0 (no JSON frames at all), replay=0 (no screen snapshot), ' +
-          'mode=control|view, token=<api key>. Close codes: 4404 unknown agent, 4408 too slow (reconnect), 4410 agent stopped, 1001 shutdown.',
+          'Raw terminal I/O as text frames; every viewer may type and resize (shared input). Client JSON frames: {"type":"resize","cols","rows"}, {"type":"ping"}; any other text is input. ' +
+          'By default the server sends terminal bytes only. Query: frames=1 (also JSON frames: connected first, mode, resized, error, pong; hello=1 is the older name), ' +
+          'replay=0 (no screen snapshot), mode=view (read-only), token=<api key>. Close codes: 4404 unknown agent, 4408 too slow (reconnect), 4410 agent stopped, 1001 shutdown.',
       },
       '/ws/events': {
         description:
           'First a {"event":"snapshot","data":{"agents":[…]}} frame, then {event, data, timestamp} for every runtime event. Query: agentId=<id>, token=<api key>. ' +
+          'message events carry data.message (Parallax AgentMessage); agent_removed follows DELETE or clearing; on shutdown runtime_stopping comes first, then each agent_stopped. ' +
           'Send {"type":"ping"} for {"type":"pong"}.',
       },
     },

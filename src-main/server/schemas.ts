@@ -164,6 +164,13 @@ export const createAgentBody = z
   .refine((body) => resolveAgentType(body.type) !== 'custom' || (body.command !== undefined && body.command.trim() !== ''), {
     message: 'a custom agent needs a "command"',
     path: ['command'],
+  })
+  // Parallax requires a name for every spawn, and its scripts/test-runtime-api.sh checks that
+  // {"type":"echo"} alone is a 400. Our other types default the name; echo, the type those
+  // scripts use, keeps Parallax's rule so the script passes (docs/compatibility.md).
+  .refine((body) => resolveAgentType(body.type) !== 'echo' || (body.name !== undefined && body.name.trim() !== ''), {
+    message: 'Agent name is required',
+    path: ['name'],
   });
 
 export const sendBody = z.strictObject({
@@ -323,6 +330,13 @@ export const deleteAgentQuery = z.strictObject({
   timeout: intParam(0, MAX_STOP_TIMEOUT_MS).optional(),
 });
 
+/** `DELETE /agents?status=stopped`: the only bulk delete there is, so the filter must be said out loud. */
+export const clearAgentsQuery = z.strictObject({
+  status: z.literal('stopped', { error: 'DELETE /agents clears stopped agents only: add ?status=stopped' }),
+});
+
+export const clearAgentsResponseSchema = z.object({ cleared: z.array(z.string()) });
+
 export const eventsQuery = z.strictObject({
   agentId: z.string().min(1).max(256).optional(),
   threadId: z.string().min(1).max(256).optional(),
@@ -346,6 +360,8 @@ const questionSchema = z.object({
   kind: z.string(),
 });
 
+const loginSchema = z.object({ method: z.string(), loginUrl: z.string().optional(), trusted: z.boolean().optional(), deviceCode: z.string().optional(), instructions: z.string() });
+
 export const agentHandleSchema = z.object({
   id: z.string(),
   runtimeSessionId: z.string(),
@@ -366,13 +382,13 @@ export const agentHandleSchema = z.object({
   lastActivityAt: z.string().optional(),
   stoppedAt: z.string().optional(),
   exitCode: z.number().nullable().optional(),
+  reason: z.string().optional(),
   error: z.string().optional(),
   version: z.string().optional(),
   automationPaused: z.boolean(),
   question: questionSchema.optional(),
-  login: z
-    .object({ method: z.string(), loginUrl: z.string().optional(), trusted: z.boolean().optional(), deviceCode: z.string().optional(), instructions: z.string() })
-    .optional(),
+  login: loginSchema.optional(),
+  lastLogin: loginSchema.optional(),
 });
 
 export const agentListSchema = z.object({ agents: z.array(agentHandleSchema), count: z.number() });
@@ -391,7 +407,15 @@ export const healthSchema = z.object({
 export const sendResponseSchema = z.object({
   sent: z.literal(true),
   status: z.enum(AGENT_STATUSES),
-  response: z.object({ content: z.string() }),
+  response: z.object({
+    id: z.string(),
+    agentId: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    type: z.enum(['task', 'response', 'question']),
+    content: z.string(),
+    timestamp: z.string(),
+    inReplyTo: z.string().optional(),
+  }),
   question: questionSchema.optional(),
 });
 

@@ -41,7 +41,10 @@ export interface ServerOptions {
   logger: Logger;
   /** Largest request body; 1 MiB by default. */
   bodyLimitBytes?: number;
-  /** Send the `{"type":"connected"}` hello (and other JSON control frames) on terminal sockets by default. */
+  /**
+   * Send the `{"type":"connected"}` hello (and other JSON control frames) on terminal sockets that
+   * do not say (`?frames=`). Off by default: Raven Docs writes every frame into its xterm.
+   */
   terminalHello?: boolean;
   /** Tuning for tests and benchmarks. */
   tuning?: {
@@ -58,7 +61,20 @@ export interface RunningServer {
   url: string;
   port: number;
   host: string;
+  /** Tells every event subscriber the runtime is shutting down (first step of {@link shutdownRuntime}). */
+  announceStopping(reason: string): void;
   close(): Promise<void>;
+}
+
+/**
+ * The order clients need on shutdown: `runtime_stopping` first, then every agent stopped while the
+ * sockets are still open (so each `agent_stopped` reaches them), then the sockets and the server.
+ * Closing first would leave a browser showing ghost agents as ready after a restart.
+ */
+export async function shutdownRuntime(server: RunningServer, manager: AgentManager, reason: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  server.announceStopping(reason);
+  await manager.stopAll(options);
+  await server.close();
 }
 
 export type ServerStartErrorCode = 'INSECURE_BIND' | 'INVALID_OPTIONS' | 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'LISTEN_FAILED';
@@ -190,7 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = http.createServer({ noDelay: true }, built.app);
   // Sends wait for whole agent turns and streams stay open: no request-level timeout.
   server.requestTimeout = 0;
-  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? true);
+  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? false);
   server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -213,6 +229,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     port,
     host: options.host,
+    announceStopping(reason) {
+      ctx.logger.info('announcing shutdown', { reason, subscribers: ctx.events.size });
+      ctx.events.publishRuntimeStopping(reason);
+    },
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

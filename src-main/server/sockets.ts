@@ -140,15 +140,19 @@ export class SocketServer {
 
   private openTerminal(ws: WebSocket, agentId: string, query: URLSearchParams): void {
     this.track(ws);
+    // `frames` is the current name; `hello` is the older one and still works. With neither, the
+    // server's default applies (off unless --terminal-hello), so Raven's xterm gets bytes only.
     const hello = flag(query.get('hello'), this.terminalHello);
+    const frames = query.get('frames') === null ? hello : flag(query.get('frames'), this.terminalHello);
     const replay = flag(query.get('replay'), true);
     const modeParam = query.get('mode');
-    const mode = modeParam === null || modeParam === 'auto' ? 'auto' : modeParam === 'control' || modeParam === 'view' ? modeParam : undefined;
-    if (hello === undefined || replay === undefined || mode === undefined) {
-      ws.close(WS_CLOSE.BAD_REQUEST, 'hello and replay take 0/1; mode takes control, view or auto');
+    // `auto` and `control` are the shared-input default (older clients send them); `view` is read-only.
+    const mode = modeParam === null || modeParam === 'auto' || modeParam === 'control' ? 'control' : modeParam === 'view' ? 'view' : undefined;
+    if (hello === undefined || frames === undefined || replay === undefined || mode === undefined) {
+      ws.close(WS_CLOSE.BAD_REQUEST, 'frames, hello and replay take 0/1; mode takes view or control');
       return;
     }
-    const options: TerminalAttachOptions = { hello, replay, mode };
+    const options: TerminalAttachOptions = { frames, replay, mode };
     this.ctx.terminals.attach(ws, agentId, options);
   }
 

@@ -10,21 +10,23 @@ import { OutputPump, type PumpOptions } from './output-pump';
 /**
  * `/ws/agents/:id/terminal`: raw terminal I/O as text frames, several viewers per agent.
  *
- * - The first viewer that may write controls the terminal (input and resize); the others are
- *   read-only until the controller leaves or one of them connects with `?mode=control`.
+ * - Shared input, as in tmux: every viewer may type and resize, unless it connected with
+ *   `?mode=view` (read-only). Raven opens one socket per attached person and cannot add a query
+ *   string, so a second person must be able to type without asking (docs/compatibility.md).
  * - On attach a viewer gets the current screen (serialised by the session's headless xterm), unless `?replay=0`.
  * - Output reaches each viewer through its own {@link OutputPump} (coalescing, flow control, slow-viewer drop).
- * - JSON control frames (`connected`, `mode`, `resized`, `error`, `pong`) are only sent to viewers
- *   that did not opt out with `?hello=0`: Raven forwards every frame into xterm verbatim.
+ * - JSON control frames (`connected`, `mode`, `resized`, `error`, `pong`) go only to viewers that
+ *   asked for them (`?frames=1`, or the server's `terminalHello` default): Raven writes every frame
+ *   it receives into xterm, so by default a socket carries terminal bytes and nothing else.
  */
 
 export interface TerminalAttachOptions {
   /** Send JSON control frames (the `connected` hello first). */
-  hello: boolean;
+  frames: boolean;
   /** Start with a snapshot of the current screen. */
   replay: boolean;
-  /** `control` takes control; `view` never writes; `auto` controls if nobody does. */
-  mode: 'auto' | 'control' | 'view';
+  /** `view` never writes; `control` (the default) types and resizes alongside every other writer. */
+  mode: 'control' | 'view';
 }
 
 /** Longest wait for the screen model to catch up before taking the attach snapshot; it parses a full queue in ~150 ms. */
@@ -33,7 +35,7 @@ const ATTACH_FLUSH_MAX_MS = 1_000;
 const DROP_GRACE_MS = 1_000;
 
 class Viewer {
-  mode: TerminalMode = 'read-only';
+  readonly mode: TerminalMode;
   /** Until the attach snapshot is taken, live output is already part of it. */
   attaching = true;
   warnedReadOnly = false;
@@ -45,7 +47,9 @@ class Viewer {
     readonly ws: WebSocket,
     readonly canWrite: boolean,
     readonly controlFrames: boolean,
-  ) {}
+  ) {
+    this.mode = canWrite ? 'control' : 'read-only';
+  }
 
   sendFrame(frame: TerminalServerFrame): void {
     if (this.controlFrames && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
@@ -54,7 +58,6 @@ class Viewer {
 
 class Room {
   readonly viewers: Viewer[] = [];
-  controller: Viewer | undefined;
   stopData: () => void = () => undefined;
 
   constructor(readonly session: AgentSession) {}
@@ -117,7 +120,7 @@ export class TerminalHub {
       return;
     }
     const session = this.manager.sessionFor(agentId);
-    const viewer = new Viewer(this.nextViewerId++, ws, options.mode !== 'view', options.hello);
+    const viewer = new Viewer(this.nextViewerId++, ws, options.mode !== 'view', options.frames);
     if (session.isExited) {
       viewer.sendFrame(this.hello(session, viewer));
       ws.close(WS_CLOSE.AGENT_STOPPED, 'Agent stopped');
@@ -137,21 +140,8 @@ export class TerminalHub {
       `viewer:${viewer.id}`,
       this.pumpOptions,
     );
-    const takesControl = options.mode === 'control' || (viewer.canWrite && room.controller === undefined);
-    if (takesControl) {
-      const previous = room.controller;
-      room.controller = viewer;
-      viewer.mode = 'control';
-      if (previous) this.setMode(previous, 'read-only', `Viewer ${viewer.id} took control (?mode=control).`);
-    }
     viewer.sendFrame(this.hello(session, viewer));
-    if (viewer.mode === 'read-only') {
-      viewer.sendFrame({
-        type: 'mode',
-        mode: 'read-only',
-        reason: viewer.canWrite ? 'Another viewer controls this terminal; connect with ?mode=control to take over.' : 'Connected with ?mode=view.',
-      });
-    }
+    if (viewer.mode === 'read-only') viewer.sendFrame({ type: 'mode', mode: 'read-only', reason: 'Connected with ?mode=view.' });
     // Binary frames are decoded as UTF-8 too: some clients send keystrokes that way.
     ws.on('message', (data) => this.onMessage(room, viewer, rawToString(data)));
     ws.on('close', () => this.detach(agentId, room, viewer));
@@ -214,10 +204,10 @@ export class TerminalHub {
       this.onControl(room, viewer, control);
       return;
     }
-    if (viewer !== room.controller) {
+    if (!viewer.canWrite) {
       if (!viewer.warnedReadOnly) {
         viewer.warnedReadOnly = true;
-        viewer.sendFrame({ type: 'error', code: 'FORBIDDEN', error: 'This viewer is read-only; input is ignored. Connect with ?mode=control to take over.' });
+        viewer.sendFrame({ type: 'error', code: 'FORBIDDEN', error: 'This viewer connected with ?mode=view; input is ignored.' });
       }
       return;
     }
@@ -231,8 +221,8 @@ export class TerminalHub {
   private onControl(room: Room, viewer: Viewer, frame: ControlFrame): void {
     switch (frame.type) {
       case 'resize': {
-        if (viewer !== room.controller) {
-          viewer.sendFrame({ type: 'error', code: 'FORBIDDEN', error: 'Only the controlling viewer may resize the terminal.' });
+        if (!viewer.canWrite) {
+          viewer.sendFrame({ type: 'error', code: 'FORBIDDEN', error: 'A viewer connected with ?mode=view may not resize the terminal.' });
           return;
         }
         const cols = frame.cols;
@@ -257,7 +247,7 @@ export class TerminalHub {
     }
   }
 
-  /** Tells viewers (except the one that caused it) the PTY's new size. */
+  /** Tells viewers that asked for control frames (except the one that caused it) the PTY's new size. */
   notifyResized(agentId: string, except?: Viewer): void {
     const room = this.rooms.get(agentId);
     if (!room) return;
@@ -274,21 +264,12 @@ export class TerminalHub {
     }
   }
 
-  private setMode(viewer: Viewer, mode: TerminalMode, reason: string): void {
-    viewer.mode = mode;
-    viewer.sendFrame({ type: 'mode', mode, reason });
-  }
-
   private detach(agentId: string, room: Room, viewer: Viewer): void {
     if (viewer.closed) return;
     viewer.closed = true;
     viewer.pump.dispose();
     const index = room.viewers.indexOf(viewer);
     if (index >= 0) room.viewers.splice(index, 1);
-    if (room.controller === viewer) {
-      room.controller = room.viewers.find((v) => v.canWrite);
-      if (room.controller) this.setMode(room.controller, 'control', `The controlling viewer left; viewer ${room.controller.id} now controls the terminal.`);
-    }
     if (room.viewers.length === 0 && this.rooms.get(agentId) === room) {
       room.stopData();
       this.rooms.delete(agentId);
@@ -312,8 +293,29 @@ export class TerminalHub {
     if (!room) return;
     for (const viewer of [...room.viewers]) {
       viewer.pump.flush();
-      this.closeViewer(viewer, WS_CLOSE.AGENT_STOPPED, 'Agent stopped');
+      this.closeAfterSending(viewer, WS_CLOSE.AGENT_STOPPED, 'Agent stopped');
     }
+  }
+
+  /**
+   * Closes a viewer once the output queued for it has gone out: the agent's last output (its final
+   * error message) must reach a viewer that is still reading, however slowly. Only a viewer that
+   * makes no progress for DROP_GRACE_MS is cut.
+   */
+  private closeAfterSending(viewer: Viewer, code: number, reason: string): void {
+    viewer.pump.dispose();
+    viewer.ws.close(code, reason);
+    let last = viewer.ws.bufferedAmount;
+    const watch = setInterval(() => {
+      const now = viewer.ws.bufferedAmount;
+      if (viewer.ws.readyState === WebSocket.CLOSED) clearInterval(watch);
+      else if (now === 0 || now >= last) {
+        clearInterval(watch);
+        viewer.ws.terminate();
+      }
+      last = now;
+    }, DROP_GRACE_MS);
+    watch.unref();
   }
 
   /** Closes every terminal socket (server shutdown). */

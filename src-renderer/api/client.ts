@@ -8,6 +8,7 @@ import {
   type LogsResponse,
   type SendResponse,
   type StopResponse,
+  type ClearAgentsResponse,
   type TranscriptMeta,
 } from '../../src-shared/api';
 import { isErrorCode, type ErrorBody, type ErrorCode } from '../../src-shared/errors';
@@ -147,6 +148,16 @@ export class ApiClient {
 
   async stop(id: string): Promise<AgentHandle> {
     return (await this.request<StopResponse>('POST', `${API_PREFIX}/agents/${encodeURIComponent(id)}/stop`, {})).agent;
+  }
+
+  /** Stops (if needed) and forgets the agent; its recording stays under History. */
+  async remove(id: string): Promise<void> {
+    await this.request<unknown>('DELETE', `${API_PREFIX}/agents/${encodeURIComponent(id)}`);
+  }
+
+  /** Forgets every stopped agent; resolves with their ids. */
+  async clearStopped(): Promise<string[]> {
+    return (await this.request<ClearAgentsResponse>('DELETE', `${API_PREFIX}/agents?status=stopped`)).cleared;
   }
 
   send(id: string, message: string, signal?: AbortSignal): Promise<SendResponse> {

@@ -16,6 +16,8 @@ export interface EventsHandlers {
   state(state: EventsState, detail?: string): void;
   /** The socket keeps failing before it opens: maybe the API key is wrong (browsers hide the 401). */
   failing(attempts: number): void;
+  /** The runtime announced its shutdown (its agents' `agent_stopped` follow, then the socket closes). */
+  stopping(reason: string): void;
 }
 
 /** Backoff steps; a runtime restart is usually back within the first two. */
@@ -85,6 +87,8 @@ export class EventsConnection {
       }
       if ('event' in frame && frame.event === 'snapshot') {
         this.handlers.snapshot(frame.data.agents);
+      } else if ('event' in frame && frame.event === 'runtime_stopping') {
+        this.handlers.stopping(frame.data.reason);
       } else if (isRuntimeEventFrame(frame)) {
         this.handlers.event({ type: frame.event, ...frame.data } as RuntimeEvent, frame.timestamp);
       }

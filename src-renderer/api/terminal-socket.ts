@@ -2,9 +2,9 @@ import { WS_CLOSE, type TerminalServerFrame } from '../../src-shared/api';
 import type { ApiClient } from './client';
 
 /**
- * `/ws/agents/:id/terminal`: raw output in, raw keystrokes out. We connect with `hello=0`, so the
- * server sends no JSON frames into the output stream; should a server send them anyway (an older
- * runtime, or `terminalHello` on), the known ones are recognised and kept out of the terminal.
+ * `/ws/agents/:id/terminal`: raw output in, raw keystrokes out. We connect with `frames=1`: the
+ * server then also sends its JSON control frames (`connected`, `mode`, `resized`, …), which are
+ * recognised here and kept out of the terminal. Without it a socket carries terminal bytes only.
  */
 
 export type TerminalSocketEnd =
@@ -48,10 +48,10 @@ export class TerminalSocket {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
-  /** `control`: take over input and size from any other viewer (this is the view being used). */
-  connect(mode: 'control' | 'auto' | 'view' = 'control'): void {
+  /** `control`: type and resize (shared with every other writer); `view`: watch only. */
+  connect(mode: 'control' | 'view' = 'control'): void {
     this.disconnect();
-    const ws = new WebSocket(this.api.socketUrl(`/ws/agents/${encodeURIComponent(this.agentId)}/terminal`, { hello: '0', mode }));
+    const ws = new WebSocket(this.api.socketUrl(`/ws/agents/${encodeURIComponent(this.agentId)}/terminal`, { frames: '1', mode }));
     this.ws = ws;
     ws.onopen = () => {
       if (this.ws !== ws) return;

@@ -1,6 +1,6 @@
 import type { AgentHandle } from '../../src-shared/agent';
 import { h, replaceChildren } from '../lib/dom';
-import { isLive, needsPerson, shortPath, STATUS_LABELS, statusTone, uptimeText } from '../lib/format';
+import { isFailed, isLive, needsPerson, shortPath, STATUS_LABELS, statusTone, uptimeText } from '../lib/format';
 import { icon, typeIcon } from '../lib/icons';
 import type { Store } from '../lib/store';
 
@@ -16,12 +16,14 @@ const FILTERS: { id: StatusFilter; label: string; test: (a: AgentHandle) => bool
 ];
 
 export function statusBadge(agent: AgentHandle): HTMLElement {
-  const tone = statusTone(agent.status);
+  const failed = isFailed(agent);
+  const tone = failed ? 'error' : statusTone(agent.status);
+  const label = failed ? 'Failed' : STATUS_LABELS[agent.status];
   return h(
     'span',
-    { class: ['status-badge', `tone-${tone}`], dataset: { status: agent.status }, title: agent.error ?? STATUS_LABELS[agent.status] },
+    { class: ['status-badge', `tone-${tone}`], dataset: failed ? { status: agent.status, failed: 'true' } : { status: agent.status }, title: agent.error ?? label },
     h('span', { class: 'status-dot', attrs: { 'aria-hidden': 'true' } }),
-    STATUS_LABELS[agent.status],
+    label,
   );
 }
 
@@ -35,6 +37,7 @@ export class AgentList {
   readonly element: HTMLElement;
   private readonly list: HTMLUListElement;
   private readonly empty: HTMLElement;
+  private readonly clearStopped: HTMLButtonElement;
   private readonly chips = new Map<StatusFilter, { button: HTMLButtonElement; count: HTMLElement }>();
   readonly search: HTMLInputElement;
   private filter: StatusFilter = 'all';
@@ -47,6 +50,7 @@ export class AgentList {
     private readonly store: Store,
     private readonly onSelect: (id: string) => void,
     private readonly onNew: () => void,
+    private readonly onClearStopped?: () => void,
   ) {
     this.search = h('input', {
       type: 'search',
@@ -94,7 +98,12 @@ export class AgentList {
       onkeydown: (event) => this.onListKey(event),
     });
     this.empty = h('div', { class: 'list-empty', hidden: true });
-    this.element = h('div', { class: 'agent-list-panel' }, h('div', { class: 'list-tools' }, this.search, chipBar), this.list, this.empty);
+    this.clearStopped = h(
+      'button',
+      { class: 'link-button clear-stopped', hidden: true, dataset: { action: 'clear-stopped' }, title: 'Forget every stopped agent (their recordings stay in History)', onclick: () => this.onClearStopped?.() },
+      'Clear stopped',
+    );
+    this.element = h('div', { class: 'agent-list-panel' }, h('div', { class: 'list-tools' }, this.search, chipBar), this.list, this.empty, this.clearStopped);
     store.subscribe((change) => {
       if (change.kind === 'agents' || change.kind === 'agent') this.render();
     });
@@ -135,6 +144,7 @@ export class AgentList {
       const chip = this.chips.get(f.id);
       if (chip) chip.count.textContent = n > 0 ? String(n) : '';
     }
+    this.clearStopped.hidden = this.onClearStopped === undefined || !all.some((a) => !isLive(a));
     const shown = all.filter((a) => this.matches(a));
     this.visibleIds = shown.map((a) => a.id);
     const keep = new Set(this.visibleIds);
@@ -261,5 +271,5 @@ function ltr(text: string): string {
 
 /** What a row shows, except uptime (ticked in place): a change rebuilds the row. */
 function rowKey(agent: AgentHandle): string {
-  return [agent.name, agent.status, agent.workdir, agent.type, agent.error ?? ''].join('\u0000');
+  return [agent.name, agent.status, agent.workdir, agent.type, agent.error ?? '', agent.lastLogin?.instructions ?? ''].join('\u0000');
 }

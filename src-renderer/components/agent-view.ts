@@ -1,7 +1,7 @@
 import type { AgentHandle } from '../../src-shared/agent';
 import type { AppContext } from '../context';
 import { h, replaceChildren } from '../lib/dom';
-import { duration, isLive, shortPath, STATUS_LABELS, uptimeText } from '../lib/format';
+import { duration, failureFix, isFailed, isLive, shortPath, STATUS_LABELS, uptimeText } from '../lib/format';
 import { icon, TYPE_LABELS, typeIcon } from '../lib/icons';
 import { statusBadge } from './agent-list';
 import { confirmDialog } from './dialog';
@@ -230,23 +230,41 @@ export class AgentView {
     if (!stopped) return;
     const ran = a.startedAt && a.stoppedAt ? duration(Date.parse(a.stoppedAt) - Date.parse(a.startedAt)) : undefined;
     const exit = a.exitCode === undefined ? '' : a.exitCode === null ? 'ended by a signal' : `exit code ${a.exitCode}`;
+    const failed = isFailed(a);
+    const fix = failed ? failureFix(a) : undefined;
+    this.stoppedBanner.classList.toggle('is-failed', failed);
     replaceChildren(
       this.stoppedBanner,
-      h('div', { class: ['banner-icon', a.error ? 'error' : ''] }, icon(a.error ? 'alert' : 'stop')),
+      h('div', { class: ['banner-icon', failed ? 'error' : ''] }, icon(failed ? 'alert' : 'stop')),
       h(
         'div',
         { class: 'banner-body' },
-        h('h2', { class: 'banner-title' }, `${a.name} ${a.status === 'error' ? 'failed' : 'stopped'}`),
+        h('h2', { class: ['banner-title', failed ? 'tone-error' : ''] }, `${a.name} ${failed ? 'failed' : 'stopped'}`),
         h('p', { class: 'banner-text' }, [exit, ran ? `ran ${ran}` : ''].filter(Boolean).join(' · ')),
-        a.error ? h('p', { class: 'banner-text error-text' }, a.error) : null,
+        a.error ? h('p', { class: 'banner-text error-text', dataset: { role: 'failure' } }, a.error) : null,
+        fix ? h('p', { class: 'banner-text', dataset: { role: 'fix' } }, fix) : null,
         h(
           'div',
           { class: 'option-row' },
           h('button', { class: 'button primary', onclick: () => void this.restart() }, icon('restart'), 'Restart'),
           this.popout ? null : h('button', { class: 'button', onclick: () => this.ctx.navigate({ name: 'history', id: a.id }) }, icon('history'), 'Replay session'),
+          this.popout
+            ? null
+            : h('button', { class: 'button', dataset: { action: 'clear' }, title: 'Forget this agent (its recording stays in History)', onclick: () => void this.clear() }, icon('close'), 'Clear'),
         ),
       ),
     );
+  }
+
+  /** Forgets the stopped agent; the list drops it and the view goes home. */
+  private async clear(): Promise<void> {
+    try {
+      await this.ctx.api.remove(this.agent.id);
+      this.ctx.store.remove(this.agent.id);
+      this.ctx.navigate({ name: 'home' });
+    } catch (error) {
+      this.ctx.toasts.error(`Could not clear ${this.agent.name}`, error);
+    }
   }
 
   setTab(tab: Tab): void {

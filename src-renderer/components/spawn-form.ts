@@ -12,7 +12,7 @@ import { lastWorkdir, setLastWorkdir } from '../lib/spawn-memory';
  * (CLI_NOT_FOUND carries it in `details.installHint`), before the spawn when /health already knows.
  */
 
-const TYPE_ORDER: AgentType[] = ['claude-code', 'codex', 'gemini-cli', 'aider', 'shell', 'custom'];
+const TYPE_ORDER: AgentType[] = ['claude-code', 'codex', 'gemini-cli', 'aider', 'shell', 'custom', 'echo'];
 const TYPE_BLURBS: Readonly<Record<AgentType, string>> = {
   'claude-code': "Anthropic's coding agent",
   codex: "OpenAI's coding agent",
@@ -20,6 +20,7 @@ const TYPE_BLURBS: Readonly<Record<AgentType, string>> = {
   aider: 'Pair programming in git',
   shell: 'Your login shell',
   custom: 'Any command line program',
+  echo: 'Test agent: replies with your message',
 };
 
 export class SpawnForm {
@@ -197,7 +198,9 @@ export class SpawnForm {
     }
     const request: CreateAgentRequest = { type: this.type };
     const name = this.name.value.trim();
+    // The runtime wants a name for echo agents (as Parallax does); the form supplies one.
     if (name) request.name = name;
+    else if (this.type === 'echo') request.name = 'echo';
     const workdir = this.workdir.value.trim();
     if (workdir) request.workdir = workdir;
     if (this.type === 'custom') {

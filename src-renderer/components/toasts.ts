@@ -14,6 +14,11 @@ const MAX_TOASTS = 4;
 export class Toasts {
   readonly element = h('div', { class: 'toasts', attrs: { 'aria-live': 'polite', role: 'region', 'aria-label': 'Notifications' } });
 
+  /** Drops every toast (the runtime came back: messages about the old connection are stale). */
+  clear(): void {
+    this.element.replaceChildren();
+  }
+
   info(message: string): void {
     this.show('info', message);
   }

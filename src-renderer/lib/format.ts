@@ -39,6 +39,19 @@ export function isLive(agent: AgentHandle): boolean {
   return agent.status !== 'stopped' && agent.status !== 'error';
 }
 
+/** Died while starting (or could not start): shown red, as "Failed", with what to fix. */
+export function isFailed(agent: AgentHandle): boolean {
+  return !isLive(agent) && agent.error !== undefined;
+}
+
+/** What a person can do about a failed start: sign in, or give the agent a key. */
+export function failureFix(agent: AgentHandle): string | undefined {
+  const login = agent.lastLogin;
+  if (!login) return agent.error ? 'Check the command and its output in the terminal, then restart.' : undefined;
+  if (login.method === 'api_key') return `Give the agent an API key (Settings → API keys, or the spawn's credentials), then restart it. ${login.instructions}`;
+  return `Sign in, then restart it: ${login.instructions}${login.loginUrl && !login.instructions.includes(login.loginUrl) ? ` (${login.loginUrl})` : ''}`;
+}
+
 export function needsPerson(agent: AgentHandle): boolean {
   return agent.status === 'waiting_input' || agent.status === 'authenticating';
 }

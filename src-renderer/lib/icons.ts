@@ -44,6 +44,7 @@ const TYPE_GLYPHS: Readonly<Record<AgentType, string>> = {
   aider: 'ai',
   custom: '{ }',
   shell: '$',
+  echo: '↩',
 };
 
 export const TYPE_LABELS: Readonly<Record<AgentType, string>> = {
@@ -53,6 +54,7 @@ export const TYPE_LABELS: Readonly<Record<AgentType, string>> = {
   aider: 'Aider',
   custom: 'Custom command',
   shell: 'Shell',
+  echo: 'Echo',
 };
 
 export function typeIcon(type: AgentType, size: 'sm' | 'md' | 'lg' = 'md'): HTMLElement {

@@ -67,8 +67,15 @@ export class Store {
   }
 
   applyEvent(event: RuntimeEvent): void {
-    this.upsert(event.agent);
+    if (event.type === 'agent_removed') this.remove(event.agentId);
+    else this.upsert(event.agent);
     this.emit({ kind: 'event', event });
+  }
+
+  /** The runtime forgot the agent (DELETE, "Clear"): its row goes. */
+  remove(id: string): void {
+    if (!this.agentsById.delete(id)) return;
+    this.emit({ kind: 'agents' });
   }
 
   setConnection(state: ConnectionState, detail?: string): void {

@@ -1,4 +1,4 @@
-import type { AgentHandle, AgentStatus, AgentType } from '../../src-shared/agent';
+import type { AgentHandle, AgentMessage, AgentStatus, AgentType } from '../../src-shared/agent';
 
 let counter = 0;
 
@@ -22,4 +22,10 @@ export function agent(overrides: Partial<AgentHandle> & { status?: AgentStatus; 
     automationPaused: false,
     ...overrides,
   };
+}
+
+/** A `message` event's AgentMessage, for tests that emit message events by hand. */
+export function reply(agentId: string, content: string): AgentMessage {
+  counter++;
+  return { id: `${agentId}-msg-${counter}`, agentId, direction: 'outbound', type: 'response', content, timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, counter)).toISOString() };
 }

@@ -42,12 +42,19 @@ async function until(probe, ms) {
   await until(async () => fake.state.loads.length > 0, 5000);
   const menu = fake.lastTrayMenu().map((i) => i.label ?? '---');
   const storeChannels = fake.ipcMain.syncChannels;
+  // The echo agent's program is found next to the bundle and runs with the app's own Node.
+  const api = `http://127.0.0.1:${port}/api/agents`;
+  const json = { 'Content-Type': 'application/json' };
+  const spawned = await (await fetch(api, { method: 'POST', headers: json, body: JSON.stringify({ type: 'echo', name: 'bundle-echo', workdir: scratch }) })).json();
+  await until(async () => (await (await fetch(`${api}/${spawned.id}`)).json()).status === 'ready', 10000);
+  const sent = await (await fetch(`${api}/${spawned.id}/send`, { method: 'POST', headers: json, body: JSON.stringify({ message: 'from the bundle' }) })).json();
+  const echo = { args: spawned.args, reply: sent.response && sent.response.content };
   fake.findItem(fake.lastTrayMenu(), 'Quit').click();
   await fake.waitForQuit(20000);
   const afterQuit = await fetch(`http://127.0.0.1:${port}/health`).then(() => 'still up', () => 'down');
   const settings = JSON.parse(fs.readFileSync(path.join(fake.state.userData, 'settings.json'), 'utf8'));
   process.stdout.write(
-    `${JSON.stringify({ health, loads: fake.state.loads.map((l) => `${l.url} ${l.status}`), menu, errors: fake.state.errorBoxes, storeChannels, afterQuit, settings })}\n`,
+    `${JSON.stringify({ health, loads: fake.state.loads.map((l) => `${l.url} ${l.status}`), menu, errors: fake.state.errorBoxes, storeChannels, afterQuit, settings, echo })}\n`,
   );
   fs.rmSync(scratch, { recursive: true, force: true });
   process.exit(0);

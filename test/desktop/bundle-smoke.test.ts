@@ -40,6 +40,7 @@ describe('the desktop bundle', () => {
       storeChannels: string[];
       afterQuit: string;
       settings: Record<string, unknown>;
+      echo: { args: string[]; reply: string };
     };
     expect(result.errors).toEqual([]);
     expect(result.health).toMatchObject({ healthy: true, runtime: { name: 'Raven Agent Runtime' } });
@@ -50,5 +51,8 @@ describe('the desktop bundle', () => {
     expect(result.storeChannels).toEqual(['electron-store-get-data']);
     expect(result.settings).toMatchObject({ schemaVersion: 1, port });
     expect(result.afterQuit).toBe('down');
+    // The echo agent ran from the copy next to the bundle (electron-builder packages that file).
+    expect(fs.existsSync(path.join(outdir, 'echo-agent.cjs'))).toBe(true);
+    expect(result.echo).toEqual({ args: [path.join(outdir, 'echo-agent.cjs')], reply: 'from the bundle' });
   }, 90_000);
 });

@@ -3,7 +3,7 @@ import { IPC } from '../../src-shared/desktop';
 import { DesktopApp } from '../../src-main/desktop/desktop-app';
 import { RuntimeError } from '../../src-main/runtime/errors';
 import type { TrayMenuItem } from '../../src-main/desktop/tray-model';
-import { agent } from './agents';
+import { agent, reply } from './agents';
 import { fakeWorld, settle, type FakeWorld } from './fake-ports';
 
 const ORIGIN = 'http://127.0.0.1:8765';
@@ -266,10 +266,10 @@ describe('runtime events', () => {
     const main = world.windows[0];
     main.show();
     main.focus();
-    world.runtime().emit({ type: 'message', agentId: 't1', agent: a, content: 'Refactor done.' });
+    world.runtime().emit({ type: 'message', agentId: 't1', agent: a, content: 'Refactor done.', message: reply('t1', 'Refactor done.') });
     expect(world.notifications.shown).toHaveLength(0);
     main.hide(); // the window went to the tray
-    world.runtime().emit({ type: 'message', agentId: 't1', agent: a, content: 'Tests pass.' });
+    world.runtime().emit({ type: 'message', agentId: 't1', agent: a, content: 'Tests pass.', message: reply('t1', 'Tests pass.') });
     expect(world.notifications.shown.map((n) => [n.title, n.body])).toEqual([['codex finished', 'Tests pass.']]);
   });
 

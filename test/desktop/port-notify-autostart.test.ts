@@ -8,7 +8,7 @@ import type { RuntimeEvent } from '../../src-shared/events';
 import { HIDDEN_FLAG, loginItemAutostart, quoteExecArg, xdgAutostart, xdgDesktopEntry } from '../../src-main/desktop/autostart';
 import { notificationFor, NotificationThrottle } from '../../src-main/desktop/notifications';
 import { findFreePort, identifyPortOwner, isPortFree, portConflictMessage, ravenHealth } from '../../src-main/desktop/port';
-import { agent } from './agents';
+import { agent, reply } from './agents';
 
 const servers: (http.Server | net.Server)[] = [];
 const sockets = new Set<net.Socket>();
@@ -90,7 +90,7 @@ describe('notifications', () => {
   });
 
   it('notifies a finished turn only when no window has focus', () => {
-    const msg: RuntimeEvent = { ...base, type: 'message', content: '\n  All tests pass.\nDetails…' };
+    const msg: RuntimeEvent = { ...base, type: 'message', content: '\n  All tests pass.\nDetails…', message: reply('n1', '\n  All tests pass.\nDetails…') };
     expect(notificationFor(msg, on)).toEqual({ title: 'reviewer finished', body: 'All tests pass.', agentId: 'n1' });
     expect(notificationFor(msg, { enabled: true, appFocused: true })).toBeUndefined();
   });

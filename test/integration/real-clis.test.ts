@@ -229,6 +229,11 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
       const stopped = await harness.waitFor('agent_stopped', id, 20_000);
       expect(stopped.exitCode).toBe(1);
       expect(harness.events.some((e) => e.type === 'agent_error' && e.agentId === id)).toBe(false);
+      // After it exited, the handle still says why and what to do (issue 8).
+      const handle = harness.manager.get(id);
+      expect(handle).toMatchObject({ status: 'stopped', exitCode: 1, reason: 'exit code 1', lastLogin: { method: 'cli_auth' } });
+      expect(handle.login).toBeUndefined();
+      expect(handle.error).toContain('while it needed a login');
     },
     LONG_TEST_TIMEOUT,
   );

@@ -46,7 +46,8 @@ const CASES: BadCase[] = [
   // Spawn fields.
   { name: 'empty spawn body', method: 'POST', path: agents, body: () => ({}), status: 400, code: V, mentions: 'type' },
   { name: 'spawn without type (Parallax script)', method: 'POST', path: agents, body: () => ({ name: 'test' }), status: 400, code: V },
-  { name: 'unknown type "echo" (Parallax script)', method: 'POST', path: agents, body: () => ({ type: 'echo' }), status: 400, code: V, mentions: 'unknown agent type' },
+  { name: 'unknown type "hermes"', method: 'POST', path: agents, body: () => ({ type: 'hermes' }), status: 400, code: V, mentions: 'unknown agent type' },
+  { name: 'echo without a name (Parallax script)', method: 'POST', path: agents, body: () => ({ type: 'echo' }), status: 400, code: V, mentions: 'Agent name is required' },
   { name: 'type as a number', method: 'POST', path: agents, body: () => ({ type: 5 }), status: 400, code: V },
   { name: 'full-width unicode type name', method: 'POST', path: agents, body: () => ({ type: 'ｓｈｅｌｌ' }), status: 400, code: V },
   { name: 'unknown field', method: 'POST', path: agents, body: spawnBody({ bogus: 1 }), status: 400, code: V, mentions: 'Unrecognized key' },

@@ -38,6 +38,9 @@ describe('events socket', () => {
     await t.request('POST', `/api/agents/${fresh.id}/send`, { body: { message: 'echo evt' } });
     await t.request('DELETE', `/api/agents/${fresh.id}`);
     await c.waitFor((x) => eventsFor(x, fresh.id).some((f) => f.event === 'agent_stopped'), 10_000, 'agent_stopped');
+    // DELETE forgets the agent: UIs drop its row on agent_removed, which comes after agent_stopped.
+    await c.waitFor((x) => eventsFor(x, fresh.id).some((f) => f.event === 'agent_removed'), 10_000, 'agent_removed');
+    expect(eventsFor(c, fresh.id).map((f) => f.event).slice(-2)).toEqual(['agent_stopped', 'agent_removed']);
     const names = eventsFor(c, fresh.id).map((f) => f.event);
     for (const name of ['agent_started', 'status_changed', 'agent_ready', 'message', 'agent_stopped']) expect(names).toContain(name);
     expect(names.indexOf('agent_started')).toBeLessThan(names.indexOf('agent_ready'));

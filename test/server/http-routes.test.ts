@@ -84,7 +84,7 @@ describe('service routes', () => {
       expect(body).toMatchObject({ healthy: true, version: '0.0.0-test', activeAgents: 1, maxAgents: 10, runtime: { name: 'Raven Agent Runtime', type: 'local', activeAgents: 1 } });
       expect(body.message).toBe('1 agent (1 ready, 0 busy)');
       expect(body.uptime).toBeGreaterThanOrEqual(0);
-      expect(body.adapters.map((a) => a.type).sort()).toEqual(['aider', 'claude-code', 'codex', 'gemini-cli', 'shell']);
+      expect(body.adapters.map((a) => a.type).sort()).toEqual(['aider', 'claude-code', 'codex', 'echo', 'gemini-cli', 'shell']);
       expect(body.adapters.find((a) => a.type === 'shell')).toMatchObject({ installed: true });
       for (const adapter of body.adapters) expect(adapter.installHint.length).toBeGreaterThan(0);
 
@@ -131,11 +131,23 @@ describe.each(['/api', ''])('agent routes under "%s"', (prefix) => {
 
     const sent = await t.request('POST', `${prefix}/agents/${agent.id}/send`, { body: { message: 'echo "$ROUTE_VAR $PARALLAX_EXECUTION_ID $((6*7))"', timeout: 10_000 } });
     expect(sent.status).toBe(200);
-    expect(sent.json as SendResponse).toEqual({ sent: true, status: 'ready', response: { content: 'v42 exec-1 42' } });
+    const message = 'echo "$ROUTE_VAR $PARALLAX_EXECUTION_ID $((6*7))"';
+    expect(sent.json as SendResponse).toEqual({
+      sent: true,
+      status: 'ready',
+      // Parallax's AgentMessage.
+      response: { id: expect.stringMatching(new RegExp(`^${agent.id}-msg-\\d+$`)), agentId: agent.id, direction: 'outbound', type: 'response', content: 'v42 exec-1 42', timestamp: expect.any(String), inReplyTo: message },
+    });
+    const reply = (sent.json as SendResponse).response;
+    expect(Date.parse(reply.timestamp)).not.toBeNaN();
+    const event = t.h.events.find((e) => e.type === 'message' && e.agentId === agent.id);
+    expect(event).toMatchObject({ content: 'v42 exec-1 42', inReplyTo: message, message: reply });
 
     const quick = await t.request('POST', `${prefix}/agents/${agent.id}/send`, { body: { message: 'sleep 0.3; echo later', expectResponse: false } });
     expect(quick.status).toBe(200);
-    expect(quick.json).toMatchObject({ sent: true, response: { content: '' } });
+    // Without waiting, the answer is the delivered message itself (Parallax: the inbound task).
+    expect(quick.json).toMatchObject({ sent: true, response: { agentId: agent.id, direction: 'inbound', type: 'task', content: 'sleep 0.3; echo later' } });
+    expect((quick.json as SendResponse).response.id).not.toBe(reply.id);
     await until(() => t.h.manager.get(agent.id).status === 'ready', 10_000, 'ready after sleep');
 
     const logs = (await t.request('GET', `${prefix}/agents/${agent.id}/logs?lines=20`)).json as LogsResponse;
@@ -182,19 +194,50 @@ describe.each(['/api', ''])('agent routes under "%s"', (prefix) => {
     expect(stopped.status).toBe(200);
     expect((stopped.json as StopResponse).agent.status).toBe('stopped');
     expect(isAlive(pid)).toBe(false);
-    // Stopping again is fine; the stopped agent stays readable.
-    expect((await t.request('DELETE', `${prefix}/agents/${agent.id}`)).status).toBe(204);
+    // Stopping again is fine; the stopped agent stays listed and readable.
+    expect((await t.request('POST', `${prefix}/agents/${agent.id}/stop`)).status).toBe(200);
     expect((await t.request('GET', `${prefix}/agents/${agent.id}/logs`)).status).toBe(200);
+    expect(((await t.request('GET', `${prefix}/agents`)).json as { agents: AgentHandle[] }).agents.map((a) => a.id)).toContain(agent.id);
+    // DELETE on a stopped agent forgets it; its recording stays.
+    expect((await t.request('DELETE', `${prefix}/agents/${agent.id}`)).status).toBe(204);
+    expect((await t.request('GET', `${prefix}/agents/${agent.id}`)).json).toMatchObject({ code: 'AGENT_NOT_FOUND' });
+    expect(((await t.request('GET', `${prefix}/transcripts`)).json as { transcripts: { id: string }[] }).transcripts.map((r) => r.id)).toContain(agent.id);
   });
 
-  it('DELETE stops a live agent with 204 and an empty body', async () => {
+  it('DELETE stops and forgets a live agent with 204 and an empty body; then 404', async () => {
     const agent = await t.spawnShell();
     const pid = t.h.manager.get(agent.id).pid!;
     const res = await t.request('DELETE', `${prefix}/agents/${agent.id}?force=true`);
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect(isAlive(pid)).toBe(false);
-    expect(t.h.manager.get(agent.id).status).toBe('stopped');
+    expect(t.h.manager.has(agent.id)).toBe(false);
+    const gone = await t.request('GET', `${prefix}/agents/${agent.id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.json).toMatchObject({ code: 'AGENT_NOT_FOUND' });
+    expect((await t.request('DELETE', `${prefix}/agents/${agent.id}`)).status).toBe(404);
+    const removed = t.h.events.filter((e) => e.agentId === agent.id).map((e) => e.type);
+    expect(removed.indexOf('agent_stopped')).toBeGreaterThanOrEqual(0);
+    expect(removed.indexOf('agent_removed')).toBeGreaterThan(removed.indexOf('agent_stopped'));
+  });
+
+  it('DELETE /agents?status=stopped forgets the stopped agents only; without the filter it is a 400', async () => {
+    const live = await t.spawnShell({ name: 'live' });
+    const a = await t.spawnShell({ name: 'a' });
+    const b = await t.spawnShell({ name: 'b' });
+    await t.request('POST', `${prefix}/agents/${a.id}/stop`);
+    await t.request('POST', `${prefix}/agents/${b.id}/stop`);
+    const refused = await t.request('DELETE', `${prefix}/agents`);
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect((await t.request('DELETE', `${prefix}/agents?status=ready`)).status).toBe(400);
+    const cleared = await t.request('DELETE', `${prefix}/agents?status=stopped`);
+    expect(cleared.status).toBe(200);
+    expect(((cleared.json as { cleared: string[] }).cleared).sort()).toEqual([a.id, b.id].sort());
+    const left = ((await t.request('GET', `${prefix}/agents`)).json as { agents: AgentHandle[] }).agents.map((x) => x.id);
+    expect(left).toEqual([live.id]);
+    expect(t.h.events.filter((e) => e.type === 'agent_removed').map((e) => e.agentId).sort()).toEqual([a.id, b.id].sort());
+    expect((await t.request('DELETE', `${prefix}/agents?status=stopped`)).json).toEqual({ cleared: [] });
   });
 
   it('streams live output as chunked text and as SSE', async () => {

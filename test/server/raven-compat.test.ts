@@ -479,6 +479,8 @@ describe("Parallax's runtime scripts (runtime-contract.md §6.3)", () => {
     expect(metrics.text).toContain('"uptime"');
     expect((await t.request('DELETE', `/api/agents/${id}`)).status).toBe(204);
     await events.waitFor((c) => agentEvents(c, id).includes('agent_stopped'), 10_000, 'agent_stopped');
+    // Parallax's client maps 404 to "gone" after DELETE.
+    expect((await t.request('GET', `/api/agents/${id}`)).status).toBe(404);
     expect((await t.request('GET', '/api/agents/does-not-exist')).status).toBe(404);
 
     // Multiple agents.

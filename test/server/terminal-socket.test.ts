@@ -25,10 +25,10 @@ afterEach(async () => {
 });
 
 describe('terminal socket', () => {
-  it('sends the connected hello first, then the screen, then live output; input goes to the PTY', async () => {
+  it('with ?frames=1 sends the connected hello first, then the screen, then live output; input goes to the PTY', async () => {
     await t.request('POST', `/api/agents/${agent.id}/input`, { body: { data: 'echo before-$((3*3))\r' } });
     await until(() => t.h.manager.output(agent.id).includes('before-9'), 5_000, 'before');
-    const c = terminal();
+    const c = terminal('?frames=1');
     await c.waitFor((x) => x.messages.length >= 2, 5_000, 'hello + snapshot');
     const hello = JSON.parse(c.messages[0]) as Record<string, unknown>;
     expect(hello).toMatchObject({ type: 'connected', agentId: agent.id, mode: 'control', cols: 120, rows: 40 });
@@ -37,6 +37,18 @@ describe('terminal socket', () => {
     expect(c.output()).toContain('before-9');
     c.send('echo live-$((5*5))\r');
     await c.waitFor((x) => x.output().includes('live-25'), 5_000, 'live output');
+  });
+
+  it('without a query string sends pure terminal bytes (no JSON frames at all), as Raven needs', async () => {
+    const c = terminal();
+    await c.waitFor((x) => x.output().includes('$ ') || x.output().includes('# '), 5_000, 'prompt in the snapshot');
+    c.send(JSON.stringify({ type: 'resize', cols: 90, rows: 25 }));
+    await until(() => t.h.manager.get(agent.id).cols === 90, 5_000, 'resize');
+    c.send('{"type":"bogus"}');
+    c.send('{"type":"ping"}');
+    c.send('echo plain-$((2*22))\r');
+    await c.waitFor((x) => x.output().includes('plain-44'), 5_000, 'output');
+    expect(c.messages.filter(isJsonFrame)).toEqual([]);
   });
 
   it('?hello=0 sends pure terminal bytes (no JSON frames at all)', async () => {
@@ -49,25 +61,31 @@ describe('terminal socket', () => {
     expect(c.messages.filter(isJsonFrame)).toEqual([]);
   });
 
-  it('terminalHello:false turns the hello off by default; ?hello=1 turns it back on', async () => {
-    const quiet = await startTestServer({ server: { terminalHello: false } });
+  it('terminalHello:true turns frames on by default; ?frames=0 and ?hello=0 turn them off; ?hello=1 and ?frames=1 on', async () => {
+    const chatty = await startTestServer({ server: { terminalHello: true } });
     try {
-      const a = await quiet.spawnShell();
-      const off = terminal('', quiet, a.id);
-      const on = terminal('?hello=1', quiet, a.id);
+      const a = await chatty.spawnShell();
+      const on = terminal('', chatty, a.id);
+      const off = terminal('?frames=0', chatty, a.id);
+      const offOld = terminal('?hello=0', chatty, a.id);
       await on.waitFor((x) => x.frames().some((f) => f.type === 'connected'), 5_000, 'hello');
       await off.waitFor((x) => x.messages.length > 0, 5_000, 'snapshot');
+      await offOld.waitFor((x) => x.messages.length > 0, 5_000, 'snapshot');
       expect(off.frames()).toEqual([]);
-      expect(isJsonFrame(off.messages[0])).toBe(false);
+      expect(offOld.frames()).toEqual([]);
     } finally {
-      await quiet.close();
+      await chatty.close();
     }
+    const oldOn = terminal('?hello=1');
+    await oldOn.waitFor((x) => x.frames().some((f) => f.type === 'connected'), 5_000, 'hello=1');
+    const bad = terminal('?frames=maybe');
+    expect((await bad.closed).code).toBe(WS_CLOSE.BAD_REQUEST);
   });
 
   it('?replay=0 starts with live output only', async () => {
     await t.request('POST', `/api/agents/${agent.id}/input`, { body: { data: 'echo old-$((4*4))\r' } });
     await until(() => t.h.manager.output(agent.id).includes('old-16'), 5_000, 'old');
-    const c = terminal('?replay=0');
+    const c = terminal('?replay=0&frames=1');
     await c.waitFor((x) => x.frames().some((f) => f.type === 'connected'), 5_000, 'hello');
     await delay(150);
     expect(c.output()).toBe('');
@@ -76,24 +94,31 @@ describe('terminal socket', () => {
     expect(c.output()).not.toContain('old-16');
   });
 
-  it('resizes the PTY from a resize frame and tells the other viewers', async () => {
-    const a = terminal();
-    const b = terminal();
-    await b.waitFor((x) => x.frames().some((f) => f.type === 'mode'), 5_000, 'read-only notice');
+  it('resizes the PTY from a resize frame and tells the other viewers that asked for frames', async () => {
+    const a = terminal('?frames=1');
+    const b = terminal('?frames=1');
+    const raven = terminal();
+    await b.waitFor((x) => x.frames().some((f) => f.type === 'connected'), 5_000, 'b hello');
+    await raven.waitFor((x) => x.messages.length > 0, 5_000, 'raven snapshot');
     a.send(JSON.stringify({ type: 'resize', cols: 100, rows: 30 }));
     await until(() => t.h.manager.get(agent.id).cols === 100, 5_000, 'resize');
     expect(t.h.manager.get(agent.id)).toMatchObject({ cols: 100, rows: 30 });
     await b.waitFor((x) => x.frames().some((f) => f.type === 'resized' && f.cols === 100 && f.rows === 30), 5_000, 'resized frame');
+    expect(a.frames().some((f) => f.type === 'resized')).toBe(false);
     a.send('stty size\r');
     await a.waitFor((x) => x.output().includes('30 100'), 5_000, 'stty size');
     // Out of range: an error frame, no change.
     a.send(JSON.stringify({ type: 'resize', cols: 5, rows: 30 }));
     await a.waitFor((x) => x.frames().some((f) => f.type === 'error' && f.code === 'VALIDATION_ERROR'), 5_000, 'error frame');
     expect(t.h.manager.get(agent.id).cols).toBe(100);
+    // The viewer without frames saw the new size only as terminal bytes.
+    raven.send('echo raven-$((7*7))\r');
+    await raven.waitFor((x) => x.output().includes('raven-49'), 5_000, 'raven output');
+    expect(raven.frames()).toEqual([]);
   });
 
   it('treats text that is not a JSON control frame as input; answers pings; decodes binary frames', async () => {
-    const c = terminal();
+    const c = terminal('?frames=1');
     await c.waitFor((x) => x.frames().some((f) => f.type === 'connected'), 5_000, 'hello');
     c.send('echo "{not json $((1+1))"\r');
     await c.waitFor((x) => x.output().includes('{not json 2'), 5_000, 'raw brace input');
@@ -105,36 +130,35 @@ describe('terminal socket', () => {
     await c.waitFor((x) => x.output().includes('bin-é-64'), 5_000, 'binary input');
   });
 
-  it('gives control to the first viewer; others are read-only until they take control', async () => {
+  it('shares input between every viewer, as tmux does; ?mode=view is read-only', async () => {
     const a = terminal();
-    await a.waitFor((x) => x.frames().some((f) => f.type === 'connected'), 5_000, 'a hello');
     const b = terminal();
-    await b.waitFor((x) => x.frames().some((f) => f.type === 'mode'), 5_000, 'b mode');
-    expect(b.frames()[0]).toMatchObject({ type: 'connected', mode: 'read-only' });
-    expect(b.frames()[1]).toMatchObject({ type: 'mode', mode: 'read-only' });
-
-    b.send('echo from-b-$((1+2))\r');
-    await b.waitFor((x) => x.frames().some((f) => f.type === 'error' && f.code === 'FORBIDDEN'), 5_000, 'read-only error');
+    await a.waitFor((x) => x.messages.length > 0, 5_000, 'a snapshot');
+    await b.waitFor((x) => x.messages.length > 0, 5_000, 'b snapshot');
     a.send('echo from-a-$((2+2))\r');
     await b.waitFor((x) => x.output().includes('from-a-4'), 5_000, 'b sees a');
-    expect(t.h.manager.output(agent.id)).not.toContain('from-b-3');
-
-    const c = terminal('?mode=control');
-    await c.waitFor((x) => x.frames().some((f) => f.type === 'connected' && f.mode === 'control'), 5_000, 'c controls');
-    await a.waitFor((x) => x.frames().some((f) => f.type === 'mode' && f.mode === 'read-only'), 5_000, 'a demoted');
+    b.send('echo from-b-$((1+2))\r');
+    await a.waitFor((x) => x.output().includes('from-b-3'), 5_000, 'a sees b');
+    // ?mode=control is what older clients send: the same shared input.
+    const c = terminal('?mode=control&frames=1');
+    await c.waitFor((x) => x.frames().some((f) => f.type === 'connected' && f.mode === 'control'), 5_000, 'c hello');
     c.send('echo from-c-$((3+3))\r');
     await a.waitFor((x) => x.output().includes('from-c-6'), 5_000, 'a sees c');
 
-    // The controller leaves: the longest-attached writer takes over.
-    c.close();
-    await a.waitFor((x) => x.frames().filter((f) => f.type === 'mode').at(-1)?.mode === 'control', 5_000, 'a promoted');
-    a.send('echo again-a-$((4+4))\r');
-    await b.waitFor((x) => x.output().includes('again-a-8'), 5_000, 'a writes again');
-
-    const viewer = terminal('?mode=view');
-    await viewer.waitFor((x) => x.frames().some((f) => f.type === 'mode' && String(f.reason).includes('mode=view')), 5_000, 'view-only');
+    const viewer = terminal('?mode=view&frames=1');
+    await viewer.waitFor((x) => x.frames().some((f) => f.type === 'mode' && f.mode === 'read-only' && String(f.reason).includes('mode=view')), 5_000, 'view-only');
+    expect(viewer.frames()[0]).toMatchObject({ type: 'connected', mode: 'read-only' });
+    viewer.send('echo from-view-$((5+5))\r');
+    viewer.send(JSON.stringify({ type: 'resize', cols: 80, rows: 20 }));
+    await viewer.waitFor((x) => x.frames().filter((f) => f.type === 'error' && f.code === 'FORBIDDEN').length === 2, 5_000, 'read-only errors');
+    a.send('echo after-view-$((4+4))\r');
+    await viewer.waitFor((x) => x.output().includes('after-view-8'), 5_000, 'viewer sees a');
+    expect(t.h.manager.output(agent.id)).not.toContain('from-view');
+    expect(t.h.manager.get(agent.id).cols).toBe(120);
+    // The writers without frames never got a JSON frame, whatever the others did.
+    expect([...a.frames(), ...b.frames()]).toEqual([]);
     const metrics = (await t.request('GET', `/api/agents/${agent.id}/metrics`)).json as { viewers: number };
-    expect(metrics.viewers).toBe(3);
+    expect(metrics.viewers).toBe(4);
   });
 
   it('closes with 4404 for an unknown agent, 4400 for bad options, 4410 when the agent stops', async () => {
@@ -143,7 +167,7 @@ describe('terminal socket', () => {
     const bad = terminal('?replay=maybe');
     expect((await bad.closed).code).toBe(WS_CLOSE.BAD_REQUEST);
 
-    const c = terminal();
+    const c = terminal('?frames=1');
     await c.waitFor((x) => x.frames().some((f) => f.type === 'connected'), 5_000, 'hello');
     await t.request('POST', `/api/agents/${agent.id}/stop`);
     expect(await c.closed).toEqual({ code: WS_CLOSE.AGENT_STOPPED, reason: 'Agent stopped' });

@@ -3,6 +3,7 @@ import { createAiderAdapter } from './aider';
 import { createClaudeAdapter } from './claude';
 import { createCodexAdapter } from './codex';
 import { createCustomAdapter } from './custom';
+import { createEchoAdapter } from './echo';
 import { createGeminiAdapter } from './gemini';
 import { createShellAdapter } from './shell';
 import type { CliAdapter } from './types';
@@ -22,6 +23,8 @@ export function adapterFor(type: AgentType, command?: string): CliAdapter {
       return createShellAdapter();
     case 'custom':
       return createCustomAdapter(command ?? '');
+    case 'echo':
+      return createEchoAdapter();
   }
 }
 

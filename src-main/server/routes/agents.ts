@@ -1,8 +1,17 @@
 import { resolveAgentType, type AgentType } from '../../../src-shared/agent';
-import type { AgentListResponse } from '../../../src-shared/api';
+import type { AgentListResponse, ClearAgentsResponse } from '../../../src-shared/api';
 import { withEndpoint, type ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
-import { agentHandleSchema, agentIdParams, agentListSchema, createAgentBody, deleteAgentQuery, listAgentsQuery } from '../schemas';
+import {
+  agentHandleSchema,
+  agentIdParams,
+  agentListSchema,
+  clearAgentsQuery,
+  clearAgentsResponseSchema,
+  createAgentBody,
+  deleteAgentQuery,
+  listAgentsQuery,
+} from '../schemas';
 
 /** Listing, spawning, inspecting and deleting agents (the Parallax surface). */
 export function agentRoutes(ctx: ServerContext): MountedRoute[] {
@@ -72,16 +81,32 @@ export function agentRoutes(ctx: ServerContext): MountedRoute[] {
       method: 'delete',
       path: '/agents/:id',
       operationId: 'deleteAgent',
-      summary: 'Stop an agent (idempotent); waits until its processes are gone.',
-      description: 'Parallax answers 500 for an unknown agent; this runtime answers 404 AGENT_NOT_FOUND on purpose.',
+      summary: 'Stop an agent and forget it; waits until its processes are gone. Its recording stays under /transcripts.',
+      description:
+        'Afterwards the id answers 404 AGENT_NOT_FOUND (Parallax maps 404 to "gone"), and an agent_removed event goes out. ' +
+        'Use POST /agents/:id/stop to stop an agent and keep it listed. Parallax answers 500 for an unknown agent; this runtime answers 404 on purpose.',
       tag: 'agents',
       params: agentIdParams,
       query: deleteAgentQuery,
       errors: [404],
-      responses: { 204: { description: 'Stopped' } },
+      responses: { 204: { description: 'Stopped and forgotten' } },
       handler: async ({ params, query }) => {
-        await ctx.manager.stop(params.id, { force: query.force, timeoutMs: query.timeout });
+        await ctx.manager.remove(params.id, { force: query.force, timeoutMs: query.timeout });
         return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/agents',
+      operationId: 'clearStoppedAgents',
+      summary: 'Forget every stopped agent (?status=stopped is required). Live agents are not touched.',
+      tag: 'agents',
+      query: clearAgentsQuery,
+      errors: [400],
+      responses: { 200: { description: 'The ids forgotten', schema: clearAgentsResponseSchema } },
+      handler: () => {
+        const body: ClearAgentsResponse = { cleared: ctx.manager.clearStopped() };
+        return { status: 200, body };
       },
     }),
   ];

@@ -34,7 +34,7 @@ export function controlRoutes(ctx: ServerContext): MountedRoute[] {
       responses: { 200: { description: 'The reply', schema: sendResponseSchema } },
       handler: async ({ params, body }) => {
         const result = await ctx.manager.send(params.id, body.message, { timeoutMs: body.timeout, expectResponse: body.expectResponse });
-        const response: SendResponse = { sent: true, status: result.status, response: { content: result.response } };
+        const response: SendResponse = { sent: true, status: result.status, response: result.message };
         if (result.question) response.question = result.question;
         return { status: 200, body: response };
       },
