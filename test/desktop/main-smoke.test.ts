@@ -31,7 +31,7 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 
 let scratch = '';
 let port = 0;
-const savedEnv = { RAVEN_DATA_DIR: process.env.RAVEN_DATA_DIR, SHELL: process.env.SHELL };
+const savedEnv = { RAVEN_DATA_DIR: process.env.RAVEN_DATA_DIR, SHELL: process.env.SHELL, HOME: process.env.HOME };
 
 beforeAll(async () => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'raven-smoke-'));
@@ -45,6 +45,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(state.userData, 'settings.json'), JSON.stringify({ port }));
   process.env.RAVEN_DATA_DIR = path.join(scratch, 'data');
   process.env.SHELL = '/bin/bash';
+  // The shell agent must not read this machine's ~/.bashrc (pyenv and the like can keep it silent for seconds).
+  process.env.HOME = state.home;
   await import('../../src-main/desktop/main');
 });
 
