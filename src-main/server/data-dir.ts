@@ -35,6 +35,16 @@ function describe(error: unknown): { errno: string; reason: string } {
 }
 
 function ensureFolder(dir: string, what: string): void {
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.statSync(dir, { throwIfNoEntry: false });
+  } catch {
+    // ENOTDIR and the like: mkdir below reports it with the reason.
+    existing = undefined;
+  }
+  if (existing !== undefined && !existing.isDirectory()) {
+    throw new DataDirError(`The ${what} ${dir} is a file, not a folder. Move it away or choose another --data-dir.`, dir, 'ENOTDIR');
+  }
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {

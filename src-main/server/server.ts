@@ -1,5 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '../../src-shared/errors';
 import * as path from 'node:path';
 import type { AgentHandle } from '../../src-shared/agent';
 import { SERVICE_NAME } from '../../src-shared/api';
@@ -188,6 +190,25 @@ export function createServerParts(options: ServerOptions, canonicalUrl: () => st
   };
 }
 
+/**
+ * Requests Node's parser refused (malformed, headers too large, too slow) get a typed JSON answer
+ * like every other refusal, then the connection closes.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message]: [number, string, ErrorCode, string] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'TIMEOUT', 'The request did not arrive in time.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'PAYLOAD_TOO_LARGE', 'The request headers are too large.']
+        : [400, 'Bad Request', 'VALIDATION_ERROR', 'Malformed HTTP request.'];
+  const body = JSON.stringify(errorBody(code, message));
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -230,7 +251,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.tuning?.limits };
   // Connections refused for the cap: their requests are never dispatched, only answered 503.
   const refused = new WeakSet<object>();
-  const server = http.createServer({ noDelay: true }, (req, res) => {
+  // Node checks the header and request deadlines on this interval (30 s by default, which would
+  // let a slow client hold its socket half a minute past them).
+  const server = http.createServer({ noDelay: true, connectionsCheckingInterval: Math.min(2_000, limits.headersTimeoutMs) }, (req, res) => {
     if (refused.has(req.socket)) return;
     try {
       built.app(req, res);
@@ -262,10 +285,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (refused.has(req.socket)) return;
     sockets.handleUpgrade(req, socket, head);
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
   try {
     await listen(server, options.port, options.host);
   } catch (error) {
