@@ -432,3 +432,42 @@ describe('finding 12: in key mode every route needs the key, except a bare liven
     expect((await t.request('GET', '/api/agents', { headers: { Cookie: `${session}x` } })).status).toBe(401);
   });
 });
+
+describe('finding 11: a clone still running at shutdown is stopped and its folder removed', () => {
+  it('kills git and removes the scratch folder when the server closes', async () => {
+    const connected: net.Socket[] = [];
+    let closedSockets = 0;
+    let gitArrived: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (gitArrived = resolve));
+    // A git:// server that accepts and never answers: git would wait on it forever.
+    const silent = net.createServer((socket) => {
+      connected.push(socket);
+      socket.resume();
+      socket.on('close', () => closedSockets++);
+      socket.on('error', () => undefined);
+      gitArrived();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const t = await startTestServer();
+    try {
+      const repoUrl = `git://127.0.0.1:${(silent.address() as net.AddressInfo).port}/stalled.git`;
+      const body = JSON.stringify({ agentType: 'shell', config: { repoUrl } });
+      // Raw, so that a connection cut by the shutdown settles it too.
+      const spawn = rawExchange(t.port, `POST /api/spawn HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      await arrived;
+      const scratchRoot = path.join(t.h.dataDir, 'workspaces');
+      expect(fs.readdirSync(scratchRoot)).toHaveLength(1);
+      await t.server.close();
+      // close() resolves only after the clone was stopped and cleaned up.
+      expect(fs.readdirSync(scratchRoot)).toEqual([]);
+      // Either the failure went out before the connections were closed, or the connection was cut.
+      const answer = await spawn;
+      if (answer !== '') expect(parseRaw(answer)).toMatchObject({ status: 500, body: { code: 'SPAWN_FAILED' } });
+      await expect.poll(() => closedSockets, { timeout: 5_000 }).toBe(connected.length);
+    } finally {
+      await t.close();
+      for (const socket of connected) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
