@@ -253,7 +253,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const refused = new WeakSet<object>();
   // Node checks the header and request deadlines on this interval (30 s by default, which would
   // let a slow client hold its socket half a minute past them).
-  const server = http.createServer({ noDelay: true, connectionsCheckingInterval: Math.min(2_000, limits.headersTimeoutMs) }, (req, res) => {
+  // requireHostHeader off: Node's own refusal of a Host-less HTTP/1.1 request has an empty body;
+  // the Host guard refuses it instead, as a typed 403.
+  const server = http.createServer({ noDelay: true, requireHostHeader: false, connectionsCheckingInterval: Math.min(2_000, limits.headersTimeoutMs) }, (req, res) => {
     if (refused.has(req.socket)) return;
     try {
       built.app(req, res);
