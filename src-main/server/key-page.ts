@@ -17,7 +17,8 @@ const KEY_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-act
 export function keyPage(res: Response, status: number, message?: string): void {
   res.setHeader('Content-Security-Policy', KEY_PAGE_POLICY);
   res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  // Not no-referrer: under it Chromium posts the form with `Origin: null`, which the Origin guard refuses.
+  res.setHeader('Referrer-Policy', 'same-origin');
   res.setHeader('Cache-Control', 'no-store');
   res.status(status).type('html').send(
     [
