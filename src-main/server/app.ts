@@ -41,6 +41,7 @@ export function buildApp(ctx: ServerContext, policy: SecurityPolicy, options: { 
   app.use(hostAndOriginGuard(policy, ctx.logger));
   // The key-entry form's target: it checks the key itself (key mode needs the key everywhere else).
   app.post(KEY_SESSION_PATH, ...keySessionRoute(policy));
+  app.get(KEY_SESSION_PATH, ...keySessionRoute(policy));
   app.use(apiKeyGuard(policy, ctx.logger));
 
   // The UI is behind the key too: its bundle and source maps describe the whole API surface.

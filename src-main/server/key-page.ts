@@ -43,13 +43,16 @@ export function wantsPage(accept: string | undefined): boolean {
   return /\btext\/html\b/.test(accept ?? '');
 }
 
-/** `POST /auth/session` (form field `key`): sets the session cookie and sends the browser to `/`. */
+/**
+ * `POST /auth/session` (form field `key`, the key-entry page) or `GET /auth/session?key=` (the
+ * desktop app's windows, which know the key): sets the session cookie and sends the browser to `/`.
+ */
 export function keySessionRoute(policy: SecurityPolicy): RequestHandler[] {
   return [
     express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 4 }),
     (req, res) => {
-      const body: unknown = req.body;
-      const key = typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>).key === 'string' ? (body as Record<string, string>).key : '';
+      const source: unknown = req.method === 'GET' ? req.query : req.body;
+      const key = typeof source === 'object' && source !== null && typeof (source as Record<string, unknown>).key === 'string' ? (source as Record<string, string>).key : '';
       if (!policy.requiresKey) {
         res.redirect(303, '/');
         return;

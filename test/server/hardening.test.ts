@@ -10,6 +10,7 @@ import type { ThreadHandle, ThreadListResponse } from '../../src-shared/threads'
 import { createLogger, type LogRecord } from '../../src-main/runtime/logger';
 import { listTranscripts } from '../../src-main/runtime/transcript';
 import { startServer, ServerStartError } from '../../src-main/server';
+import { withKeySession } from '../../src-main/desktop/desktop-app';
 import { installProcessGuard } from '../../src-main/server/process-guard';
 import { maskUrlCredentials, parseRepoUrl, redactRepoText } from '../../src-main/server/repo-url';
 import { parseRequestTarget } from '../../src-main/server/request-target';
@@ -430,6 +431,17 @@ describe('finding 12: in key mode every route needs the key, except a bare liven
     await socket.opened;
     socket.close();
     expect((await t.request('GET', '/api/agents', { headers: { Cookie: `${session}x` } })).status).toBe(401);
+  });
+
+  it('the desktop window form: GET /auth/session?key= sets the same cookie; a wrong key gets the page', async () => {
+    const right = await t.request('GET', `/auth/session?key=${encodeURIComponent(TEST_KEY)}`, { headers: { Accept: 'text/html' } });
+    expect(right.status).toBe(303);
+    expect(right.headers['set-cookie']?.[0]).toMatch(/^raven_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    const wrong = await t.request('GET', '/auth/session?key=nope', { headers: { Accept: 'text/html' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    expect(withKeySession('http://127.0.0.1:8765/#/agents/a1', TEST_KEY)).toBe(`http://127.0.0.1:8765/auth/session?key=${encodeURIComponent(TEST_KEY)}#/agents/a1`);
+    expect(withKeySession('http://127.0.0.1:8765/#/agents/a1', '')).toBe('http://127.0.0.1:8765/#/agents/a1');
   });
 });
 
