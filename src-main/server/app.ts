@@ -3,7 +3,7 @@ import { API_PREFIX } from '../../src-shared/api';
 import type { ServerContext } from './context';
 import { errorHandler, notFoundHandler } from './errors';
 import { accessLog, announcedSizeGuard, apiKeyGuard, hostAndOriginGuard, jsonDepthGuard } from './http-guards';
-import { KEY_SESSION_PATH, keySessionRoute } from './key-page';
+import { keyFormParser, keySessionRoutes } from './key-page';
 import { buildOpenApi, type OpenApiDocument } from './openapi';
 import { defineRoute, type MountedRoute } from './route';
 import { agentRoutes } from './routes/agents';
@@ -39,14 +39,15 @@ export function buildApp(ctx: ServerContext, policy: SecurityPolicy, options: { 
 
   app.use(accessLog(ctx.logger, () => ctx.metrics.httpRequests++));
   app.use(hostAndOriginGuard(policy, ctx.logger));
-  // The key-entry form's target: it checks the key itself (key mode needs the key everywhere else).
-  app.post(KEY_SESSION_PATH, ...keySessionRoute(policy));
-  app.get(KEY_SESSION_PATH, ...keySessionRoute(policy));
+  // Where a browser trades the key for a session cookie: these check the key themselves.
+  const sessionRoutes = keySessionRoutes(policy);
+  for (const route of sessionRoutes) app[route.doc.method](route.doc.path, keyFormParser, (req, res) => route.handle(req, res));
   app.use(apiKeyGuard(policy, ctx.logger));
 
   // The UI is behind the key too: its bundle and source maps describe the whole API surface.
-  const rootRoutes = [rootRoute(ctx)];
-  for (const route of rootRoutes) app[route.doc.method](route.doc.path, (req, res) => route.handle(req, res));
+  const uiRoutes = [rootRoute(ctx)];
+  for (const route of uiRoutes) app[route.doc.method](route.doc.path, (req, res) => route.handle(req, res));
+  const rootRoutes = [...uiRoutes, ...sessionRoutes];
   app.use(uiAssets(ctx.uiDir));
 
   app.use(announcedSizeGuard(options.bodyLimitBytes));

@@ -1,4 +1,6 @@
 import express, { type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { defineRoute, type MountedRoute } from './route';
 import { SESSION_COOKIE, sessionToken, type SecurityPolicy } from './security';
 
 /**
@@ -43,26 +45,58 @@ export function wantsPage(accept: string | undefined): boolean {
   return /\btext\/html\b/.test(accept ?? '');
 }
 
+/** Longer than any real key; a bigger field is a mistake. */
+const MAX_KEY_CHARS = 4096;
+
+/** Sets the cookie and sends the browser to `/` for the right key; the key page again otherwise. */
+function openSession(policy: SecurityPolicy, key: string | undefined, res: Response): undefined {
+  if (!policy.requiresKey) {
+    res.redirect(303, '/');
+    return undefined;
+  }
+  if (key === undefined || key === '' || !policy.keyAccepted([{ scheme: 'bearer', value: key }])) {
+    keyPage(res, 401, 'Wrong API key.');
+    return undefined;
+  }
+  res.cookie(SESSION_COOKIE, sessionToken(key), { httpOnly: true, sameSite: 'strict', path: '/' });
+  res.redirect(303, '/');
+  return undefined;
+}
+
 /**
- * `POST /auth/session` (form field `key`, the key-entry page) or `GET /auth/session?key=` (the
- * desktop app's windows, which know the key): sets the session cookie and sends the browser to `/`.
+ * `POST /auth/session` (form field `key`, from the key-entry page) and `GET /auth/session?key=`
+ * (the desktop app's windows, which know the key). Mounted before the key guard: they check the
+ * key themselves. The browser keeps a `#route` across the redirect.
  */
-export function keySessionRoute(policy: SecurityPolicy): RequestHandler[] {
+export function keySessionRoutes(policy: SecurityPolicy): MountedRoute[] {
+  const responses = {
+    303: { description: 'The right key: the session cookie is set, and the browser goes to `/`.' },
+    401: { description: 'A wrong key: the key-entry page again.', contentType: 'text/html' },
+  };
   return [
-    express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 4 }),
-    (req, res) => {
-      const source: unknown = req.method === 'GET' ? req.query : req.body;
-      const key = typeof source === 'object' && source !== null && typeof (source as Record<string, unknown>).key === 'string' ? (source as Record<string, string>).key : '';
-      if (!policy.requiresKey) {
-        res.redirect(303, '/');
-        return;
-      }
-      if (key === '' || !policy.keyAccepted([{ scheme: 'bearer', value: key }])) {
-        keyPage(res, 401, 'Wrong API key.');
-        return;
-      }
-      res.cookie(SESSION_COOKIE, sessionToken(key), { httpOnly: true, sameSite: 'strict', path: '/' });
-      res.redirect(303, '/');
-    },
+    defineRoute({
+      method: 'post',
+      path: KEY_SESSION_PATH,
+      operationId: 'openKeySession',
+      summary: 'Key mode: trade the API key (form field `key`) for an HttpOnly, SameSite=Strict session cookie.',
+      tag: 'service',
+      body: z.strictObject({ key: z.string().max(MAX_KEY_CHARS) }),
+      bodyRequired: true,
+      responses,
+      handler: ({ body, res }) => openSession(policy, body.key, res),
+    }),
+    defineRoute({
+      method: 'get',
+      path: KEY_SESSION_PATH,
+      operationId: 'openKeySessionFromUrl',
+      summary: 'Key mode: the same, with the key in the query (how the desktop app opens its windows).',
+      tag: 'service',
+      query: z.strictObject({ key: z.string().max(MAX_KEY_CHARS).optional() }),
+      responses,
+      handler: ({ query, res }) => openSession(policy, query.key, res),
+    }),
   ];
 }
+
+/** The form body parser for the key-entry form: one short field. */
+export const keyFormParser: RequestHandler = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 4 });
