@@ -254,6 +254,8 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
       version: VERSION,
       logger,
       terminalHello: options.terminalHello,
+      // The CLI guards the whole process lifetime itself (installed above).
+      processGuard: false,
     });
   } catch (error) {
     const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;

@@ -4,8 +4,9 @@ import type { Logger } from '../runtime/logger';
  * The last line of defence of a long-running runtime process: an exception or rejection that
  * escaped every handler is logged and the process carries on, because exiting would kill every
  * agent the user has running. Handlers are total on their own (see docs/security.md); this only
- * catches what slips through. Only the headless CLI and the desktop main process install it, never
- * tests: under test a stray throw must fail the run, not be swallowed.
+ * catches what slips through. The headless CLI installs it for its whole life; `startServer`
+ * installs it while the server runs (the desktop app) and hands what it catches to
+ * `ServerOptions.onFault`, which the test harness counts: under test a stray throw still fails.
  */
 
 /** The part of `process` the guard uses (injected in tests). */

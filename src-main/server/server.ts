@@ -13,6 +13,7 @@ import { MetricsTracker } from './agent-metrics';
 import { buildApp, type BuiltApp } from './app';
 import { CloneTracker } from './clone-tracker';
 import { DataDirError, prepareDataDir } from './data-dir';
+import { installProcessGuard } from './process-guard';
 import { withEndpoint, type ServerContext } from './context';
 import { EventBroadcaster } from './event-broadcaster';
 import { AdapterStatusCache } from './health';
@@ -65,6 +66,13 @@ export interface ServerOptions {
    * request): that request alone failed. Logged in any case; tests pass a counter and fail on it.
    */
   onFault?: (where: string, error: unknown) => void;
+  /**
+   * Install the process guard (process-guard.ts) while the server runs, so a throw that escapes
+   * every handler is logged instead of ending the process and every agent. On by default (the
+   * desktop app); the headless CLI has its own for its whole lifetime. What it catches also goes
+   * to `onFault`, so tests still fail on it.
+   */
+  processGuard?: boolean;
 }
 
 export interface ServerLimits {
@@ -294,6 +302,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     parts.dispose();
     throw error;
   }
+  const removeGuard = options.processGuard === false ? () => undefined : installProcessGuard(ctx.logger, process, (kind, error) => options.onFault?.(kind, error));
   const port = (server.address() as AddressInfo).port;
   policy.setPort(port);
   url = `http://${urlHost(options.host)}:${port}`;
@@ -315,6 +324,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeAllConnections();
         await stopped;
         parts.dispose();
+        removeGuard();
         ctx.logger.info('API server closed', { url });
       })();
       return closing;

@@ -98,6 +98,14 @@ describe('finding 1: a WebSocket upgrade cannot take the runtime down', () => {
     expect(parseRequestTarget('ws?x=1#frag').pathname).toBe('/ws');
   });
 
+  it('a running server guards the process, and stops guarding when closed', async () => {
+    const before = process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');
+    const other = await startTestServer();
+    expect(process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection')).toBe(before + 2);
+    await other.close();
+    expect(process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection')).toBe(before);
+  });
+
   it('the process guard logs and survives what escapes, and can be removed', () => {
     const records: LogRecord[] = [];
     const target = new EventEmitter();
