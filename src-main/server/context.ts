@@ -6,6 +6,7 @@ import type { CloneTracker } from './clone-tracker';
 import type { EventBroadcaster } from './event-broadcaster';
 import type { AdapterStatusCache } from './health';
 import type { RavenPresence } from './raven-presence';
+import type { ServerLimits } from './server';
 import type { SpawnCallbacks } from './spawn-callbacks';
 import type { StreamRegistry } from './streams';
 import type { TerminalHub } from './terminal-hub';
@@ -25,6 +26,8 @@ export interface ServerContext {
   raven: RavenPresence;
   streams: StreamRegistry;
   threads: ThreadRegistry;
+  /** Caps and timeouts in force (src-shared/limits.ts, or lower ones in tests). */
+  limits: ServerLimits;
   /** Raven clones under way: stopped and cleaned up when the server closes. */
   clones: CloneTracker;
   /** Scratch workdirs for Raven spawns that name none. */

@@ -175,6 +175,7 @@ export function createServerParts(options: ServerOptions, canonicalUrl: () => st
     streams: new StreamRegistry(),
     threads,
     clones: new CloneTracker(),
+    limits: { ...DEFAULT_LIMITS, ...options.tuning?.limits },
     scratchRoot,
     uiDir: options.uiDir,
     reportFault(where, error) {
@@ -256,7 +257,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let url = '';
   const parts = createServerParts(options, () => url);
   const { ctx, policy, built } = parts;
-  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.tuning?.limits };
+  const { limits } = ctx;
   // Connections refused for the cap: their requests are never dispatched, only answered 503.
   const refused = new WeakSet<object>();
   // Node checks the header and request deadlines on this interval (30 s by default, which would

@@ -225,6 +225,10 @@ describe('finding 4: timeouts, caps and an early 413', () => {
     const refused = parseRaw(await rawExchange(t.port, upgradeRequest(t.port, '/ws/events')));
     expect(refused.status).toBe(503);
     expect((refused.body as ErrorBody).code).toBe('LIMIT_REACHED');
+    // The SSE stream counts against the same cap.
+    const sse = await t.request('GET', '/api/events');
+    expect(sse.status).toBe(503);
+    expect((sse.json as ErrorBody).code).toBe('LIMIT_REACHED');
     for (const client of [...viewers, ...subscribers]) client.close();
     await Promise.all([...viewers, ...subscribers].map((c) => c.closed));
   });
