@@ -274,6 +274,22 @@ describe('findings 6, 9, 10: context files and workspace paths', () => {
     expect(fs.readFileSync(path.join(dir, '.mcp.json'), 'utf8')).toBe('{}');
   });
 
+  it('a thread refused for MAX_AGENTS writes no context file', async () => {
+    const full = await startTestServer({ config: { maxAgents: 1 } });
+    try {
+      await full.spawnShell();
+      const dir = path.join(full.h.scratch, 'full-work');
+      fs.mkdirSync(dir);
+      const res = await full.request('POST', '/api/threads', { body: threadBody({ workspace: { path: dir }, contextFiles: [{ path: 'CLAUDE.md', content: 'x' }] }) });
+      expect(res.status).toBe(429);
+      expect((res.json as ErrorBody).code).toBe('MAX_AGENTS');
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      await full.stopAgents();
+      await full.close();
+    }
+  });
+
   it('finding 9: a relative workspace.path is a 400 and creates nothing', async () => {
     const before = t.h.manager.list().length;
     for (const workspace of ['relative/dir', { path: './here' }, { path: 'x' }]) {
