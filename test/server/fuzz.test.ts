@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src-shared/agent';
 import { isErrorCode } from '../../src-shared/errors';
-import { startTestServer, type TestServer } from './support';
+import { startTestServer, TEST_KEY, type TestServer } from './support';
 
 /**
  * Property-based fuzzing of a running server with live agents: generated paths, query strings,
@@ -25,10 +25,11 @@ const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.en
 const HTTP_BUDGET_MS = 35_000 * SCALE;
 const WS_BUDGET_MS = 20_000 * SCALE;
 const RAW_BUDGET_MS = 12_000 * SCALE;
+const KEYED_BUDGET_MS = 10_000 * SCALE;
 /** A request may legitimately wait this long (a /send waiting for a reply); others must answer sooner. */
 const ANSWER_DEADLINE_MS = 5_000;
 
-const counts = { http: 0, ws: 0, raw: 0 };
+const counts = { http: 0, ws: 0, raw: 0, keyed: 0 };
 /** Answers by status, printed at the end: shows the cases reach past the first checks. */
 const statuses = new Map<number, number>();
 
@@ -58,7 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // eslint-disable-next-line no-console
-  console.log(`fuzz cases run: ${counts.http} HTTP, ${counts.ws} WebSocket, ${counts.raw} raw = ${counts.http + counts.ws + counts.raw}; HTTP answers by status: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+  console.log(`fuzz cases run: ${counts.http} HTTP, ${counts.ws} WebSocket, ${counts.raw} raw, ${counts.keyed} key-mode = ${counts.http + counts.ws + counts.raw + counts.keyed}; HTTP answers by status: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
   await t?.stopAgents();
   await t?.close();
 }, 60_000);
@@ -250,19 +251,20 @@ interface Answer {
   text: string;
   /** The server is still working on it (a /send waiting for a reply); the request was abandoned. */
   pending: boolean;
+  contentType: string;
 }
 
 /** One request; long-lived answers (streams) are cut after their headers, long polls after a deadline. */
-function fuzzRequest(method: string, urlPath: string, requestHeaders: Record<string, string>, payload: string | undefined): Promise<Answer> {
+function rawRequest(port: number, method: string, urlPath: string, requestHeaders: Record<string, string>, payload: string | undefined): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const all: Record<string, string> = { ...requestHeaders, Host: `127.0.0.1:${t.port}` };
-    if (all.Origin === '<self>') all.Origin = `http://127.0.0.1:${t.port}`;
+    const all: Record<string, string> = { ...requestHeaders, Host: `127.0.0.1:${port}` };
+    if (all.Origin === '<self>') all.Origin = `http://127.0.0.1:${port}`;
     if (payload !== undefined) all['Content-Length'] = String(Buffer.byteLength(payload));
-    const req = http.request({ host: '127.0.0.1', port: t.port, path: urlPath, method, headers: all, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers: all, agent: false }, (res) => {
       const type = String(res.headers['content-type'] ?? '');
       if ((res.statusCode ?? 0) < 300 && (type.includes('event-stream') || /\/stream/.test(urlPath) || /\/events/.test(urlPath))) {
         req.destroy();
-        resolve({ status: res.statusCode ?? 0, text: '', pending: false });
+        resolve({ status: res.statusCode ?? 0, text: '', pending: false, contentType: type });
         return;
       }
       let text = '';
@@ -270,17 +272,17 @@ function fuzzRequest(method: string, urlPath: string, requestHeaders: Record<str
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text, pending: false });
+        resolve({ status: res.statusCode ?? 0, text, pending: false, contentType: type });
       });
       res.on('error', () => undefined);
     });
     const timer = setTimeout(() => {
       req.destroy();
-      resolve({ status: 0, text: '', pending: true });
+      resolve({ status: 0, text: '', pending: true, contentType: '' });
     }, ANSWER_DEADLINE_MS);
     req.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') resolve({ status: 0, text: '', pending: false });
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') resolve({ status: 0, text: '', pending: false, contentType: '' });
       else reject(error);
     });
     if (payload !== undefined) req.write(payload);
@@ -321,7 +323,7 @@ describe('fuzz: a running server with live agents', () => {
           const sendsBody = route.method !== 'GET' && route.method !== 'HEAD' && payload !== undefined;
           const headerSet: Record<string, string> = Object.fromEntries(Object.entries(h).filter(([, v]) => v !== ''));
           const what = `${route.method} ${route.path}${q} ${JSON.stringify(headerSet)} ${JSON.stringify((payload ?? '').slice(0, 200))}`;
-          const answer = await fuzzRequest(route.method, `${route.path}${q}`, headerSet, sendsBody ? payload : undefined);
+          const answer = await rawRequest(t.port, route.method, `${route.path}${q}`, headerSet, sendsBody ? payload : undefined);
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
           if (answer.pending) {
             // Only a delivered message may keep the client waiting (for the agent's reply).
@@ -426,5 +428,44 @@ describe('fuzz: a running server with live agents', () => {
       expect(counts.raw).toBeGreaterThan(10);
     },
     RAW_BUDGET_MS + 60_000,
+  );
+});
+
+describe('fuzz: key mode', () => {
+  let keyed: TestServer;
+  beforeAll(async () => {
+    keyed = await startTestServer({ server: { apiKey: TEST_KEY } });
+  });
+  afterAll(async () => {
+    await keyed?.close();
+  });
+
+  it(
+    'without the key nothing but a bare liveness answer, preflights and the key-entry routes succeed',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(routePath, query, headers, body, async (route, q, h, payload) => {
+          counts.keyed++;
+          const headerSet: Record<string, string> = Object.fromEntries(Object.entries(h).filter(([, v]) => v !== ''));
+          const sendsBody = route.method !== 'GET' && route.method !== 'HEAD' && payload !== undefined;
+          const answer = await rawRequest(keyed.port, route.method, `${route.path}${q}`, headerSet, sendsBody ? payload : undefined);
+          const what = `keyed ${route.method} ${route.path}${q} ${JSON.stringify(headerSet)}`;
+          expect(answer.pending, `${what}: no answer`).toBe(false);
+          if (answer.status === 0 || route.method === 'HEAD') return;
+          if (answer.status < 400) {
+            const allowed =
+              (route.method === 'GET' && /^(\/api)?\/health\/?$/.test(route.path) && answer.text === '{"healthy":true}') ||
+              route.method === 'OPTIONS' ||
+              (/^\/auth\/session\/?$/.test(route.path) && answer.status === 303 && !/[?&]key=/.test(q));
+            expect(allowed, `${what}: ${answer.status} ${answer.text.slice(0, 120)}`).toBe(true);
+          } else if (!/^\/auth\/session/.test(route.path) && !(answer.status === 401 && /^text\/html/.test(answer.contentType))) {
+            assertTyped(answer.status, answer.text, what);
+          }
+          expect(keyed.faults, what).toEqual([]);
+        }),
+        runOptions(KEYED_BUDGET_MS, 1_000),
+      );
+    },
+    KEYED_BUDGET_MS + 60_000,
   );
 });
