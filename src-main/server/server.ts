@@ -1,23 +1,23 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { ErrorCode } from '../../src-shared/errors';
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { AgentHandle } from '../../src-shared/agent';
 import { SERVICE_NAME } from '../../src-shared/api';
+import type { ErrorCode } from '../../src-shared/errors';
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_EVENT_SUBSCRIBERS, MAX_VIEWERS_PER_AGENT, REQUEST_TIMEOUT_MS } from '../../src-shared/limits';
-import { errorBody } from './errors';
 import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
 import { MetricsTracker } from './agent-metrics';
 import { buildApp, type BuiltApp } from './app';
 import { CloneTracker } from './clone-tracker';
-import { DataDirError, prepareDataDir } from './data-dir';
-import { installProcessGuard } from './process-guard';
 import { withEndpoint, type ServerContext } from './context';
+import { DataDirError, prepareDataDir } from './data-dir';
+import { errorBody } from './errors';
 import { EventBroadcaster } from './event-broadcaster';
 import { AdapterStatusCache } from './health';
 import { RavenPresence, type RavenPresenceOptions } from './raven-presence';
+import { installProcessGuard } from './process-guard';
 import { isLoopbackHost, parseAllowedHost, SecurityPolicy } from './security';
 import { SocketServer } from './sockets';
 import { SpawnCallbacks, type CallbackOptions } from './spawn-callbacks';
@@ -260,8 +260,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { limits } = ctx;
   // Connections refused for the cap: their requests are never dispatched, only answered 503.
   const refused = new WeakSet<object>();
-  // Node checks the header and request deadlines on this interval (30 s by default, which would
-  // let a slow client hold its socket half a minute past them).
+  // connectionsCheckingInterval: Node checks the header and request deadlines this often (every
+  // 30 s by default, which would let a slow client keep its socket half a minute past them).
   // requireHostHeader off: Node's own refusal of a Host-less HTTP/1.1 request has an empty body;
   // the Host guard refuses it instead, as a typed 403.
   const server = http.createServer({ noDelay: true, requireHostHeader: false, connectionsCheckingInterval: Math.min(2_000, limits.headersTimeoutMs) }, (req, res) => {
@@ -291,7 +291,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
-  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? true, limits);
+  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? true);
   server.on('upgrade', (req, socket, head) => {
     if (refused.has(req.socket)) return;
     sockets.handleUpgrade(req, socket, head);

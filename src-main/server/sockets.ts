@@ -8,7 +8,6 @@ import type { ServerContext } from './context';
 import { errorBody } from './errors';
 import { parseRequestTarget } from './request-target';
 import { keyCandidates, type SecurityPolicy } from './security';
-import type { ServerLimits } from './server';
 import type { TerminalAttachOptions } from './terminal-hub';
 
 /**
@@ -86,7 +85,6 @@ export class SocketServer {
     private readonly ctx: ServerContext,
     private readonly policy: SecurityPolicy,
     private readonly terminalHello: boolean,
-    private readonly limits: Pick<ServerLimits, 'viewersPerAgent' | 'eventSubscribers'>,
   ) {
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -134,8 +132,8 @@ export class SocketServer {
         refuse(socket, 400, 'VALIDATION_ERROR', 'Malformed agent id in the path.');
         return;
       }
-      if (this.ctx.terminals.viewerCount(agentId) >= this.limits.viewersPerAgent) {
-        refuse(socket, 503, 'LIMIT_REACHED', `This agent already has ${this.limits.viewersPerAgent} terminal viewers; close one first.`, ['Retry-After: 5']);
+      if (this.ctx.terminals.viewerCount(agentId) >= this.ctx.limits.viewersPerAgent) {
+        refuse(socket, 503, 'LIMIT_REACHED', `This agent already has ${this.ctx.limits.viewersPerAgent} terminal viewers; close one first.`, ['Retry-After: 5']);
         return;
       }
       this.terminalWss.handleUpgrade(req, socket, head, (ws) => this.guarded('terminal socket open', ws, () => this.openTerminal(ws, agentId, url.query)));
@@ -146,8 +144,8 @@ export class SocketServer {
       refuse(socket, 404, 'NOT_FOUND', `No WebSocket at ${url.pathname.slice(0, 200)}. Use /ws/events, /ws or /ws/agents/:id/terminal.`);
       return;
     }
-    if (this.ctx.events.size >= this.limits.eventSubscribers) {
-      refuse(socket, 503, 'LIMIT_REACHED', `${this.limits.eventSubscribers} event subscribers are connected already; close one first.`, ['Retry-After: 5']);
+    if (this.ctx.events.size >= this.ctx.limits.eventSubscribers) {
+      refuse(socket, 503, 'LIMIT_REACHED', `${this.ctx.limits.eventSubscribers} event subscribers are connected already; close one first.`, ['Retry-After: 5']);
       return;
     }
     this.eventsWss.handleUpgrade(req, socket, head, (ws) => this.guarded('events socket open', ws, () => this.openEvents(ws, url.query, format)));

@@ -196,6 +196,13 @@ describe('finding 4: timeouts, caps and an early 413', () => {
     expect((body as ErrorBody).code).toBe('TIMEOUT');
   });
 
+  it('the request deadline bounds receiving a request, not answering it: a /send longer than it completes', async () => {
+    // requestTimeoutMs is 1 s here; the reply takes about 2.5 s to come.
+    const res = await t.request('POST', `/api/agents/${agent.id}/send`, { body: { message: 'sleep 2.5; echo slow-reply-done', timeout: 20_000 } });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.json)).toContain('slow-reply-done');
+  });
+
   it('refuses connections over the cap with 503 LIMIT_REACHED and serves again once they close', async () => {
     const held: net.Socket[] = [];
     try {
@@ -205,13 +212,13 @@ describe('finding 4: timeouts, caps and an early 413', () => {
         await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
         held.push(socket);
       }
-      const { status, body } = parseRaw(await rawExchange(t.port, `GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\n\r\n`));
+      const { status, body } = parseRaw(await rawExchange(t.port, `GET /api/agents HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\n\r\n`));
       expect(status).toBe(503);
       expect((body as ErrorBody).code).toBe('LIMIT_REACHED');
     } finally {
       for (const socket of held) socket.destroy();
     }
-    await expect.poll(async () => (await t.request('GET', '/api/health').catch(() => ({ status: 0 }))).status, { timeout: 10_000 }).toBe(200);
+    await expect.poll(async () => (await t.request('GET', '/api/agents').catch(() => ({ status: 0 }))).status, { timeout: 10_000 }).toBe(200);
   });
 
   it('caps terminal viewers per agent and event subscribers with a typed 503', async () => {
