@@ -17,10 +17,10 @@ const PREFLIGHT_MAX_AGE_S = 600;
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Workspace-Id, X-Request-Id';
 
-/** GET endpoints an EventSource may open: it cannot set headers, so `?token=` is accepted there. */
 /** `GET /health`: the one answer given without the key in key mode, reduced to `{healthy:true}`. */
 const LIVENESS_PATH = /^(?:\/api)?\/health\/?$/;
 
+/** GET endpoints an EventSource may open: it cannot set headers, so `?token=` is accepted there. */
 const TOKEN_IN_QUERY_PATHS = [/^(?:\/api)?\/events\/?$/, /^(?:\/api)?\/agents\/[^/]+\/stream\/?$/];
 
 export function hostAndOriginGuard(policy: SecurityPolicy, logger: Logger): RequestHandler {
@@ -103,9 +103,9 @@ export function accessLog(logger: Logger, onRequest: () => void): RequestHandler
 }
 
 /**
- * 413 as soon as the headers announce a body over the limit, before a byte of it is read (the
- * body parser would only notice after reading `limit` bytes). The connection is closed after the
- * answer so the unread body is never drained.
+ * 413 as soon as the headers announce a body over the limit, before a byte of it is read, and the
+ * connection is closed after the answer: otherwise keep-alive waits for (and drains) a body the
+ * server will never use, and a client can hold the socket by trickling it.
  */
 export function announcedSizeGuard(limitBytes: number): RequestHandler {
   return (req, res, next) => {

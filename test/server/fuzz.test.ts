@@ -58,7 +58,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  // eslint-disable-next-line no-console
   console.log(`fuzz cases run: ${counts.http} HTTP, ${counts.ws} WebSocket, ${counts.raw} raw, ${counts.keyed} key-mode = ${counts.http + counts.ws + counts.raw + counts.keyed}; HTTP answers by status: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
   await t?.stopAgents();
   await t?.close();
