@@ -2,7 +2,10 @@ import { expect, test } from '@playwright/test';
 import { currentAgentId, terminalLines } from './helpers';
 import { startRuntime, type RuntimeProcess } from './runtime-process';
 
-/** A runtime started with an API key: the browser UI asks for it once and keeps it for the tab. */
+/**
+ * A runtime started with an API key: even the UI page needs the key, so the browser first gets the
+ * runtime's key-entry page; the right key sets an HttpOnly session cookie and the UI loads.
+ */
 
 const KEY = 'e2e-secret-key-0123456789abcdef';
 let runtime: RuntimeProcess;
@@ -15,18 +18,27 @@ test.afterAll(async () => {
   await runtime?.stop();
 });
 
-test('on 401 the UI asks for the API key, then everything (HTTP and sockets) uses it', async ({ page }) => {
+test('the key-entry page unlocks the UI; then everything (HTTP and sockets) works with the session cookie', async ({ page }) => {
   await page.goto(runtime.url);
-  const dialog = page.getByRole('dialog', { name: 'Connect to the runtime' });
-  await expect(dialog).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Raven Agent Runtime' })).toBeVisible();
   await page.screenshot({ path: 'e2e/artifacts/11-api-key-prompt.png' });
-  await dialog.getByLabel('API key', { exact: true }).fill(KEY);
-  await dialog.getByRole('button', { name: 'Connect' }).click();
+  // A wrong key keeps the page locked.
+  await page.getByLabel('API key', { exact: true }).fill('wrong-key-0000000000000000');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong API key.');
+  await page.getByLabel('API key', { exact: true }).fill(KEY);
+  await page.getByRole('button', { name: 'Unlock' }).click();
   await expect(page.getByRole('heading', { name: 'No agents yet — spawn one' })).toBeVisible();
   await expect(page.locator('.connection-dot')).toHaveAttribute('data-state', 'open');
-  expect(await page.evaluate(() => sessionStorage.getItem('raven.apiKey'))).toBe(KEY);
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'raven_session');
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe('Strict');
+  expect(session?.value).not.toContain(KEY);
+  // Page scripts cannot read it.
+  expect(await page.evaluate(() => document.cookie)).not.toContain('raven_session');
 
-  // The terminal socket authenticates with ?token=: spawn a shell and talk to it.
+  // The terminal socket authenticates with the cookie too: spawn a shell and talk to it.
   await page.goto(`${runtime.url}/#/new?type=shell`);
   await page.locator('input[name=workdir]').fill(runtime.workdir);
   await page.getByRole('button', { name: 'Start agent' }).click();

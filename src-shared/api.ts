@@ -264,6 +264,8 @@ export const WS_CLOSE = {
   BAD_REQUEST: 4400,
   /** The server is shutting down. */
   GOING_AWAY: 1001,
+  /** The server hit an unexpected error handling this socket; other sockets are unaffected. */
+  INTERNAL_ERROR: 1011,
 } as const;
 
 export type TerminalMode = 'control' | 'read-only';

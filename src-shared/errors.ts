@@ -13,6 +13,10 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'PAYLOAD_TOO_LARGE',
   'NOT_FOUND',
+  /** A server-wide cap (connections, terminal viewers, event subscribers) is full; retry later. */
+  'LIMIT_REACHED',
+  /** A file or folder the runtime needs could not be read or written; `details.path` names it. */
+  'FILESYSTEM_ERROR',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -33,7 +37,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   CLI_NOT_FOUND: 422,
   MAX_AGENTS: 429,
+  LIMIT_REACHED: 503,
   SPAWN_FAILED: 500,
+  FILESYSTEM_ERROR: 500,
   INTERNAL: 500,
   TIMEOUT: 504,
 };

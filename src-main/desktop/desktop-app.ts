@@ -314,7 +314,7 @@ export class DesktopApp<R extends RuntimeLike> {
 
   private async load(win: WindowPort, url: string): Promise<void> {
     try {
-      await win.loadURL(url);
+      await win.loadURL(withKeySession(url, this.settings.apiKey));
     } catch (error) {
       this.log.warn('window failed to load', { url, error: String(error) });
     }
@@ -684,4 +684,15 @@ export class DesktopApp<R extends RuntimeLike> {
     for (const win of this.allWindows()) win.destroy();
     clearTimeout(deadline);
   }
+}
+
+/**
+ * In key mode the runtime serves even its UI page only with the key, and a page load cannot carry a
+ * header. So the window first opens `/auth/session?key=…`, which sets the HttpOnly session cookie
+ * and redirects to `/`; the browser keeps the `#route` across the redirect.
+ */
+export function withKeySession(url: string, apiKey: string): string {
+  if (apiKey === '') return url;
+  const target = new URL(url);
+  return `${target.origin}/auth/session?key=${encodeURIComponent(apiKey)}${target.hash}`;
 }

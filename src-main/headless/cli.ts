@@ -6,6 +6,8 @@ import { AgentManager } from '../runtime/agent-manager';
 import { configFromEnv, type RuntimeConfig } from '../runtime/config';
 import { createLogger, LOG_LEVELS, parseLogLevel, type Logger, type LogLevel } from '../runtime/logger';
 import { shutdownRuntime, startServer, type RunningServer } from '../server';
+import { DataDirError, prepareDataDir } from '../server/data-dir';
+import { installProcessGuard } from '../server/process-guard';
 
 /**
  * `raven-runtime start`: the runtime without the desktop app. Parses options (flags win over the
@@ -34,8 +36,10 @@ Options (flags win over environment variables):
   --port <n>             Port to listen on (env PORT; default ${DEFAULT_PORT}; 0 picks a free one)
   --host <addr>          Address to bind (env RAVEN_RUNTIME_HOST; default ${DEFAULT_HOST}).
                          Anything but loopback requires an API key.
-  --api-key <key>        Require this key on every request (env RAVEN_RUNTIME_API_KEY, preferred:
-                         command lines are visible to other users). At least 16 characters.
+  --api-key-file <file>  Require the key in this file (first line) on every request except a bare
+                         GET /health. At least 16 characters. Or set RAVEN_RUNTIME_API_KEY.
+  --api-key <key>        The same, from the command line: works, but warns, because every local
+                         process (agents included) can read a command line.
   --anthropic-key <key>  Provider keys handed to agents of the matching type
   --openai-key <key>
   --google-key <key>
@@ -65,6 +69,8 @@ export interface StartOptions {
   port: number;
   host: string;
   apiKey?: string;
+  /** Where the key came from; `argv` earns a warning at start. */
+  apiKeySource?: 'argv' | 'file' | 'env';
   credentials: RuntimeConfig['credentials'];
   maxAgents?: number;
   defaultTimeoutMs?: number;
@@ -118,13 +124,14 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (logLevelText !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevelText.toLowerCase())) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
   }
+  const key = apiKeyFrom(values['api-key-file'], values['api-key'], env);
   const envOrigins = (env.RAVEN_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   return {
     kind: 'start',
     options: {
       port,
       host: values.host ?? nonEmpty(env.RAVEN_RUNTIME_HOST) ?? DEFAULT_HOST,
-      apiKey: nonEmpty(values['api-key']) ?? nonEmpty(env.RAVEN_RUNTIME_API_KEY),
+      ...key,
       credentials: {
         anthropicKey: nonEmpty(values['anthropic-key']),
         openaiKey: nonEmpty(values['openai-key']),
@@ -142,6 +149,26 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   };
 }
 
+/** The key and its source: a file, then the command line, then the environment (flags win). */
+function apiKeyFrom(file: string | undefined, argv: string | undefined, env: NodeJS.ProcessEnv): Pick<StartOptions, 'apiKey' | 'apiKeySource'> {
+  if (file !== undefined && argv !== undefined) throw new UsageError('Give the API key once: --api-key-file or --api-key, not both.');
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.resolve(file), 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read the API key file ${path.resolve(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+    }
+    const first = nonEmpty(text.split(/\r?\n/)[0]);
+    if (first === undefined) throw new UsageError(`The API key file ${path.resolve(file)} is empty.`);
+    return { apiKey: first, apiKeySource: 'file' };
+  }
+  const fromArgv = nonEmpty(argv);
+  if (fromArgv !== undefined) return { apiKey: fromArgv, apiKeySource: 'argv' };
+  const fromEnv = nonEmpty(env.RAVEN_RUNTIME_API_KEY);
+  return fromEnv !== undefined ? { apiKey: fromEnv, apiKeySource: 'env' } : {};
+}
+
 function parseFlags(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
@@ -151,6 +178,7 @@ function parseFlags(argv: readonly string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       'api-key': { type: 'string' },
+      'api-key-file': { type: 'string' },
       'anthropic-key': { type: 'string' },
       'openai-key': { type: 'string' },
       'google-key': { type: 'string' },
@@ -203,7 +231,18 @@ function runtimeConfig(options: StartOptions, env: NodeJS.ProcessEnv): RuntimeCo
 async function start(options: StartOptions, io: CliIo): Promise<number> {
   const config = runtimeConfig(options, io.env);
   const logger: Logger = createLogger(config.logLevel);
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  try {
+    prepareDataDir(config.dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirError)) throw error;
+    io.stderr(`raven-runtime: ${error.message} [${error.errno}]\n`);
+    return 1;
+  }
+  if (options.apiKeySource === 'argv') {
+    io.stderr('raven-runtime: warning: --api-key is readable by every local process (ps, /proc/<pid>/cmdline), agents included. Prefer --api-key-file or RAVEN_RUNTIME_API_KEY.\n');
+  }
+  // From here on a stray throw is logged, never fatal: exiting would kill every running agent.
+  const removeGuard = installProcessGuard(logger);
   const manager = new AgentManager(config, { logger });
   let server: RunningServer;
   try {
@@ -218,17 +257,18 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
       version: VERSION,
       logger,
       terminalHello: options.terminalHello,
+      // The CLI guards the whole process lifetime itself (installed above).
+      processGuard: false,
     });
   } catch (error) {
     const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
     io.stderr(`raven-runtime: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
+    removeGuard();
     return 1;
   }
   io.stdout(`Raven Agent Runtime ${VERSION} listening on ${server.url}\n`);
   if (!fs.existsSync(path.join(options.uiDir, 'index.html'))) io.stdout('The web UI is not built (npm run build:renderer); the API works without it.\n');
 
-  const onRejection = (reason: unknown) => logger.error('unhandled rejection', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
-  process.on('unhandledRejection', onRejection);
   const signal = await io.waitForStop();
   logger.info('shutting down', { signal, agents: manager.liveCount() });
   const deadline = setTimeout(() => {
@@ -238,7 +278,7 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
   deadline.unref();
   await shutdownRuntime(server, manager, signal);
   clearTimeout(deadline);
-  process.off('unhandledRejection', onRejection);
+  removeGuard();
   logger.info('stopped', { signal });
   return 0;
 }

@@ -66,6 +66,8 @@ export function castFileFactory(fsModule: typeof fs, pathModule: typeof path): C
     private cols: number;
     private rows: number;
     private readonly meta: TranscriptMeta;
+    /** Parts an earlier session under the same (reused) agent id left in this folder: never touched. */
+    private readonly earlierParts: string[] = [];
     private failed = false;
 
     constructor(private readonly options: TranscriptOptions) {
@@ -74,6 +76,14 @@ export function castFileFactory(fsModule: typeof fs, pathModule: typeof path): C
       this.meta = { ...options.meta, parts: [] };
       try {
         fsModule.mkdirSync(options.dir, { recursive: true });
+        // A reused id finds the earlier session's parts here: number on after the highest one.
+        for (const entry of fsModule.readdirSync(options.dir).sort()) {
+          const match = /^(\d{4})\.cast$/.exec(entry);
+          if (!match) continue;
+          this.earlierParts.push(entry);
+          this.partIndex = Math.max(this.partIndex, Number(match[1]));
+        }
+        this.meta.parts.push(...this.earlierParts);
       } catch {
         this.failed = true;
         return;
@@ -151,8 +161,9 @@ export function castFileFactory(fsModule: typeof fs, pathModule: typeof path): C
       this.append(line);
       this.partBytes = line.length;
       this.meta.parts.push(name);
-      while (this.meta.parts.length > this.options.keepParts) {
-        const oldest = this.meta.parts.shift() as string;
+      // Rotation removes this session's oldest parts only; the earlier session's stay listed first.
+      while (this.meta.parts.length - this.earlierParts.length > this.options.keepParts) {
+        const oldest = this.meta.parts.splice(this.earlierParts.length, 1)[0];
         try {
           fsModule.rmSync(pathModule.join(this.options.dir, oldest), { force: true });
         } catch {
@@ -352,11 +363,41 @@ export function listTranscripts(transcriptsDir: string): TranscriptMeta[] {
   }
   const metas: TranscriptMeta[] = [];
   for (const entry of entries) {
+    let raw: unknown;
     try {
-      metas.push(JSON.parse(fs.readFileSync(path.join(transcriptsDir, entry, 'meta.json'), 'utf8')) as TranscriptMeta);
+      raw = JSON.parse(fs.readFileSync(path.join(transcriptsDir, entry, 'meta.json'), 'utf8'));
     } catch {
       // A folder without readable metadata is not a transcript.
+      continue;
     }
+    const meta = asTranscriptMeta(raw, entry);
+    if (meta) metas.push(meta);
   }
   return metas.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * A meta.json as the API may show it, or undefined. The file is on disk where anything may have
+ * edited it; one odd file must not break the list for every other transcript.
+ */
+function asTranscriptMeta(raw: unknown, folder: string): TranscriptMeta | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const value = raw as Record<string, unknown>;
+  const text = (field: string, fallback = ''): string => (typeof value[field] === 'string' ? (value[field] as string) : fallback);
+  const strings = (field: string): string[] => (Array.isArray(value[field]) ? (value[field] as unknown[]).filter((v): v is string => typeof v === 'string') : []);
+  const createdAt = text('createdAt');
+  if (createdAt === '') return undefined;
+  const exitCode = value.exitCode;
+  return {
+    id: text('id', folder),
+    name: text('name'),
+    type: text('type'),
+    workdir: text('workdir'),
+    command: text('command'),
+    args: strings('args'),
+    createdAt,
+    ...(typeof value.stoppedAt === 'string' ? { stoppedAt: value.stoppedAt } : {}),
+    ...(typeof exitCode === 'number' || exitCode === null ? { exitCode } : {}),
+    parts: strings('parts').filter((part) => /^\d{4}\.cast$/.test(part)),
+  };
 }

@@ -2,7 +2,8 @@ import express, { type Express, type Router } from 'express';
 import { API_PREFIX } from '../../src-shared/api';
 import type { ServerContext } from './context';
 import { errorHandler, notFoundHandler } from './errors';
-import { accessLog, apiKeyGuard, hostAndOriginGuard } from './http-guards';
+import { accessLog, announcedSizeGuard, apiKeyGuard, hostAndOriginGuard, jsonDepthGuard } from './http-guards';
+import { keyFormParser, keySessionRoutes } from './key-page';
 import { buildOpenApi, type OpenApiDocument } from './openapi';
 import { defineRoute, type MountedRoute } from './route';
 import { agentRoutes } from './routes/agents';
@@ -38,14 +39,21 @@ export function buildApp(ctx: ServerContext, policy: SecurityPolicy, options: { 
 
   app.use(accessLog(ctx.logger, () => ctx.metrics.httpRequests++));
   app.use(hostAndOriginGuard(policy, ctx.logger));
+  // Where a browser trades the key for a session cookie: these check the key themselves.
+  const sessionRoutes = keySessionRoutes(policy);
+  for (const route of sessionRoutes) app[route.doc.method](route.doc.path, keyFormParser, (req, res) => route.handle(req, res));
+  app.use(apiKeyGuard(policy, ctx.logger));
 
-  const rootRoutes = [rootRoute(ctx)];
-  for (const route of rootRoutes) app[route.doc.method](route.doc.path, (req, res) => route.handle(req, res));
+  // The UI is behind the key too: its bundle and source maps describe the whole API surface.
+  const uiRoutes = [rootRoute(ctx)];
+  for (const route of uiRoutes) app[route.doc.method](route.doc.path, (req, res) => route.handle(req, res));
+  const rootRoutes = [...uiRoutes, ...sessionRoutes];
   app.use(uiAssets(ctx.uiDir));
 
-  app.use(apiKeyGuard(policy, ctx.logger));
+  app.use(announcedSizeGuard(options.bodyLimitBytes));
   // Any content type is read as JSON: `curl -d` sends form encoding by default. Only objects and arrays parse.
   app.use(express.json({ limit: options.bodyLimitBytes, type: () => true, strict: true }));
+  app.use(jsonDepthGuard());
 
   let document: OpenApiDocument | undefined;
   const openApiRoute = defineRoute({

@@ -1,12 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MAX_FILE_NAME_BYTES } from '../../src-shared/limits';
 import { RuntimeError } from '../runtime/errors';
 
 /**
  * Writes context files (Raven's `config.contextFiles`, a thread's `contextFiles`: CLAUDE.md,
  * .mcp.json, …) into an agent's workdir. A path may not leave the workdir: absolute paths, `..`
  * segments and symbolic links pointing outside are rejected, and every path is checked before any
- * file is written.
+ * file is written. Files are replaced (new file, then rename), never written through, so a hard
+ * link in the workdir cannot carry the write outside it.
  */
 
 export interface ContextFile {
@@ -31,6 +34,8 @@ export function contextPathSegments(file: ContextFile, at: string): string[] {
   if (segments.length === 0) throw reject(at, 'names no file.');
   if (segments.some((s) => s === '..')) throw reject(at, 'may not contain "..".');
   if (segments.length > MAX_DEPTH) throw reject(at, `is deeper than ${MAX_DEPTH} folders.`);
+  const long = segments.find((s) => Buffer.byteLength(s, 'utf8') > MAX_FILE_NAME_BYTES);
+  if (long !== undefined) throw reject(at, `has a name longer than ${MAX_FILE_NAME_BYTES} bytes ("${long.slice(0, 40)}…").`);
   return segments;
 }
 
@@ -55,7 +60,11 @@ function parentFolder(root: string, segments: readonly string[], at: string, cre
     }
     if (!stat) {
       if (!create) return undefined;
-      fs.mkdirSync(next);
+      try {
+        fs.mkdirSync(next);
+      } catch (error) {
+        throw fileSystemError(`Could not create the folder for ${at}`, next, error);
+      }
       dir = next;
       continue;
     }
@@ -92,22 +101,36 @@ export function writeContextFiles(workdir: string, files: readonly ContextFile[]
   for (const { file, at, segments } of plans) {
     const dir = parentFolder(root, segments, at, true)!;
     const target = path.join(dir, segments[segments.length - 1]);
-    let fd: number;
-    try {
-      // O_NOFOLLOW: a symlink planted at the target after the check is still refused.
-      fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') throw reject(at, 'is a symbolic link.');
-      if (code === 'EISDIR') throw reject(at, 'is a folder.');
-      throw new RuntimeError('VALIDATION_ERROR', `Could not write ${at}: ${(error as Error).message}`, { field: `${at}.path` });
-    }
-    try {
-      fs.writeFileSync(fd, file.content, 'utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
+    replaceFile(target, file.content, at);
     written.push(target);
   }
   return written;
+}
+
+/**
+ * Writes `content` to a new file beside `target`, then renames it over `target`. A rename replaces
+ * the directory entry, so a hard link planted at `target` (pointing at a file outside the workdir)
+ * is unlinked from here and its other name keeps its content; a symlink is replaced, not followed.
+ */
+function replaceFile(target: string, content: string, at: string): void {
+  const temp = path.join(path.dirname(target), `.${path.basename(target).slice(0, 200)}.${randomBytes(6).toString('hex')}.raven-tmp`);
+  try {
+    // O_EXCL: never reuse whatever might sit at the temporary name.
+    const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+    try {
+      fs.writeFileSync(fd, content, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw reject(at, 'is a folder.');
+    throw fileSystemError(`Could not write ${at}`, target, error);
+  }
+}
+
+function fileSystemError(what: string, where: string, error: unknown): RuntimeError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+  return new RuntimeError('FILESYSTEM_ERROR', `${what} at ${where}: ${(error as Error).message}`, { path: where, errno: code });
 }

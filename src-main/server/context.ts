@@ -2,9 +2,11 @@ import type { AgentHandle } from '../../src-shared/agent';
 import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
 import type { MetricsTracker } from './agent-metrics';
+import type { CloneTracker } from './clone-tracker';
 import type { EventBroadcaster } from './event-broadcaster';
 import type { AdapterStatusCache } from './health';
 import type { RavenPresence } from './raven-presence';
+import type { ServerLimits } from './server';
 import type { SpawnCallbacks } from './spawn-callbacks';
 import type { StreamRegistry } from './streams';
 import type { TerminalHub } from './terminal-hub';
@@ -24,9 +26,18 @@ export interface ServerContext {
   raven: RavenPresence;
   streams: StreamRegistry;
   threads: ThreadRegistry;
+  /** Caps and timeouts in force (src-shared/limits.ts, or lower ones in tests). */
+  limits: ServerLimits;
+  /** Raven clones under way: stopped and cleaned up when the server closes. */
+  clones: CloneTracker;
   /** Scratch workdirs for Raven spawns that name none. */
   scratchRoot: string;
   uiDir?: string;
+  /**
+   * Called when a handler threw something the server caught at its outer edge (an upgrade, a socket
+   * message, a request). The request alone fails; tests count these and fail on any.
+   */
+  reportFault(where: string, error: unknown): void;
 }
 
 /** The handle as the API returns it: with the endpoint the client reached us on. */

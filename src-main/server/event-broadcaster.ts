@@ -51,9 +51,23 @@ export class EventBroadcaster {
    * step, so no event can fall between the snapshot and the live stream.
    */
   subscribe(subscriber: EventSubscriber): () => void {
-    subscriber.send(JSON.stringify(this.snapshot(subscriber)));
+    subscriber.send(this.snapshotText(subscriber));
     this.subscribers.add(subscriber);
     return () => this.subscribers.delete(subscriber);
+  }
+
+  /**
+   * The snapshot as sent. Cannot throw: request limits keep thread metadata shallow, but should a
+   * value still refuse to serialise, the snapshot goes out without metadata rather than not at all.
+   */
+  snapshotText(filter: { agentId?: string; threadId?: string } = {}): string {
+    const frame = this.snapshot(filter);
+    try {
+      return JSON.stringify(frame);
+    } catch {
+      const threads = frame.data.threads.map(({ metadata: _dropped, ...thread }) => thread);
+      return JSON.stringify({ ...frame, data: { ...frame.data, threads } });
+    }
   }
 
   snapshot(filter: { agentId?: string; threadId?: string } = {}): EventsSnapshotFrame {

@@ -29,6 +29,8 @@ export interface CloneRequest {
   dest: string;
   /** For the whole clone and checkout; {@link CLONE_TIMEOUT_MS} by default. */
   timeoutMs?: number;
+  /** Aborted when the runtime shuts down: git (and its helpers) are killed as on the deadline. */
+  signal?: AbortSignal;
 }
 
 export interface CloneResult {
@@ -90,6 +92,8 @@ interface GitRun {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Killed because the runtime is shutting down. */
+  aborted: boolean;
   /** git is not installed (spawn ENOENT). */
   missing: boolean;
 }
@@ -99,19 +103,32 @@ interface GitRun {
  * and git must lead its own process group and session, so that the deadline kills its helpers too
  * (ssh, git-remote-https would otherwise outlive it) and ssh has no terminal to prompt on.
  */
-function runGit(args: readonly string[], deadline: number, env: NodeJS.ProcessEnv): Promise<GitRun> {
+function runGit(args: readonly string[], deadline: number, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<GitRun> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    let aborted = false;
     let settled = false;
+    if (signal?.aborted) {
+      resolve({ ok: false, exitCode: null, missing: false, stdout, stderr, timedOut, aborted: true });
+      return;
+    }
     const child = spawn('git', [...SAFE_CONFIG, ...args], { env, shell: false, detached: true, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const finish = (run: Omit<GitRun, 'stdout' | 'stderr' | 'timedOut'>) => {
+    const finish = (run: Omit<GitRun, 'stdout' | 'stderr' | 'timedOut' | 'aborted'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ...run, stdout, stderr, timedOut });
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ ...run, stdout, stderr, timedOut, aborted });
     };
+    // The child is ours and has not been reaped while `settled` is false: its group is safe to signal.
+    const onAbort = () => {
+      if (settled) return;
+      aborted = true;
+      signalAll(child.pid, child.pid !== undefined ? [child.pid] : [], 'SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       if (stdout.length < MAX_OUTPUT_CHARS) stdout += chunk;
     });
@@ -122,7 +139,7 @@ function runGit(args: readonly string[], deadline: number, env: NodeJS.ProcessEn
     child.on('error', (error: NodeJS.ErrnoException) => finish({ ok: false, exitCode: null, missing: error.code === 'ENOENT' }));
     child.on('close', (code) => finish({ ok: code === 0, exitCode: code, missing: false }));
     // After a kill, do not wait for pipes some escaped helper may still hold open.
-    child.on('exit', (code) => (timedOut ? finish({ ok: false, exitCode: code, missing: false }) : undefined));
+    child.on('exit', (code) => (timedOut || aborted ? finish({ ok: false, exitCode: code, missing: false }) : undefined));
     const timer = setTimeout(
       () => {
         timedOut = true;
@@ -151,6 +168,7 @@ function failure(request: CloneRequest, step: string, run: GitRun, timeoutMs: nu
   const stderr = redactRepoText(tail(run.stderr), request.repo);
   // One line for the message (Raven shows it as "Runtime returned 500: …"); details keep git's lines.
   const oneLine = stderr.replace(/\s*\n\s*/g, ' ');
+  if (run.aborted) return new RuntimeError('SPAWN_FAILED', `Clone of ${where} stopped: the runtime is shutting down.`, { field: 'config.repoUrl', repoUrl: where });
   const why = run.timedOut ? `git did not finish within ${duration(timeoutMs)} and was stopped` : oneLine || `git exited with code ${String(run.exitCode)}`;
   return new RuntimeError('SPAWN_FAILED', `Could not ${step} ${where}: ${why}`, {
     field: 'config.repoUrl',
@@ -173,10 +191,10 @@ export async function cloneRepository(request: CloneRequest, logger: Logger, bas
   const started = Date.now();
   logger.info('cloning repository', { repoUrl: request.repo.display, branch: request.branch, dest: request.dest });
 
-  const clone = await runGit(['clone', '--quiet', '--', request.repo.url, request.dest], deadline, env);
+  const clone = await runGit(['clone', '--quiet', '--', request.repo.url, request.dest], deadline, env, request.signal);
   if (!clone.ok) throw failure(request, 'clone', clone, timeoutMs);
 
-  const inRepo = (...args: string[]) => runGit(['-C', request.dest, ...args], deadline, env);
+  const inRepo = (...args: string[]) => runGit(['-C', request.dest, ...args], deadline, env, request.signal);
   // The default branch; fails (unborn HEAD is fine, a detached HEAD is not a branch) without harm.
   const head = await inRepo('symbolic-ref', '--quiet', '--short', 'HEAD');
   const current = head.ok ? head.stdout.trim() : undefined;

@@ -1,6 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../runtime/logger';
 import { SERVICE_NAME } from '../../src-shared/api';
+import { MAX_JSON_DEPTH } from '../../src-shared/limits';
+import { nestsDeeperThan } from './json-depth';
+import { keyPage, wantsPage } from './key-page';
 import { errorBody, sendError } from './errors';
 import { keyCandidates, type SecurityPolicy } from './security';
 
@@ -13,6 +16,9 @@ import { keyCandidates, type SecurityPolicy } from './security';
 const PREFLIGHT_MAX_AGE_S = 600;
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Workspace-Id, X-Request-Id';
+
+/** `GET /health`: the one answer given without the key in key mode, reduced to `{healthy:true}`. */
+const LIVENESS_PATH = /^(?:\/api)?\/health\/?$/;
 
 /** GET endpoints an EventSource may open: it cannot set headers, so `?token=` is accepted there. */
 const TOKEN_IN_QUERY_PATHS = [/^(?:\/api)?\/events\/?$/, /^(?:\/api)?\/agents\/[^/]+\/stream\/?$/];
@@ -65,9 +71,18 @@ export function apiKeyGuard(policy: SecurityPolicy, logger: Logger): RequestHand
       next();
       return;
     }
+    // Liveness stays public so supervisors can tell "up" from "down"; it says nothing else.
+    if (req.method === 'GET' && LIVENESS_PATH.test(req.path)) {
+      res.status(200).json({ healthy: true });
+      return;
+    }
     // Never the key itself: only which forms were tried.
     logger.warn('rejected request: API key missing or wrong', { method: req.method, path: req.path, tried: candidates.map((c) => c.scheme), remote: req.socket.remoteAddress ?? '' });
     res.setHeader('WWW-Authenticate', 'Bearer realm="raven-runtime"');
+    if (req.method === 'GET' && wantsPage(req.headers.accept)) {
+      keyPage(res, 401, candidates.length === 0 ? undefined : 'Wrong API key.');
+      return;
+    }
     const message = candidates.length === 0 ? 'API key required (Authorization: Bearer <key> or X-API-Key).' : 'Wrong API key.';
     // `service` lets the desktop app recognise its own runtime behind a port conflict.
     res.status(401).json({ ...errorBody('UNAUTHORIZED', message), service: SERVICE_NAME });
@@ -83,6 +98,37 @@ export function accessLog(logger: Logger, onRequest: () => void): RequestHandler
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.debug('http', { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
     });
+    next();
+  };
+}
+
+/**
+ * 413 as soon as the headers announce a body over the limit, before a byte of it is read, and the
+ * connection is closed after the answer: otherwise keep-alive waits for (and drains) a body the
+ * server will never use, and a client can hold the socket by trickling it.
+ */
+export function announcedSizeGuard(limitBytes: number): RequestHandler {
+  return (req, res, next) => {
+    const announced = req.headers['content-length'];
+    if (announced !== undefined && /^\d+$/.test(announced) && Number(announced) > limitBytes) {
+      res.setHeader('Connection', 'close');
+      sendError(res, 'PAYLOAD_TOO_LARGE', `The request body is too large (at most ${limitBytes} bytes).`, { limitBytes });
+      return;
+    }
+    next();
+  };
+}
+
+/**
+ * Refuses bodies nested deeper than {@link MAX_JSON_DEPTH} before any route sees them: schemas,
+ * handlers and every later JSON.stringify (answers, snapshots, events) recurse over the value.
+ */
+export function jsonDepthGuard(maxDepth = MAX_JSON_DEPTH): RequestHandler {
+  return (req, res, next) => {
+    if (nestsDeeperThan(req.body, maxDepth)) {
+      sendError(res, 'VALIDATION_ERROR', `The request body nests deeper than ${maxDepth} levels.`, { maxDepth });
+      return;
+    }
     next();
   };
 }

@@ -26,7 +26,7 @@ export async function ravenSpawn(ctx: ServerContext, body: RavenSpawnBody, endpo
   files.forEach((file, index) => contextPathSegments(file, `config.contextFiles[${index}]`));
   // Made up front: a clone's scratch folder is named after the first agent.
   const ids = Array.from({ length: count }, () => newAgentId());
-  const workdir = await prepareSpawnWorkdir(config, { scratchRoot: ctx.scratchRoot, firstAgentId: ids[0], logger: ctx.logger });
+  const workdir = await prepareSpawnWorkdir(config, { scratchRoot: ctx.scratchRoot, firstAgentId: ids[0], logger: ctx.logger, clones: ctx.clones });
 
   let releaseCallbacks = (): void => undefined;
   const registered = new Promise<void>((resolve) => {

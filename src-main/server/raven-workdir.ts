@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { RavenSpawnRequest } from '../../src-shared/api';
 import { RuntimeError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
+import type { CloneTracker } from './clone-tracker';
 import { cloneRepository } from './git-clone';
 import { parseRepoUrl, validateBranch } from './repo-url';
 
@@ -33,6 +34,8 @@ export interface WorkdirOptions {
   firstAgentId: string;
   logger: Logger;
   cloneTimeoutMs?: number;
+  /** Clones in flight, so shutdown can stop them and remove their folders. */
+  clones?: CloneTracker;
 }
 
 const NOTHING_TO_UNDO = async (): Promise<void> => undefined;
@@ -84,7 +87,14 @@ function localWorkdir(raw: string): string {
 /** A fresh scratch folder for one agent (or one clone), named after it. */
 export function scratchWorkdir(scratchRoot: string, agentId: string): string {
   const dir = path.join(scratchRoot, agentId);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    // ENOTDIR/EEXIST: `workspaces/` (or the data folder) is a file; say which path, not a bare 500.
+    const why = errno === 'ENOTDIR' || errno === 'EEXIST' ? `${scratchRoot} is not a folder` : (error as Error).message;
+    throw new RuntimeError('FILESYSTEM_ERROR', `Could not create the scratch folder ${dir}: ${why}.`, { path: dir, errno });
+  }
   return dir;
 }
 
@@ -153,13 +163,16 @@ export async function prepareSpawnWorkdir(config: RavenSpawnConfig, options: Wor
     throw new RuntimeError('VALIDATION_ERROR', `A clone into "${dest}" is already under way.`, { field: 'config.workdir' });
   }
   cloning.add(dest);
-  try {
-    await cloneRepository({ repo, branch, dest, timeoutMs: options.cloneTimeoutMs }, options.logger);
-  } catch (error) {
-    await removeClone(dest, created);
-    throw error;
-  } finally {
-    cloning.delete(dest);
-  }
+  const run = async (signal?: AbortSignal) => {
+    try {
+      await cloneRepository({ repo, branch, dest, timeoutMs: options.cloneTimeoutMs, signal }, options.logger);
+    } catch (error) {
+      await removeClone(dest, created);
+      throw error;
+    } finally {
+      cloning.delete(dest);
+    }
+  };
+  await (options.clones ? options.clones.track(run) : run());
   return { shared: dest, undo: () => removeClone(dest, created) };
 }

@@ -93,14 +93,21 @@ function safeDecode(value: string): string {
 
 /**
  * Masks the `user:password@` of every URL in `text`: the whole user part for http(s) (where a bare
- * user name is often a token), only when a password is present for other schemes (ssh://git@… is
- * not a secret).
+ * user name is often a token), only the password for other schemes (ssh://git@… is not a secret).
+ *
+ * The user part is found the way the URL parser finds it: the authority runs to the first `/`, `?`
+ * or `#`, and the credentials end at its *last* `@`, so a password holding `@`
+ * (`https://u:p@ss@host/x`) is masked whole instead of leaking its tail.
  */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]+)@/g, (match, scheme: string, userinfo: string) => {
-    if (/^https?:\/\/$/i.test(scheme)) return `${scheme}***@`;
+  return text.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#]*)/g, (match, scheme: string, authority: string) => {
+    const at = authority.lastIndexOf('@');
+    if (at === -1) return match;
+    const userinfo = authority.slice(0, at);
+    const host = authority.slice(at + 1);
+    if (/^https?:\/\/$/i.test(scheme)) return `${scheme}***@${host}`;
     const colon = userinfo.indexOf(':');
-    return colon === -1 ? match : `${scheme}${userinfo.slice(0, colon)}:***@`;
+    return colon === -1 ? match : `${scheme}${userinfo.slice(0, colon)}:***@${host}`;
   });
 }
 

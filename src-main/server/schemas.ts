@@ -1,4 +1,7 @@
+import * as path from 'node:path';
 import { z } from 'zod';
+import { MAX_METADATA_BYTES, MAX_METADATA_DEPTH } from '../../src-shared/limits';
+import { nestsDeeperThan } from './json-depth';
 import { AGENT_STATUSES, AGENT_TYPES, APPROVAL_PRESETS, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS, resolveAgentType } from '../../src-shared/agent';
 import type {
   CreateAgentRequest,
@@ -247,12 +250,27 @@ const requiredText = (field: string, max: number) =>
     .max(max)
     .refine((value) => value.trim() !== '', { message: `${field} is required` });
 
+/**
+ * Free-form metadata is echoed in every thread answer, event and snapshot: bounded in depth and
+ * size so that no later serialisation can fail or balloon. The body's own depth guard (64) has
+ * already run, so measuring the size by serialising is safe.
+ */
+const metadataSchema = z
+  .record(z.string().max(MAX_LABEL), z.unknown())
+  .refine((value) => !nestsDeeperThan(value, MAX_METADATA_DEPTH), { message: `must nest at most ${MAX_METADATA_DEPTH} levels deep`, abort: true })
+  .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= MAX_METADATA_BYTES, { message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
+
+/** A relative path would be resolved against the runtime's own folder, which no client means. */
+const absolutePath = osString(MAX_PATH)
+  .min(1)
+  .refine((value) => path.isAbsolute(value), { message: 'must be an absolute path' });
+
 const threadWorkspaceSchema = z
   .union([
-    osString(MAX_PATH).min(1),
+    absolutePath,
     z.looseObject({
       workspaceId: z.string().max(MAX_LABEL).optional(),
-      path: osString(MAX_PATH).min(1).optional(),
+      path: absolutePath.optional(),
       repo: z.string().max(MAX_PATH).optional(),
       branch: z.string().max(MAX_LABEL).optional(),
       worktreeId: z.string().max(MAX_LABEL).optional(),
@@ -277,7 +295,7 @@ export const createThreadBody = z
     contextFiles: z.array(contextFileSchema).max(MAX_CONTEXT_FILES).optional(),
     env: envSchema.optional(),
     environment: envSchema.optional().meta({ description: "The Parallax client's name for env; both are merged." }),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: metadataSchema.optional(),
     approvalPreset: z.enum(APPROVAL_PRESETS).optional(),
     command: osString(MAX_PATH).min(1).optional().meta({ description: 'For custom agents: the program to run.' }),
     args: z.array(osString(32 * 1024)).max(MAX_ARGS).optional(),
@@ -296,7 +314,7 @@ export const threadSendBody = z
       .optional(),
     raw: z.string().min(1).max(MAX_MESSAGE_CHARS).optional(),
     keys: z.array(keyName).min(1).max(MAX_KEYS).refine(validKeys, { message: 'unknown key name; use names like enter, esc, up, ctrl+c, shift+tab, f5, or a single character' }).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: metadataSchema.optional(),
   })
   .refine((body) => body.message !== undefined || body.raw !== undefined || body.keys !== undefined, { message: 'message, raw, or keys is required' });
 

@@ -81,7 +81,27 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-export type AuthScheme = 'bearer' | 'apikey' | 'raw' | 'x-api-key' | 'query';
+export type AuthScheme = 'bearer' | 'apikey' | 'raw' | 'x-api-key' | 'query' | 'cookie';
+
+/** The browser session cookie set by the key-entry page (key-page.ts). */
+export const SESSION_COOKIE = 'raven_session';
+
+/**
+ * The cookie's value for a key: a digest, so the key itself never sits in the browser's cookie
+ * jar, yet stays valid across restarts with the same key.
+ */
+export function sessionToken(key: string): string {
+  return createHash('sha256').update(`raven-runtime-session\0${key}`, 'utf8').digest('base64url');
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
 
 export interface KeyCandidate {
   scheme: AuthScheme;
@@ -104,6 +124,8 @@ export function keyCandidates(headers: IncomingHttpHeaders, queryToken?: string)
   const xApiKey = Array.isArray(header) ? header[0] : header;
   if (xApiKey && xApiKey.trim() !== '') out.push({ scheme: 'x-api-key', value: xApiKey.trim() });
   if (queryToken !== undefined && queryToken !== '') out.push({ scheme: 'query', value: queryToken });
+  const session = cookieValue(headers.cookie, SESSION_COOKIE);
+  if (session !== undefined && session !== '') out.push({ scheme: 'cookie', value: session });
   return out;
 }
 
@@ -112,9 +134,11 @@ export class SecurityPolicy {
   private allowedHostHeaders = new Set<string>();
   private allowedOriginSet = new Set<string>();
   private readonly keyDigest: Buffer | undefined;
+  private readonly sessionDigest: Buffer | undefined;
 
   constructor(private readonly options: SecurityOptions) {
     this.keyDigest = options.apiKey ? digest(options.apiKey) : undefined;
+    this.sessionDigest = options.apiKey ? digest(sessionToken(options.apiKey)) : undefined;
   }
 
   get requiresKey(): boolean {
@@ -181,7 +205,9 @@ export class SecurityPolicy {
     if (!this.keyDigest) return true;
     let ok = false;
     for (const candidate of candidates) {
-      if (timingSafeEqual(digest(candidate.value), this.keyDigest)) ok = true;
+      // A cookie carries the session token, never the key; every other form carries the key.
+      const expected = candidate.scheme === 'cookie' ? this.sessionDigest! : this.keyDigest;
+      if (timingSafeEqual(digest(candidate.value), expected)) ok = true;
     }
     return ok;
   }

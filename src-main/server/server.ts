@@ -1,16 +1,23 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { AgentHandle } from '../../src-shared/agent';
 import { SERVICE_NAME } from '../../src-shared/api';
+import type { ErrorCode } from '../../src-shared/errors';
+import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_EVENT_SUBSCRIBERS, MAX_VIEWERS_PER_AGENT, REQUEST_TIMEOUT_MS } from '../../src-shared/limits';
 import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
 import { MetricsTracker } from './agent-metrics';
 import { buildApp, type BuiltApp } from './app';
+import { CloneTracker } from './clone-tracker';
 import { withEndpoint, type ServerContext } from './context';
+import { DataDirError, prepareDataDir } from './data-dir';
+import { errorBody } from './errors';
 import { EventBroadcaster } from './event-broadcaster';
 import { AdapterStatusCache } from './health';
 import { RavenPresence, type RavenPresenceOptions } from './raven-presence';
+import { installProcessGuard } from './process-guard';
 import { isLoopbackHost, parseAllowedHost, SecurityPolicy } from './security';
 import { SocketServer } from './sockets';
 import { SpawnCallbacks, type CallbackOptions } from './spawn-callbacks';
@@ -54,8 +61,40 @@ export interface ServerOptions {
     raven?: RavenPresenceOptions;
     /** Detect CLIs at start (default true); tests that never ask /health skip the forks. */
     warmAdapters?: boolean;
+    /** Lower caps than the shipped ones (src-shared/limits.ts), so tests can reach them. */
+    limits?: Partial<ServerLimits>;
   };
+  /**
+   * Called when the server caught a throw at its outer edge (an upgrade, a socket message, a
+   * request): that request alone failed. Logged in any case; tests pass a counter and fail on it.
+   */
+  onFault?: (where: string, error: unknown) => void;
+  /**
+   * Install the process guard (process-guard.ts) while the server runs, so a throw that escapes
+   * every handler is logged instead of ending the process and every agent. On by default (the
+   * desktop app); the headless CLI has its own for its whole lifetime. What it catches also goes
+   * to `onFault`, so tests still fail on it.
+   */
+  processGuard?: boolean;
 }
+
+export interface ServerLimits {
+  connections: number;
+  viewersPerAgent: number;
+  eventSubscribers: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  connections: MAX_CONNECTIONS,
+  viewersPerAgent: MAX_VIEWERS_PER_AGENT,
+  eventSubscribers: MAX_EVENT_SUBSCRIBERS,
+  headersTimeoutMs: HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+};
 
 export interface RunningServer {
   url: string;
@@ -77,7 +116,7 @@ export async function shutdownRuntime(server: RunningServer, manager: AgentManag
   await server.close();
 }
 
-export type ServerStartErrorCode = 'INSECURE_BIND' | 'INVALID_OPTIONS' | 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'LISTEN_FAILED';
+export type ServerStartErrorCode = 'INSECURE_BIND' | 'INVALID_OPTIONS' | 'DATA_DIR' | 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'LISTEN_FAILED';
 
 /** Why the server did not start; `code` keeps the system error's name (EADDRINUSE) for the desktop app. */
 export class ServerStartError extends Error {
@@ -151,8 +190,14 @@ export function createServerParts(options: ServerOptions, canonicalUrl: () => st
     raven: new RavenPresence(manager, log, options.version, options.tuning?.raven),
     streams: new StreamRegistry(),
     threads,
+    clones: new CloneTracker(),
+    limits: { ...DEFAULT_LIMITS, ...options.tuning?.limits },
     scratchRoot,
     uiDir: options.uiDir,
+    reportFault(where, error) {
+      log.error('handler failed; only its request was affected', { where, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      options.onFault?.(where, error);
+    },
   };
   const built = buildApp(ctx, policy, { bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES });
   return {
@@ -168,6 +213,25 @@ export function createServerParts(options: ServerOptions, canonicalUrl: () => st
       ctx.metrics.dispose();
     },
   };
+}
+
+/**
+ * Requests Node's parser refused (malformed, headers too large, too slow) get a typed JSON answer
+ * like every other refusal, then the connection closes.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message]: [number, string, ErrorCode, string] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'TIMEOUT', 'The request did not arrive in time.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'PAYLOAD_TOO_LARGE', 'The request headers are too large.']
+        : [400, 'Bad Request', 'VALIDATION_ERROR', 'Malformed HTTP request.'];
+  const body = JSON.stringify(errorBody(code, message));
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {
@@ -200,24 +264,62 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  try {
+    prepareDataDir(options.manager.config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirError) throw new ServerStartError('DATA_DIR', error.message);
+    throw error;
+  }
   let url = '';
   const parts = createServerParts(options, () => url);
   const { ctx, policy, built } = parts;
-  const server = http.createServer({ noDelay: true }, built.app);
-  // Sends wait for whole agent turns and streams stay open: no request-level timeout.
-  server.requestTimeout = 0;
-  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? false);
-  server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  const { limits } = ctx;
+  // Connections refused for the cap: their requests are never dispatched, only answered 503.
+  const refused = new WeakSet<object>();
+  // connectionsCheckingInterval: Node checks the header and request deadlines this often (every
+  // 30 s by default, which would let a slow client keep its socket half a minute past them).
+  // requireHostHeader off: Node's own refusal of a Host-less HTTP/1.1 request has an empty body;
+  // the Host guard refuses it instead, as a typed 403.
+  const server = http.createServer({ noDelay: true, requireHostHeader: false, connectionsCheckingInterval: Math.min(2_000, limits.headersTimeoutMs) }, (req, res) => {
+    if (refused.has(req.socket)) return;
+    try {
+      built.app(req, res);
+    } catch (error) {
+      ctx.reportFault('http request', error);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody('INTERNAL', 'Internal server error.')));
+    }
   });
+  // A slow client may not hold a socket forever: headers and the (≤ 1 MiB) body must arrive in
+  // time. These bound receiving the request only; a /send waiting for a whole agent turn, and
+  // streams, answer as slowly as they need.
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    if (open.size >= limits.connections) {
+      refused.add(socket);
+      const body = JSON.stringify(errorBody('LIMIT_REACHED', `The runtime has ${limits.connections} connections open; retry later.`, { limit: limits.connections }));
+      socket.on('error', () => socket.destroy());
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 5\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  const sockets = new SocketServer(ctx, policy, options.terminalHello ?? false);
+  server.on('upgrade', (req, socket, head) => {
+    if (refused.has(req.socket)) return;
+    sockets.handleUpgrade(req, socket, head);
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
   try {
     await listen(server, options.port, options.host);
   } catch (error) {
     parts.dispose();
     throw error;
   }
+  const removeGuard = options.processGuard === false ? () => undefined : installProcessGuard(ctx.logger, process, (kind, error) => options.onFault?.(kind, error));
   const port = (server.address() as AddressInfo).port;
   policy.setPort(port);
   url = `http://${urlHost(options.host)}:${port}`;
@@ -238,9 +340,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await sockets.close();
         ctx.streams.closeAll();
+        // A clone still running would outlive the runtime and leave its half-cloned folder.
+        await ctx.clones.stopAll();
         server.closeAllConnections();
         await stopped;
         parts.dispose();
+        removeGuard();
         ctx.logger.info('API server closed', { url });
       })();
       return closing;

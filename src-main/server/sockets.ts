@@ -6,6 +6,7 @@ import type { ErrorCode } from '../../src-shared/errors';
 import { RuntimeError } from '../runtime/errors';
 import type { ServerContext } from './context';
 import { errorBody } from './errors';
+import { parseRequestTarget } from './request-target';
 import { keyCandidates, type SecurityPolicy } from './security';
 import type { TerminalAttachOptions } from './terminal-hub';
 
@@ -89,20 +90,32 @@ export class SocketServer {
     this.heartbeat.unref();
   }
 
+  /** Total: whatever the request holds, this answers it (or drops the socket) and never throws. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
+    try {
+      this.routeUpgrade(req, socket, head);
+    } catch (error) {
+      this.ctx.reportFault('websocket upgrade', error);
+      if (!socket.destroyed && socket.writable) refuse(socket, 500, 'INTERNAL', 'Internal server error.');
+      else socket.destroy();
+    }
+  }
+
+  private routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Host and Origin come first: they need nothing parsed, and a hostile page gets no further.
     if (!this.policy.hostAllowed(req.headers.host)) {
-      this.ctx.logger.warn('rejected upgrade: Host not allowed', { path: url.pathname, host: req.headers.host ?? '' });
+      this.ctx.logger.warn('rejected upgrade: Host not allowed', { host: req.headers.host ?? '' });
       refuse(socket, 403, 'FORBIDDEN', 'Host header not allowed.');
       return;
     }
     if (!this.policy.originAllowed(req.headers.origin)) {
-      this.ctx.logger.warn('rejected upgrade: Origin not allowed', { path: url.pathname, origin: req.headers.origin ?? '' });
+      this.ctx.logger.warn('rejected upgrade: Origin not allowed', { origin: req.headers.origin ?? '' });
       refuse(socket, 403, 'FORBIDDEN', 'Origin not allowed.');
       return;
     }
-    const candidates = keyCandidates(req.headers, url.searchParams.get('token') ?? undefined);
+    const url = parseRequestTarget(req.url);
+    const candidates = keyCandidates(req.headers, url.query.get('token') ?? undefined);
     if (!this.policy.keyAccepted(candidates)) {
       this.ctx.logger.warn('rejected upgrade: API key missing or wrong', { path: url.pathname, tried: candidates.map((c) => c.scheme) });
       refuse(socket, 401, 'UNAUTHORIZED', candidates.length === 0 ? 'API key required (header, or ?token=).' : 'Wrong API key.', [
@@ -119,18 +132,33 @@ export class SocketServer {
         refuse(socket, 400, 'VALIDATION_ERROR', 'Malformed agent id in the path.');
         return;
       }
-      this.terminalWss.handleUpgrade(req, socket, head, (ws) => this.openTerminal(ws, agentId, url.searchParams));
+      if (this.ctx.terminals.viewerCount(agentId) >= this.ctx.limits.viewersPerAgent) {
+        refuse(socket, 503, 'LIMIT_REACHED', `This agent already has ${this.ctx.limits.viewersPerAgent} terminal viewers; close one first.`, ['Retry-After: 5']);
+        return;
+      }
+      this.terminalWss.handleUpgrade(req, socket, head, (ws) => this.guarded('terminal socket open', ws, () => this.openTerminal(ws, agentId, url.query)));
       return;
     }
-    if (EVENTS_PATH.test(url.pathname)) {
-      this.eventsWss.handleUpgrade(req, socket, head, (ws) => this.openEvents(ws, url.searchParams, 'events'));
+    const format = EVENTS_PATH.test(url.pathname) ? 'events' : LEGACY_PATH.test(url.pathname) ? 'legacy' : undefined;
+    if (format === undefined) {
+      refuse(socket, 404, 'NOT_FOUND', `No WebSocket at ${url.pathname.slice(0, 200)}. Use /ws/events, /ws or /ws/agents/:id/terminal.`);
       return;
     }
-    if (LEGACY_PATH.test(url.pathname)) {
-      this.eventsWss.handleUpgrade(req, socket, head, (ws) => this.openEvents(ws, url.searchParams, 'legacy'));
+    if (this.ctx.events.size >= this.ctx.limits.eventSubscribers) {
+      refuse(socket, 503, 'LIMIT_REACHED', `${this.ctx.limits.eventSubscribers} event subscribers are connected already; close one first.`, ['Retry-After: 5']);
       return;
     }
-    refuse(socket, 404, 'NOT_FOUND', `No WebSocket at ${url.pathname}. Use /ws/events, /ws or /ws/agents/:id/terminal.`);
+    this.eventsWss.handleUpgrade(req, socket, head, (ws) => this.guarded('events socket open', ws, () => this.openEvents(ws, url.query, format)));
+  }
+
+  /** Runs a socket step; if it throws, that socket alone is closed (1011) and the fault reported. */
+  private guarded(where: string, ws: WebSocket, step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.ctx.reportFault(where, error);
+      ws.close(WS_CLOSE.INTERNAL_ERROR, 'Internal server error');
+    }
   }
 
   private track(ws: WebSocket): void {
@@ -181,7 +209,7 @@ export class SocketServer {
         ws.send(frame);
       },
     });
-    ws.on('message', (data) => {
+    ws.on('message', (data) => this.guarded('events socket message', ws, () => {
       // Parallax's protocol: {"type":"ping"} → pong; on /ws also {"type":"send",agentId,message}.
       // Every other client frame is ignored, as Parallax ignores it.
       const frame = parseClientFrame(data);
@@ -191,7 +219,7 @@ export class SocketServer {
       } else if (frame?.type === 'send' && format === 'legacy') {
         void this.legacySend(ws, frame.agentId, frame.message);
       }
-    });
+    }));
     ws.on('close', unsubscribe);
     ws.on('error', (error) => this.ctx.logger.debug('events socket error', { error: error.message }));
   }

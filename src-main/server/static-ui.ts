@@ -9,8 +9,8 @@ import { serviceDescriptionSchema } from './schemas';
 
 /**
  * `GET /`: the app's UI (the vite build in `uiDir`) for browsers, the JSON service description for
- * everything else (Parallax's scripts only check for 200). Static files are public: they hold no
- * data, and a browser cannot attach an API key to a page load.
+ * everything else (Parallax's scripts only check for 200). In key mode these sit behind the key
+ * like every route (a browser gets the key-entry page first, see key-page.ts).
  */
 
 /** The UI loads only its own scripts and styles and talks only to this server (HTTP and WS). */

@@ -99,6 +99,12 @@ export class ThreadRegistry {
   }
 
   async spawn(input: SpawnThreadInput): Promise<ThreadHandle> {
+    // Checked again by the manager, but first here: a thread refused for lack of room must not
+    // have written its context files into the workspace.
+    const { maxAgents } = this.manager.config;
+    if (this.manager.liveCount() >= maxAgents) {
+      throw new RuntimeError('MAX_AGENTS', `Maximum agent limit reached (${maxAgents}). Stop an agent first.`, { maxAgents });
+    }
     const id = timeOrderedId('thread');
     const agentId = newAgentId();
     const now = new Date().toISOString();

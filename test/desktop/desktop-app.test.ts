@@ -62,7 +62,8 @@ describe('start-up', () => {
       version: '0.1.0-test',
     });
     expect(world.servers.started[0].manager).toBe(desktop.runtimeInstance);
-    expect(world.windows[0].loads).toEqual([`${ORIGIN}/`]);
+    // Key mode: the page itself needs the key, so the window opens it through the session route.
+    expect(world.windows[0].loads).toEqual([`${ORIGIN}/auth/session?key=${'k'.repeat(24)}`]);
     expect(world.windows[0].options).toMatchObject({ kind: 'main', show: false });
     expect(world.tray().state).toBe('idle');
     expect(world.tray().tooltip).toBe('Raven Agent Runtime — no agents running');

@@ -54,6 +54,8 @@ export const state = {
     | undefined
     | ((details: { url: string; resourceType: string; responseHeaders?: Record<string, string[]> }, callback: (r: { responseHeaders?: Record<string, string[]> }) => void) => void),
   loads: [] as LoadResult[],
+  /** The session cookie a page load received (the runtime's key-mode cookie). */
+  cookie: '' as string,
   quitWaiters: [] as (() => void)[],
 };
 
@@ -142,7 +144,17 @@ export class FakeBrowserWindow extends EventEmitter {
   }
   async loadURL(url: string): Promise<void> {
     this.webContents.url = url;
-    const response = await fetch(url, { headers: { Accept: 'text/html' } });
+    // Like a browser: follows redirects, keeps cookies, and keeps the #fragment across a redirect.
+    const hash = new URL(url).hash;
+    let target = url;
+    let response = await fetch(target, { headers: { Accept: 'text/html', ...(state.cookie ? { Cookie: state.cookie } : {}) }, redirect: 'manual' });
+    for (let hop = 0; hop < 5 && response.status >= 300 && response.status < 400; hop++) {
+      const setCookie = response.headers.get('set-cookie');
+      if (setCookie) state.cookie = setCookie.split(';')[0];
+      target = `${new URL(response.headers.get('location') ?? '/', target).href.replace(/#.*$/, '')}${hash}`;
+      this.webContents.url = target;
+      response = await fetch(target, { headers: { Accept: 'text/html', ...(state.cookie ? { Cookie: state.cookie } : {}) }, redirect: 'manual' });
+    }
     state.loads.push({ url, status: response.status, contentType: response.headers.get('content-type') ?? '', body: await response.text() });
     if (!response.ok) throw new Error(`ERR_HTTP_RESPONSE_CODE_FAILURE (${response.status})`);
     // main.ts listens with once(): later loads emitting it again change nothing.

@@ -129,6 +129,56 @@ describe('raven-runtime (headless CLI)', () => {
     expect(r.stdout() + r.stderr()).not.toContain(TEST_KEY);
   });
 
+  it('takes the key from --api-key-file or RAVEN_RUNTIME_API_KEY without a warning; --api-key warns that others can read it', async () => {
+    const dir = tempDir();
+    const keyFile = path.join(dir, 'key');
+    fs.writeFileSync(keyFile, `${TEST_KEY}\n`, { mode: 0o600 });
+    const fromFile = run(['start', '--port', '0', '--data-dir', path.join(dir, 'a'), '--api-key-file', keyFile]);
+    const fileUrl = await urlOf(fromFile);
+    expect((await httpRequest(`${fileUrl}/api/agents`, 'GET')).status).toBe(401);
+    expect((await httpRequest(`${fileUrl}/api/agents`, 'GET', { headers: { Authorization: `Bearer ${TEST_KEY}` } })).status).toBe(200);
+    // Key mode: only a bare liveness answer without the key.
+    expect((await httpRequest(`${fileUrl}/health`, 'GET')).json).toEqual({ healthy: true });
+    expect(fromFile.stderr()).not.toMatch(/warning/);
+    fromFile.child.kill('SIGTERM');
+    expect((await fromFile.exited).code).toBe(0);
+
+    const fromEnv = run(['start', '--port', '0', '--data-dir', path.join(dir, 'b')], { RAVEN_RUNTIME_API_KEY: TEST_KEY });
+    const envUrl = await urlOf(fromEnv);
+    expect((await httpRequest(`${envUrl}/api/agents`, 'GET', { headers: { 'X-API-Key': TEST_KEY } })).status).toBe(200);
+    expect(fromEnv.stderr()).not.toMatch(/warning/);
+    fromEnv.child.kill('SIGTERM');
+    expect((await fromEnv.exited).code).toBe(0);
+
+    const fromArgv = run(['start', '--port', '0', '--data-dir', path.join(dir, 'c'), '--api-key', TEST_KEY]);
+    await urlOf(fromArgv);
+    expect(fromArgv.stderr()).toMatch(/warning: --api-key is readable by every local process/);
+    expect(fromArgv.stderr()).not.toContain(TEST_KEY);
+    fromArgv.child.kill('SIGTERM');
+    expect((await fromArgv.exited).code).toBe(0);
+
+    const missing = run(['start', '--port', '0', '--data-dir', path.join(dir, 'd'), '--api-key-file', path.join(dir, 'nope')]);
+    expect((await missing.exited).code).toBe(2);
+    expect(missing.stderr()).toMatch(/Cannot read the API key file .*nope: ENOENT/);
+  });
+
+  it('says which folder is wrong when the data folder cannot be made or holds a file, without a stack trace', async () => {
+    const dir = tempDir();
+    const blocker = path.join(dir, 'blocker');
+    fs.writeFileSync(blocker, 'a file');
+    const bad = run(['start', '--port', '0', '--data-dir', path.join(blocker, 'data')]);
+    expect((await bad.exited).code).toBe(1);
+    expect(bad.stderr()).toMatch(/^raven-runtime: Cannot create the data folder .*blocker\/data: a part of the path is a file, not a folder\. \[ENOTDIR\]\n$/);
+    expect(bad.stderr()).not.toMatch(/\n\s+at /);
+
+    const data = path.join(dir, 'data');
+    fs.mkdirSync(data);
+    fs.writeFileSync(path.join(data, 'transcripts'), 'not a folder');
+    const fileInTheWay = run(['start', '--port', '0', '--data-dir', data]);
+    expect((await fileInTheWay.exited).code).toBe(1);
+    expect(fileInTheWay.stderr()).toMatch(/The transcripts folder .*data\/transcripts is a file, not a folder/);
+  });
+
   it('refuses a non-loopback bind without a key, and reports a port in use, with exit 1', async () => {
     const dir = tempDir();
     const open = run(['start', '--host', '0.0.0.0', '--port', '0', '--data-dir', dir]);

@@ -179,8 +179,9 @@ describe('API key', () => {
     }
     const events = await readStream(`${t.url}/events?token=${encodeURIComponent(TEST_KEY)}`, { done: (b) => b.includes('snapshot') });
     expect(events.status).toBe(200);
-    // The UI's static files and the service description stay public.
-    expect((await t.request('GET', '/')).status).toBe(200);
+    // In key mode the service description and the UI need the key too.
+    expect((await t.request('GET', '/')).status).toBe(401);
+    expect((await t.request('GET', '/', { headers: { Authorization: `Bearer ${TEST_KEY}` } })).status).toBe(200);
   });
 
   it('requires the key on WebSocket upgrades (header or ?token=)', async () => {

@@ -25,6 +25,8 @@ export interface TestServer {
   port: number;
   host: string;
   request(method: string, urlPath: string, options?: RequestOptions): Promise<HttpResult>;
+  /** Throws the server caught at its outer edge (see ServerOptions.onFault); close() fails if any. */
+  faults: { where: string; error: unknown }[];
   /** Spawns a shell agent through the API and waits until it is ready. */
   spawnShell(extra?: Record<string, unknown>): Promise<AgentHandle>;
   /** Stops every agent (afterEach). */
@@ -83,7 +85,9 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const h = createHarness(options.config ?? {}, options.env ?? SHELL_ENV);
   const level = process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent';
+  const faults: { where: string; error: unknown }[] = [];
   const server = await startServer({
+    onFault: (where, error) => faults.push({ where, error }),
     manager: h.manager,
     host: '127.0.0.1',
     port: 0,
@@ -104,6 +108,7 @@ export async function startTestServer(
     port: server.port,
     host: server.host,
     request,
+    faults,
     async spawnShell(extra = {}) {
       const res = await request('POST', '/api/agents', {
         body: { type: 'shell', workdir, ...extra },
@@ -120,6 +125,8 @@ export async function startTestServer(
     async close() {
       await server.close();
       await h.close();
+      // A caught handler throw is still a bug: the test that provoked it fails here.
+      if (faults.length > 0) throw new Error(`the server caught ${faults.length} handler fault(s): ${faults.map((f) => `${f.where}: ${String(f.error)}`).join('; ')}`);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { LogEntriesResponse, LogsResponse, OutputResponse } from '../../../src-shared/api';
+import { RuntimeError } from '../../runtime/errors';
 import type { ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
 import { agentIdParams, agentMetricsSchema, eventsQuery, logsQuery, logsResponseSchema, outputResponseSchema, streamQuery, transcriptListSchema, transcriptParams } from '../schemas';
@@ -73,7 +74,12 @@ export function observeRoutes(ctx: ServerContext): MountedRoute[] {
       tag: 'observe',
       query: eventsQuery,
       responses: { 200: { description: 'Server-sent events', contentType: 'text/event-stream' } },
+      errors: [503],
       handler: ({ query, res }) => {
+        // The same cap as the event sockets: each subscriber costs a copy of every event.
+        if (ctx.events.size >= ctx.limits.eventSubscribers) {
+          throw new RuntimeError('LIMIT_REACHED', `${ctx.limits.eventSubscribers} event subscribers are connected already; close one first.`, { limit: ctx.limits.eventSubscribers });
+        }
         serveEventStream(ctx, res, { agentId: query.agentId, threadId: query.threadId });
         return undefined;
       },
