@@ -122,11 +122,18 @@ function runGit(args: readonly string[], deadline: number, env: NodeJS.ProcessEn
       signal?.removeEventListener('abort', onAbort);
       resolve({ ...run, stdout, stderr, timedOut, aborted });
     };
-    // The child is ours and has not been reaped while `settled` is false: its group is safe to signal.
+    // git's PID (and group) are ours only until its exit is observed; after that the number may be
+    // handed to someone else, so a late deadline or abort finishes the run instead of signalling
+    // (docs/processes.md).
+    let exited: { code: number | null } | undefined;
+    const kill = () => {
+      if (exited) finish({ ok: false, exitCode: exited.code, missing: false });
+      else signalAll(child.pid, child.pid !== undefined ? [child.pid] : [], 'SIGKILL');
+    };
     const onAbort = () => {
       if (settled) return;
       aborted = true;
-      signalAll(child.pid, child.pid !== undefined ? [child.pid] : [], 'SIGKILL');
+      kill();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -139,11 +146,14 @@ function runGit(args: readonly string[], deadline: number, env: NodeJS.ProcessEn
     child.on('error', (error: NodeJS.ErrnoException) => finish({ ok: false, exitCode: null, missing: error.code === 'ENOENT' }));
     child.on('close', (code) => finish({ ok: code === 0, exitCode: code, missing: false }));
     // After a kill, do not wait for pipes some escaped helper may still hold open.
-    child.on('exit', (code) => (timedOut || aborted ? finish({ ok: false, exitCode: code, missing: false }) : undefined));
+    child.on('exit', (code) => {
+      exited = { code };
+      if (timedOut || aborted) finish({ ok: false, exitCode: code, missing: false });
+    });
     const timer = setTimeout(
       () => {
         timedOut = true;
-        signalAll(child.pid, child.pid !== undefined ? [child.pid] : [], 'SIGKILL');
+        kill();
       },
       Math.max(0, deadline - Date.now()),
     );
