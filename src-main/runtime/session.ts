@@ -389,7 +389,6 @@ export class AgentSession {
       case 'busy':
         if (this.status === 'ready' || this.status === 'waiting_input') {
           if (!this.turn) this.turn = { tapStart: this.screen.tapPosition, phase: 'running' };
-          this.screen.setCompaction(false);
           this.setStatus('busy');
         }
         return;
@@ -487,7 +486,6 @@ export class AgentSession {
   private finishTurn(turn: Turn): void {
     const content = this.currentReply();
     this.turn = undefined;
-    this.screen.setCompaction(true);
     this.emit({ type: 'message', content, inReplyTo: turn.message });
     const waiter = turn.waiter;
     if (waiter) {
@@ -502,7 +500,6 @@ export class AgentSession {
     const waiter = turn.waiter;
     const partial = this.exited ? '' : this.currentReply();
     this.turn = undefined;
-    if (!this.exited) this.screen.setCompaction(true);
     if (waiter) {
       clearTimeout(waiter.timer);
       waiter.reject(new RuntimeError(error.code, error.message, { ...error.details, partialResponse: partial }));
@@ -529,7 +526,6 @@ export class AgentSession {
     const text = message.replace(/\r\n?/g, '\n').trim();
     const turn: Turn = { message: text, tapStart: this.screen.tapPosition, phase: 'delivering' };
     this.turn = turn;
-    this.screen.setCompaction(false);
     this.setStatus('busy');
 
     const result = new Promise<SendResult>((resolve, reject) => {

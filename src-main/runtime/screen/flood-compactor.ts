@@ -8,6 +8,10 @@
  * text has at least `capacity` line feeds after a CRLF, the part before that CRLF can go without
  * changing the buffer, the cursor or any mode. The caller guarantees the preconditions that make
  * this exact: nothing unparsed before the text, a full-screen scroll region and insert mode off.
+ *
+ * The screen model drops only flood text (plain and ASCII) and only after a head that leaves the
+ * cursor on a blank bottom row (findFloodHead), so the rows the dropped text would have scrolled
+ * away can be synthesized exactly for the scroll tap (dropped-rows.ts).
  */
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -22,6 +26,16 @@ const C1 = /[\x80-\x9f]/;
 export function isPlainText(text: string): boolean {
   if (text.indexOf('\x1b') >= 0 || text.indexOf('\x08') >= 0 || text.indexOf('\x0e') >= 0 || text.indexOf('\x0f') >= 0) return false;
   return !NON_ASCII.test(text) || !C1.test(text);
+}
+
+/**
+ * Text the screen model may drop unparsed and synthesize rows for: plain text that is all ASCII
+ * (so every character is one cell wide and no charset mapping can apply beyond what the model
+ * checks). Non-ASCII floods are parsed in full.
+ */
+export function isFloodText(text: string): boolean {
+  if (text.indexOf('\x1b') >= 0 || text.indexOf('\x08') >= 0 || text.indexOf('\x0e') >= 0 || text.indexOf('\x0f') >= 0) return false;
+  return !NON_ASCII.test(text);
 }
 
 /** Where the kept tail of plain text starts: the CR of a CRLF, as chunk index and offset. */
@@ -58,4 +72,26 @@ export function compactPlainText(text: string, capacity: number): string {
   if (!isPlainText(text)) return text;
   const cut = findFloodCut([text], capacity);
   return cut && cut.offset > 0 ? text.slice(cut.offset) : text;
+}
+
+/** A position in a list of chunks: chunk index and offset within it. */
+export type ChunkPosition = FloodCut;
+
+/**
+ * Just past the first CRLF that has at least `lineFeeds` line feeds up to and including it, or
+ * undefined if there is none yet. With `lineFeeds` = the screen's rows, plain text from there on
+ * starts at column 0 of a blank bottom row wherever the cursor was: the row the last line feed
+ * scrolled in. Walks forward, so the cost is proportional to the head, not to the flood.
+ */
+export function findFloodHead(chunks: readonly string[], lineFeeds: number): ChunkPosition | undefined {
+  let seen = 0;
+  for (let c = 0; c < chunks.length; c++) {
+    const data = chunks[c];
+    for (let i = data.indexOf('\n'); i >= 0; i = data.indexOf('\n', i + 1)) {
+      if (++seen < lineFeeds) continue;
+      const afterCr = i > 0 ? data.charCodeAt(i - 1) === 13 : c > 0 && chunks[c - 1].endsWith('\r');
+      if (afterCr) return { chunk: c, offset: i + 1 };
+    }
+  }
+  return undefined;
 }
