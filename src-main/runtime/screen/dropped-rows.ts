@@ -41,41 +41,60 @@ export interface SynthesizedRows {
   rows: SynthesizedRow[];
 }
 
-/** Anything but printable ASCII, CR and LF: such text takes the character-by-character path. */
-const NOT_SIMPLE = /[^\x20-\x7e\r\n]/;
-
+/**
+ * The newest rows are kept in a ring of entries, each one or more rows: a row built cell by cell,
+ * or (the common case, and the reason a flood costs a line-feed scan rather than a string per row)
+ * a line of printable ASCII that started on a fresh row and ended in CRLF, kept as a span of the
+ * text it came from and cut into rows only if it is among the newest `keep` rows at the end.
+ */
 export class RowSynthesizer {
   /** Cells of the current row up to the last written one; unwritten cells are spaces. */
   private cells = '';
   private x = 0;
   private wrapped = false;
   private count = 0;
-  /** Circular: row `n` lives in slot `n % keep`. */
-  private readonly ring: SynthesizedRow[] = [];
+  private entries = 0;
+  private readonly entryText: string[] = [];
+  /** Span bounds in `entryText`, or -1 for a built row. */
+  private readonly entryStart: Int32Array;
+  private readonly entryEnd: Int32Array;
+  private readonly entryWrapped: Uint8Array;
   private finished = false;
+  /** Chars fed so far. */
+  fedChars = 0;
 
   /** @param keep how many of the newest rows to keep (older ones are only counted). */
   constructor(
     private readonly geometry: RowGeometry,
     private readonly keep: number,
-  ) {}
+  ) {
+    this.entryStart = new Int32Array(keep);
+    this.entryEnd = new Int32Array(keep);
+    this.entryWrapped = new Uint8Array(keep);
+  }
 
-  /** Chars fed so far. */
-  fedChars = 0;
-
-  /** Prints `text`, which continues whatever was fed before. */
-  feed(text: string): void {
+  /**
+   * Prints `text`, which continues whatever was fed before. `printable`: the caller checked that
+   * it holds nothing but printable ASCII, CR and LF.
+   */
+  feed(text: string, printable: boolean): void {
     if (this.finished) throw new Error('RowSynthesizer: feed after finish');
     this.fedChars += text.length;
-    const simple = !NOT_SIMPLE.test(text);
+    const spans = printable && this.geometry.wraparound;
     let start = 0;
     while (start < text.length) {
       const lf = text.indexOf('\n', start);
-      const end = lf < 0 ? text.length : lf;
-      if (simple) this.printSimple(text, start, end);
-      else this.printControlled(text, start, end);
-      if (lf < 0) return;
-      this.lineFeed();
+      if (lf < 0) {
+        this.printLine(text, start, text.length, printable);
+        return;
+      }
+      if (spans && this.x === 0 && this.cells === '' && !this.wrapped && lf > start && text.charCodeAt(lf - 1) === 13 && text.indexOf('\r', start) === lf - 1) {
+        // Printed from column 0 of a fresh row, then CR and LF: the cursor ends on a fresh row at 0.
+        this.pushSpan(text, start, lf - 1);
+      } else {
+        this.printLine(text, start, lf, printable);
+        this.lineFeed();
+      }
       start = lf + 1;
     }
   }
@@ -86,10 +105,28 @@ export class RowSynthesizer {
       this.finished = true;
       this.emitRow();
     }
-    const kept = Math.min(this.count, this.keep);
-    const rows: SynthesizedRow[] = [];
-    for (let n = this.count - kept; n < this.count; n++) rows.push(this.ring[n % this.keep]);
-    return { count: this.count, rows };
+    const newestFirst: SynthesizedRow[] = [];
+    const cols = this.geometry.cols;
+    for (let e = this.entries - 1; e >= Math.max(0, this.entries - this.keep) && newestFirst.length < this.keep; e--) {
+      const slot = e % this.keep;
+      const text = this.entryText[slot];
+      const start = this.entryStart[slot];
+      if (start < 0) {
+        newestFirst.push({ text, wrapped: this.entryWrapped[slot] === 1 });
+        continue;
+      }
+      const end = this.entryEnd[slot];
+      const rows = spanRows(end - start, cols);
+      for (let k = rows - 1; k >= 0 && newestFirst.length < this.keep; k--) {
+        newestFirst.push({ text: text.slice(start + k * cols, Math.min(end, start + (k + 1) * cols)), wrapped: k > 0 });
+      }
+    }
+    return { count: this.count, rows: newestFirst.reverse() };
+  }
+
+  private printLine(text: string, start: number, end: number, printable: boolean): void {
+    if (printable) this.printSimple(text, start, end);
+    else this.printControlled(text, start, end);
   }
 
   /** Printable ASCII and CRs only, between `start` and `end`. */
@@ -167,8 +204,24 @@ export class RowSynthesizer {
   }
 
   private emitRow(): void {
-    this.ring[this.count % this.keep] = { text: this.cells, wrapped: this.wrapped };
+    const slot = this.entries++ % this.keep;
+    this.entryText[slot] = this.cells;
+    this.entryStart[slot] = -1;
+    this.entryWrapped[slot] = this.wrapped ? 1 : 0;
     this.count++;
     this.cells = '';
   }
+
+  private pushSpan(text: string, start: number, end: number): void {
+    const slot = this.entries++ % this.keep;
+    this.entryText[slot] = text;
+    this.entryStart[slot] = start;
+    this.entryEnd[slot] = end;
+    this.count += spanRows(end - start, this.geometry.cols);
+  }
+}
+
+/** Rows a line of `length` printable characters takes from column 0 with autowrap on. */
+function spanRows(length: number, cols: number): number {
+  return length === 0 ? 1 : Math.ceil(length / cols);
 }

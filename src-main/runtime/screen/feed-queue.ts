@@ -1,5 +1,5 @@
 import { type RowGeometry, RowSynthesizer, type SynthesizedRows } from './dropped-rows';
-import { type ChunkPosition, findFloodCut, findFloodHead, isFloodText } from './flood-compactor';
+import { type ChunkPosition, classifyFloodText, findFloodCut, findFloodHead } from './flood-compactor';
 
 /**
  * Decides what the screen's parser gets, and when.
@@ -83,8 +83,10 @@ export interface FeedSink {
 interface TextChunk {
   kind: 'text';
   data: string;
-  /** Flood text: may be dropped with its rows synthesized (isFloodText). */
+  /** Flood text: may be dropped with its rows synthesized (classifyFloodText). */
   flood: boolean;
+  /** Printable ASCII, CR and LF only (row synthesis takes the fast path). */
+  printable: boolean;
 }
 
 /** Where dropped text was: its rows, handed to the sink when parsing reaches this point. */
@@ -138,8 +140,9 @@ export class FeedQueue {
 
   push(data: string): void {
     if (this.disposed || data.length === 0) return;
-    const flood = isFloodText(data);
-    this.pending.push({ kind: 'text', data, flood });
+    const kind = classifyFloodText(data);
+    const flood = kind !== 'other';
+    this.pending.push({ kind: 'text', data, flood, printable: kind === 'printable' });
     this.pendingLength += data.length;
     if (!flood) this.pendingNonFlood++;
     this.trackRate(data.length);
@@ -285,7 +288,7 @@ export class FeedQueue {
     let chars = 0;
     for (const item of dropped) {
       if (item.kind !== 'text') continue;
-      mark.synth.feed(item.data);
+      mark.synth.feed(item.data, item.printable);
       chars += item.data.length;
     }
     this.pending = [...run.slice(0, markAt + 1), ...kept, ...after];
@@ -301,7 +304,8 @@ export class FeedQueue {
     let bufferFlood = true;
     const flush = () => {
       if (bufferLength === 0) return;
-      this.pieces.push({ kind: 'text', data: buffer.length === 1 ? buffer[0] : buffer.join(''), flood: bufferFlood });
+      // (Pieces only go to the parser: whether they are printable no longer matters.)
+      this.pieces.push({ kind: 'text', data: buffer.length === 1 ? buffer[0] : buffer.join(''), flood: bufferFlood, printable: false });
       this.piecesLength += bufferLength;
       if (!bufferFlood) this.piecesNonFlood++;
       buffer = [];
@@ -360,7 +364,7 @@ function splitItems(items: readonly Item[], position: ChunkPosition): [Item[], I
   if (at.kind === 'splice' || position.offset === 0) return [before, [at, ...after]];
   if (position.offset >= at.data.length) return [[...before, at], after];
   return [
-    [...before, { kind: 'text', data: at.data.slice(0, position.offset), flood: at.flood }],
-    [{ kind: 'text', data: at.data.slice(position.offset), flood: at.flood }, ...after],
+    [...before, { ...at, data: at.data.slice(0, position.offset) }],
+    [{ ...at, data: at.data.slice(position.offset) }, ...after],
   ];
 }

@@ -28,14 +28,25 @@ export function isPlainText(text: string): boolean {
   return !NON_ASCII.test(text) || !C1.test(text);
 }
 
+/** Anything but printable ASCII, CR and LF. */
+const NOT_PRINTABLE = /[^\x20-\x7e\r\n]/;
+
 /**
- * Text the screen model may drop unparsed and synthesize rows for: plain text that is all ASCII
- * (so every character is one cell wide and no charset mapping can apply beyond what the model
- * checks). Non-ASCII floods are parsed in full.
+ * How the screen model may treat a chunk of output:
+ * - `printable`: printable ASCII, CR and LF only — flood text that row synthesis takes line by line;
+ * - `flood`: plain text that is all ASCII (other C0 controls and DEL allowed) — may still be
+ *   dropped, its rows synthesized character by character;
+ * - `other`: escape sequences, BS, SO/SI or non-ASCII text — parsed in full. Every character of
+ *   flood text is one cell wide, which is what makes synthesized rows exact.
+ * One regex scan for the common case; the rest only for text that fails it.
  */
-export function isFloodText(text: string): boolean {
-  if (text.indexOf('\x1b') >= 0 || text.indexOf('\x08') >= 0 || text.indexOf('\x0e') >= 0 || text.indexOf('\x0f') >= 0) return false;
-  return !NON_ASCII.test(text);
+export type FloodClass = 'printable' | 'flood' | 'other';
+
+export function classifyFloodText(text: string): FloodClass {
+  if (!NOT_PRINTABLE.test(text)) return 'printable';
+  if (text.indexOf('\x1b') >= 0 || text.indexOf('\x08') >= 0 || text.indexOf('\x0e') >= 0 || text.indexOf('\x0f') >= 0) return 'other';
+  // UTF-8 needs one byte per character exactly when all of them are ASCII (a native, fast count).
+  return Buffer.byteLength(text, 'utf8') === text.length ? 'flood' : 'other';
 }
 
 /** Where the kept tail of plain text starts: the CR of a CRLF, as chunk index and offset. */
