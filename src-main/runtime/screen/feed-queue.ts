@@ -268,22 +268,24 @@ export class FeedQueue {
   private compactPending(state: CompactionState): void {
     let end = this.pending.findIndex((item) => item.kind === 'text' && !item.flood);
     if (end < 0) end = this.pending.length;
-    let run = this.pending.slice(0, end);
+    const run = this.pending.slice(0, end);
     const after = this.pending.slice(end);
-    let markAt = run.findIndex((item) => item.kind === 'splice');
-    if (markAt < 0) {
+    const markAt = run.findIndex((item) => item.kind === 'splice');
+    let mark: SpliceMark | undefined;
+    let prefix: Item[];
+    let rest: Item[];
+    if (markAt >= 0) {
+      mark = run[markAt] as SpliceMark;
+      prefix = run.slice(0, markAt);
+      rest = run.slice(markAt + 1);
+    } else {
       const head = findFloodHead(textOf(run), state.rows);
       if (!head) return;
-      const [before, rest] = splitItems(run, head);
-      const cut = findFloodCut(textOf(rest), state.capacity);
-      if (!cut || (cut.chunk === 0 && cut.offset === 0)) return; // the tail starts at the head: nothing to drop
-      markAt = before.length;
-      run = [...before, { kind: 'splice', synth: new RowSynthesizer(state.geometry, state.tapCapacity) }, ...rest];
+      [prefix, rest] = splitItems(run, head);
     }
-    const mark = run[markAt] as SpliceMark;
-    const rest = run.slice(markAt + 1);
     const cut = findFloodCut(textOf(rest), state.capacity);
-    if (!cut || (cut.chunk === 0 && cut.offset === 0)) return;
+    if (!cut || (cut.chunk === 0 && cut.offset === 0)) return; // the tail starts right there: nothing to drop
+    mark ??= { kind: 'splice', synth: new RowSynthesizer(state.geometry, state.tapCapacity) };
     const [dropped, kept] = splitItems(rest, cut);
     let chars = 0;
     for (const item of dropped) {
@@ -291,7 +293,7 @@ export class FeedQueue {
       mark.synth.feed(item.data, item.printable);
       chars += item.data.length;
     }
-    this.pending = [...run.slice(0, markAt + 1), ...kept, ...after];
+    this.pending = [...prefix, mark, ...kept, ...after];
     this.pendingLength -= chars;
     this.compactedChars += chars;
     this.sink.dropped?.(chars);
