@@ -206,9 +206,9 @@ export class AgentSession {
         this.log.warn('transcript disabled', { error: String(error) });
       }
     }
-    // The transcript records what the screen model parses: every byte, except the front of a
-    // plain-text flood that scrolls out of the scrollback within one batch (see feed-queue.ts),
-    // where a marker says how much was skipped. Encoding 60+ MB/s of JSON would otherwise cost a
+    // The transcript records what the screen model parses: every byte, except the middle of a
+    // plain-text flood that scrolls out of the scrollback unseen (see feed-queue.ts), where a
+    // marker says how much was skipped. Encoding 60+ MB/s of JSON would otherwise cost a
     // fifth of the flood's throughput on a 2-core machine, for lines no screen ever showed.
     const transcript = this.transcript;
     if (transcript) {
