@@ -139,6 +139,12 @@ describe('flood compaction keeps every tapped row', () => {
     expect(compacted).toBeGreaterThan(0);
   });
 
+  it('matches xterm in the alternate screen, which keeps no scrollback', async () => {
+    const body = flood({ seed: 13, lines: 20_000, cols: 50, controls: true });
+    const compacted = await expectSameAsXterm(['\x1b[?1049h\x1b[H', body, 'end\r\n'], 50, 12, 100);
+    expect(compacted).toBeGreaterThan(0);
+  });
+
   it('parses in full while DEC line drawing is invoked (ASCII would not print as itself)', async () => {
     const body = flood({ seed: 11, lines: 20_000, cols: 40, controls: false });
     const compacted = await expectSameAsXterm(['\x1b(0', body, '\x1b(B'], 40, 10, 30);
