@@ -120,8 +120,7 @@ export class FeedQueue {
   private windowChars = 0;
   private flooding = false;
   private disposed = false;
-  /** Pending chunks and queued pieces that are not flood text. */
-  private pendingNonFlood = 0;
+  /** Queued pieces that are not flood text. */
   private piecesNonFlood = 0;
   private inFlightFlood = true;
   private sinceTrim = 0;
@@ -141,10 +140,8 @@ export class FeedQueue {
   push(data: string): void {
     if (this.disposed || data.length === 0) return;
     const kind = classifyFloodText(data);
-    const flood = kind !== 'other';
-    this.pending.push({ kind: 'text', data, flood, printable: kind === 'printable' });
+    this.pending.push({ kind: 'text', data, flood: kind !== 'other', printable: kind === 'printable' });
     this.pendingLength += data.length;
-    if (!flood) this.pendingNonFlood++;
     this.trackRate(data.length);
     this.sinceTrim += data.length;
     if (this.sinceTrim >= TRIM_AT) {
@@ -246,7 +243,6 @@ export class FeedQueue {
         const now = this.pending.slice(0, lastUnsafe + 1);
         this.pending = this.pending.slice(lastUnsafe + 1);
         this.pendingLength = tail;
-        this.pendingNonFlood = 0;
         this.addPieces(now);
         return;
       }
@@ -254,7 +250,6 @@ export class FeedQueue {
     const all = this.pending;
     this.pending = [];
     this.pendingLength = 0;
-    this.pendingNonFlood = 0;
     this.addPieces(all);
   }
 
@@ -349,7 +344,6 @@ export class FeedQueue {
     this.pieces = [];
     this.pendingLength = 0;
     this.piecesLength = 0;
-    this.pendingNonFlood = 0;
     this.piecesNonFlood = 0;
   }
 }
