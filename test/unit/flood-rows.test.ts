@@ -31,10 +31,12 @@ interface FloodOptions {
   cols: number;
   /** Allow tabs, mid-line CRs, bare LFs, VT/FF, other C0 controls and DEL. */
   controls: boolean;
+  /** Mix in non-ASCII characters from this list. */
+  unicode?: string[];
 }
 
 /** Lines of random printable ASCII (some empty, some exactly `cols` wide, some wrapping) with CRLFs. */
-function flood({ seed, lines, cols, controls }: FloodOptions): string {
+function flood({ seed, lines, cols, controls, unicode }: FloodOptions): string {
   const next = random(seed);
   const parts: string[] = [];
   const oddities = ['\t', '\r', '\x07', '\x00', '\x7f', '\x0b', '\x0c', '\x01', '\x1f'];
@@ -44,6 +46,7 @@ function flood({ seed, lines, cols, controls }: FloodOptions): string {
     let line = `${i}:`;
     while (line.length < length) {
       if (controls && next() < 0.03) line += oddities[Math.floor(next() * oddities.length)];
+      else if (unicode && next() < 0.1) line += unicode[Math.floor(next() * unicode.length)];
       else line += String.fromCharCode(0x20 + Math.floor(next() * 95));
     }
     parts.push(line);
@@ -144,6 +147,24 @@ describe('flood compaction keeps every tapped row', () => {
     const compacted = await expectSameAsXterm(['\x1b[?1049h\x1b[H', body, 'end\r\n'], 50, 12, 100);
     expect(compacted).toBeGreaterThan(0);
   });
+
+  it('matches xterm with one-cell non-ASCII text (Latin, Cyrillic, Greek, symbols), and drops it', async () => {
+    const narrow = ['é', 'ü', 'ñ', 'ж', 'Ω', '€', '\u00a0', '\u00ad', 'ß'];
+    const body = flood({ seed: 17, lines: 20_000, cols: 45, controls: true, unicode: narrow });
+    const compacted = await expectSameAsXterm(['\x1b[1mUTF-8 log\x1b[0m\r\n', body, 'fin\r\n'], 45, 10, 40);
+    expect(compacted).toBeGreaterThan(body.length * 0.8);
+  });
+
+  for (const [label, chars] of [
+    ['wide and zero-width', ['é', '中', '\u0301', '\u200b', '\uff21', 'ж']],
+    ['astral', ['é', '😀', '𝄞']],
+  ] as const) {
+    it(`matches xterm when ${label} characters appear (those chunks are parsed in full)`, async () => {
+      const body = flood({ seed: 19, lines: 20_000, cols: 45, controls: false, unicode: [...chars] });
+      const compacted = await expectSameAsXterm([body, 'fin\r\n'], 45, 10, 40);
+      expect(compacted).toBe(0);
+    });
+  }
 
   it('parses in full while DEC line drawing is invoked (ASCII would not print as itself)', async () => {
     const body = flood({ seed: 11, lines: 20_000, cols: 40, controls: false });

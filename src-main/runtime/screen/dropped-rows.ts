@@ -3,11 +3,13 @@
  * unparsed (feed-queue.ts), so the scroll tap still sees every row: a reply captured during a
  * busy turn, and the logs, stay whole while the parser only sees the last screenful of a flood.
  *
- * It reproduces exactly what xterm.js 6 does with plain ASCII (no escape sequences, no BS, SO or
- * SI, nothing above 0x7f), printed from column 0 of a blank row with the cursor on the bottom row
- * of a full-screen scroll region, where every line feed scrolls and every new row starts blank:
- * - printable characters (0x20–0x7e) fill cells; at the right margin they wrap to a new row marked
- *   as a continuation (DECAWM on), or keep overwriting the last cell (DECAWM off);
+ * It reproduces exactly what xterm.js 6 does with plain text of one-cell characters (no escape
+ * sequences, no BS, SO or SI, no C1 controls, nothing wide or zero-width: see classifyFloodText),
+ * printed from column 0 of a blank row with the cursor on the bottom row of a full-screen scroll
+ * region, where every line feed scrolls and every new row starts blank:
+ * - printable characters (0x20–0x7e, and from 0xa0 the one-cell characters the caller let through)
+ *   fill one cell each; at the right margin they wrap to a new row marked as a continuation
+ *   (DECAWM on), or keep overwriting the last cell (DECAWM off);
  * - CR returns to column 0 of the current row; later text overwrites the cells it covers;
  * - LF, VT and FF start a new row (and return to column 0 under LNM, xterm's `convertEol`); a
  *   pending wrap at the margin moves the cursor back to the last column;
@@ -146,13 +148,13 @@ export class RowSynthesizer {
     let run = start;
     for (let i = start; i < end; i++) {
       const code = text.charCodeAt(i);
-      if (code >= 0x20 && code <= 0x7e) continue;
+      if ((code >= 0x20 && code <= 0x7e) || code >= 0xa0) continue;
       if (i > run) this.print(text.slice(run, i));
       run = i + 1;
       if (code === 0x0d) this.x = 0;
       else if (code === 0x09) this.tab();
       else if (code === 0x0b || code === 0x0c) this.lineFeed();
-      else if (code > 0x7f) throw new Error('RowSynthesizer: text is not ASCII');
+      else if (code >= 0x80) throw new Error('RowSynthesizer: C1 control in flood text');
       // Other C0 controls and DEL change nothing on screen.
     }
     if (end > run) this.print(text.slice(run, end));

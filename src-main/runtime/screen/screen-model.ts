@@ -2,7 +2,7 @@ import { SerializeAddon } from '@xterm/addon-serialize';
 import { Terminal } from '@xterm/headless';
 import { type CompactionState, FeedQueue } from './feed-queue';
 import { flatten, ScrollTap, type TappedRow } from './scroll-tap';
-import { internalBufferService, printsAsciiAsIs } from './xterm-internals';
+import { internalBufferService, internalCharWidth, printsAsciiAsIs } from './xterm-internals';
 
 /**
  * What the terminal shows, kept by a headless xterm.js of the session's size. State detection reads
@@ -57,6 +57,10 @@ export function joinWrapped(rows: readonly { text: string; wrapped: boolean }[])
   return lines;
 }
 
+function narrowTest(width: ((codePoint: number) => number) | undefined): ((codePoint: number) => boolean) | undefined {
+  return width && ((codePoint) => width(codePoint) === 1);
+}
+
 export class ScreenModel {
   readonly terminal: Terminal;
   private readonly serializer = new SerializeAddon();
@@ -104,6 +108,7 @@ export class ScreenModel {
           for (const listener of this.droppedListeners) listener(chars);
         },
         compaction: () => this.compactionState(),
+        narrow: narrowTest(internalCharWidth(this.terminal)),
         splice: (rows) => {
           // The feed queue parsed up to a line feed on the bottom row, so the next rows - 1 rows
           // to scroll away are the ones above the cursor, then the blank row the dropped text

@@ -29,8 +29,14 @@ export interface InternalBufferService {
   scroll(eraseAttr: unknown, isWrapped?: boolean): void;
 }
 
-function core(terminal: Terminal): { _bufferService?: unknown; _charsetService?: unknown } | undefined {
-  return (terminal as unknown as { _core?: { _bufferService?: unknown; _charsetService?: unknown } })._core;
+interface InternalCore {
+  _bufferService?: unknown;
+  _charsetService?: unknown;
+  unicodeService?: unknown;
+}
+
+function core(terminal: Terminal): InternalCore | undefined {
+  return (terminal as unknown as { _core?: InternalCore })._core;
 }
 
 /** xterm's buffer service, or undefined if this xterm does not have one. */
@@ -48,4 +54,14 @@ export function printsAsciiAsIs(terminal: Terminal): boolean {
   const charsets = core(terminal)?._charsetService as { charset?: unknown; setgLevel?: unknown } | undefined;
   // `charset` stays unset until a character set is designated and invoked.
   return typeof charsets?.setgLevel === 'function' && charsets.charset === undefined;
+}
+
+/**
+ * The cells xterm gives a code point (its active Unicode version's table: 0, 1 or 2), or undefined
+ * if this xterm hides its Unicode service.
+ */
+export function internalCharWidth(terminal: Terminal): ((codePoint: number) => number) | undefined {
+  const unicode = core(terminal)?.unicodeService as { wcwidth?: (codePoint: number) => number } | undefined;
+  const wcwidth = unicode?.wcwidth;
+  return typeof wcwidth === 'function' ? wcwidth.bind(unicode) : undefined;
 }
