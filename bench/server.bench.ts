@@ -221,14 +221,18 @@ async function terminalThroughput(): Promise<BenchResult[]> {
 const TYPING_VIEWER_SCRIPT = `
 const WebSocket = require(process.argv[2]);
 const [url, , command, marker] = process.argv.slice(1);
+const wanted = Buffer.from(marker);
 const ws = new WebSocket(url);
-let chars = 0, start = 0, tail = '', done = false;
+let chars = 0, start = 0, last = Buffer.alloc(0), done = false;
 ws.on('open', () => process.stdout.write('open\\n'));
 ws.on('message', (data) => {
   if (start === 0 || done) return;
   chars += data.length;
-  tail = (tail + data.toString()).slice(-(marker.length + 4096));
-  if (tail.includes(marker)) {
+  // A native search, no decoding (the plain viewer decodes nothing either); the marker may
+  // straddle two frames.
+  const seam = Buffer.concat([last, data.subarray(0, wanted.length)]);
+  last = data.subarray(-wanted.length);
+  if (data.includes(wanted) || seam.includes(wanted)) {
     done = true;
     process.stdout.write(JSON.stringify({ chars, ms: performance.now() - start }) + '\\n');
     ws.close();
