@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Terminal } from '@xterm/headless';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { joinWrapped } from '../../src-main/runtime/screen/screen-model';
 import { ScrollTap } from '../../src-main/runtime/screen/scroll-tap';
 import { createHarness, scratchDir, type Harness } from '../support/runtime-harness';
 
@@ -60,11 +61,18 @@ describe('a flood during a busy turn (real PTY)', () => {
     expect(session.screen.tapPosition).toBe(reference.position);
     const strip = (rows: { seq: number; text: string; wrapped: boolean }[]) => rows.map(({ seq, text, wrapped }) => ({ seq, text, wrapped }));
     expect(strip(session.screen.rowsSince(0))).toEqual(strip(reference.rowsSince(0)));
-    expect(session.screen.snapshot().rowTexts).toEqual(Array.from({ length: terminal.rows }, (_, y) => terminal.buffer.active.getLine(terminal.buffer.active.viewportY + y)!.translateToString(true)));
-    terminal.dispose();
+    const screenRows = Array.from({ length: terminal.rows }, (_, y) => {
+      const line = terminal.buffer.active.getLine(terminal.buffer.active.viewportY + y)!;
+      return { text: line.translateToString(true), wrapped: line.isWrapped };
+    });
+    expect(session.screen.snapshot().rowTexts).toEqual(screenRows.map((row) => row.text));
 
-    // The logs end with the reply, then the prompt.
-    const logs = h.manager.logs(agent.id, REPLY_LINES + 1);
-    expect(logs.slice(0, REPLY_LINES)).toEqual(Array.from({ length: REPLY_LINES }, (_, i) => `reply ${i + 1}`));
+    // The logs are those rows and the screen: the flood's tail, the reply, the prompt.
+    const expectedLogs = joinWrapped([...reference.rowsSince(0), ...screenRows]);
+    while (expectedLogs.length > 0 && expectedLogs[expectedLogs.length - 1].trim() === '') expectedLogs.pop();
+    const logs = h.manager.logs(agent.id, 1_500);
+    expect(logs).toEqual(expectedLogs.slice(-1_500));
+    expect(logs.slice(-REPLY_LINES - 1, -1)).toEqual(Array.from({ length: REPLY_LINES }, (_, i) => `reply ${i + 1}`));
+    terminal.dispose();
   }, 90_000);
 });
