@@ -3,21 +3,22 @@
  * unparsed (feed-queue.ts), so the scroll tap still sees every row: a reply captured during a
  * busy turn, and the logs, stay whole while the parser only sees the last screenful of a flood.
  *
- * It reproduces exactly what xterm.js 6 does with plain text of one-cell characters (no escape
- * sequences, no BS, SO or SI, no C1 controls, nothing wide or zero-width: see classifyFloodText),
- * printed from column 0 of a blank row with the cursor on the bottom row of a full-screen scroll
- * region, where every line feed scrolls and every new row starts blank:
- * - printable characters (0x20–0x7e, and from 0xa0 the one-cell characters the caller let through)
- *   fill one cell each; at the right margin they wrap to a new row marked as a continuation
- *   (DECAWM on), or keep overwriting the last cell (DECAWM off);
+ * It reproduces exactly what xterm.js 6 does with plain text of one- and two-cell characters (no
+ * escape sequences, no BS, SO or SI, no C1 controls, nothing zero-width or beyond the BMP: see
+ * classifyFloodText), printed from column 0 of a blank row with the cursor on the bottom row of a
+ * full-screen scroll region, where every line feed scrolls and every new row starts blank:
+ * - printable characters fill one cell, or two for wide ones (CJK); one that does not fit before
+ *   the right margin wraps to a new row marked as a continuation, clearing the rest of the old row
+ *   (DECAWM on), or overwrites the last cell (DECAWM off; a wide one is dropped);
+ * - writing over either half of a wide character clears the other half;
  * - CR returns to column 0 of the current row; later text overwrites the cells it covers;
  * - LF, VT and FF start a new row (and return to column 0 under LNM, xterm's `convertEol`); a
  *   pending wrap at the margin moves the cursor back to the last column;
  * - HT moves to the next tab stop (or the last column) without writing cells;
  * - every other C0 control and DEL leaves the screen as it is.
- * A row's text is what xterm's `translateToString(true)` returns: cells up to the last written one,
- * unwritten cells in between as spaces. The screen-model tests check all of this against xterm
- * itself on random text.
+ * A row's text is what xterm's `translateToString(true)` returns: cells up to the last one with
+ * content, empty cells in between as spaces, a wide character once. The flood-rows tests check all
+ * of this against xterm itself on random text.
  */
 
 export interface RowGeometry {
@@ -28,6 +29,8 @@ export interface RowGeometry {
   convertEol: boolean;
   /** Tab-stop columns, ascending. */
   tabStops: readonly number[];
+  /** Cells xterm gives a character from U+00A0 on (1 or 2; the caller lets no others through). */
+  charWidth(codePoint: number): number;
 }
 
 export interface SynthesizedRow {
@@ -43,6 +46,9 @@ export interface SynthesizedRows {
   rows: SynthesizedRow[];
 }
 
+/** Marks the second cell of a wide character. */
+const STUB = '';
+
 /**
  * The newest rows are kept in a ring of entries, each one or more rows: a row built cell by cell,
  * or (the common case, and the reason a flood costs a line-feed scan rather than a string per row)
@@ -50,8 +56,8 @@ export interface SynthesizedRows {
  * text it came from and cut into rows only if it is among the newest `keep` rows at the end.
  */
 export class RowSynthesizer {
-  /** Cells of the current row up to the last written one; unwritten cells are spaces. */
-  private cells = '';
+  /** Cells of the current row: a character, STUB (second half of a wide one), or empty. */
+  private row: (string | undefined)[] = [];
   private x = 0;
   private wrapped = false;
   private count = 0;
@@ -90,7 +96,7 @@ export class RowSynthesizer {
         this.printLine(text, start, text.length, printable);
         return;
       }
-      if (spans && this.x === 0 && this.cells === '' && !this.wrapped && lf > start && text.charCodeAt(lf - 1) === 13 && text.indexOf('\r', start) === lf - 1) {
+      if (spans && this.x === 0 && this.row.length === 0 && !this.wrapped && lf > start && text.charCodeAt(lf - 1) === 13 && text.indexOf('\r', start) === lf - 1) {
         // Printed from column 0 of a fresh row, then CR and LF: the cursor ends on a fresh row at 0.
         this.pushSpan(text, start, lf - 1);
       } else {
@@ -148,7 +154,7 @@ export class RowSynthesizer {
     let run = start;
     for (let i = start; i < end; i++) {
       const code = text.charCodeAt(i);
-      if ((code >= 0x20 && code <= 0x7e) || code >= 0xa0) continue;
+      if ((code >= 0x20 && code <= 0x7e) || code >= 0xa0) continue; // printable (one or two cells)
       if (i > run) this.print(text.slice(run, i));
       run = i + 1;
       if (code === 0x0d) this.x = 0;
@@ -160,35 +166,60 @@ export class RowSynthesizer {
     if (end > run) this.print(text.slice(run, end));
   }
 
-  /** Prints printable ASCII at the cursor. */
+  /** Prints a run of printable characters at the cursor, as xterm's InputHandler.print does. */
   private print(chars: string): void {
     const cols = this.geometry.cols;
-    let i = 0;
-    while (i < chars.length) {
-      if (this.x >= cols) {
+    // Writing over the second half of a wide character clears its first half.
+    if (this.x > 0 && this.cellWidth(this.x - 1) === 2) this.row[this.x - 1] = undefined;
+    for (let i = 0; i < chars.length; i++) {
+      const code = chars.charCodeAt(i);
+      const width = code < 0xa0 ? 1 : this.geometry.charWidth(code);
+      if (this.x + width > cols) {
         if (this.geometry.wraparound) {
+          for (let c = this.x; c < cols; c++) this.row[c] = undefined;
           this.emitRow();
           this.wrapped = true;
           this.x = 0;
         } else {
-          // Without autowrap each further character overwrites the last cell: the last one stays.
-          this.put(chars.slice(chars.length - 1), cols - 1);
-          this.x = cols;
-          return;
+          this.x = cols - 1;
+          if (width === 2) continue;
         }
       }
-      const take = Math.min(chars.length - i, cols - this.x);
-      this.put(take === chars.length ? chars : chars.slice(i, i + take), this.x);
-      this.x += take;
-      i += take;
+      this.row[this.x] = chars[i];
+      if (width === 2) this.row[this.x + 1] = STUB;
+      this.x += width;
     }
+    // A wide character whose first half was just overwritten loses its second half too.
+    if (this.x < cols && this.row[this.x] === STUB) this.row[this.x] = undefined;
   }
 
-  private put(chars: string, at: number): void {
-    const length = this.cells.length;
-    if (at === length) this.cells = length === 0 ? chars : this.cells + chars;
-    else if (at > length) this.cells += ' '.repeat(at - length) + chars;
-    else this.cells = this.cells.slice(0, at) + chars + this.cells.slice(at + chars.length);
+  private cellWidth(index: number): number {
+    const cell = this.row[index];
+    if (cell === undefined) return 1;
+    if (cell === STUB) return 0;
+    const code = cell.charCodeAt(0);
+    return code < 0xa0 ? 1 : this.geometry.charWidth(code);
+  }
+
+  /** xterm's translateToString(true) for the current row. */
+  private rowText(): string {
+    const row = this.row;
+    let last = row.length - 1;
+    while (last >= 0 && (row[last] === undefined || row[last] === STUB)) last--;
+    if (last < 0) return '';
+    const end = last + this.cellWidth(last);
+    let text = '';
+    for (let i = 0; i < end; ) {
+      const cell = row[i];
+      if (cell === undefined || cell === STUB) {
+        text += ' ';
+        i++;
+      } else {
+        text += cell;
+        i += this.cellWidth(i);
+      }
+    }
+    return text;
   }
 
   private tab(): void {
@@ -207,11 +238,11 @@ export class RowSynthesizer {
 
   private emitRow(): void {
     const slot = this.entries++ % this.keep;
-    this.entryText[slot] = this.cells;
+    this.entryText[slot] = this.rowText();
     this.entryStart[slot] = -1;
     this.entryWrapped[slot] = this.wrapped ? 1 : 0;
     this.count++;
-    this.cells = '';
+    this.row = [];
   }
 
   private pushSpan(text: string, start: number, end: number): void {

@@ -68,8 +68,8 @@ export interface FeedSink {
   fed?(data: string): void;
   /** Called with the number of chars compaction dropped. */
   dropped?(chars: number): void;
-  /** Whether the terminal prints this BMP code point in exactly one cell (non-ASCII text only). */
-  narrow?(codePoint: number): boolean;
+  /** Cells the terminal gives a BMP code point (asked for non-ASCII text only). */
+  charWidth?(codePoint: number): number;
   /**
    * The state that makes compaction exact (full-screen scroll region, insert mode off, ASCII
    * printed as is), or undefined when it does not hold.
@@ -129,13 +129,13 @@ export class FeedQueue {
   /** Chars dropped by compaction so far (a metric). */
   compactedChars = 0;
 
-  private readonly narrow: ((codePoint: number) => boolean) | undefined;
+  private readonly charWidth: ((codePoint: number) => number) | undefined;
 
   constructor(
     private readonly sink: FeedSink,
     private readonly onPressure: (paused: boolean) => void,
   ) {
-    this.narrow = sink.narrow?.bind(sink);
+    this.charWidth = sink.charWidth?.bind(sink);
   }
 
   /** Chars received and not yet parsed. */
@@ -145,7 +145,7 @@ export class FeedQueue {
 
   push(data: string): void {
     if (this.disposed || data.length === 0) return;
-    const kind = classifyFloodText(data, this.narrow);
+    const kind = classifyFloodText(data, this.charWidth);
     this.pending.push({ kind: 'text', data, flood: kind !== 'other', printable: kind === 'printable' });
     this.pendingLength += data.length;
     this.trackRate(data.length);

@@ -34,27 +34,29 @@ const NOT_PRINTABLE = /[^\x20-\x7e\r\n]/;
 /**
  * How the screen model may treat a chunk of output:
  * - `printable`: printable ASCII, CR and LF only — flood text that row synthesis takes line by line;
- * - `flood`: plain text whose every character is one cell wide (`narrow`, from the terminal's own
- *   Unicode tables) or a C0 control or DEL — may still be dropped, its rows synthesized character
- *   by character;
- * - `other`: escape sequences, BS, SO/SI, C1 controls, wide or zero-width characters, or anything
- *   outside the BMP — parsed in full. One cell per character is what makes synthesized rows exact.
+ * - `flood`: plain text whose every character takes one or two cells (`charWidth`, from the
+ *   terminal's own Unicode tables) or is a C0 control or DEL — may still be dropped, its rows
+ *   synthesized character by character;
+ * - `other`: escape sequences, BS, SO/SI, C1 controls, zero-width characters (which join the one
+ *   before), or anything outside the BMP — parsed in full.
  * One regex scan for the common case; a native byte count for ASCII; a loop only over text that
  * holds non-ASCII characters.
  */
 export type FloodClass = 'printable' | 'flood' | 'other';
 
-export function classifyFloodText(text: string, narrow?: (codePoint: number) => boolean): FloodClass {
+export function classifyFloodText(text: string, charWidth?: (codePoint: number) => number): FloodClass {
   if (!NOT_PRINTABLE.test(text)) return 'printable';
   if (text.indexOf('\x1b') >= 0 || text.indexOf('\x08') >= 0 || text.indexOf('\x0e') >= 0 || text.indexOf('\x0f') >= 0) return 'other';
   // UTF-8 needs one byte per character exactly when all of them are ASCII (a native, fast count).
   if (Buffer.byteLength(text, 'utf8') === text.length) return 'flood';
-  if (!narrow) return 'other';
+  if (!charWidth) return 'other';
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x80) continue;
     // C1 controls act (NEL feeds a line, CSI starts a sequence); surrogates pair up beyond the BMP.
-    if (code < 0xa0 || (code >= 0xd800 && code <= 0xdfff) || !narrow(code)) return 'other';
+    if (code < 0xa0 || (code >= 0xd800 && code <= 0xdfff)) return 'other';
+    const width = charWidth(code);
+    if (width !== 1 && width !== 2) return 'other';
   }
   return 'flood';
 }

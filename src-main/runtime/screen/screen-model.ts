@@ -57,15 +57,13 @@ export function joinWrapped(rows: readonly { text: string; wrapped: boolean }[])
   return lines;
 }
 
-function narrowTest(width: ((codePoint: number) => number) | undefined): ((codePoint: number) => boolean) | undefined {
-  return width && ((codePoint) => width(codePoint) === 1);
-}
-
 export class ScreenModel {
   readonly terminal: Terminal;
   private readonly serializer = new SerializeAddon();
   private readonly tap: ScrollTap;
   private readonly tapCapacity: number;
+  /** xterm's own character widths (its active Unicode version), if it exposes them. */
+  private readonly charWidth: ((codePoint: number) => number) | undefined;
   private readonly feed: FeedQueue;
   private cached: ScreenSnapshot | undefined;
   private title = '';
@@ -84,6 +82,7 @@ export class ScreenModel {
       allowProposedApi: true,
     });
     this.terminal.loadAddon(this.serializer);
+    this.charWidth = internalCharWidth(this.terminal);
     this.tapCapacity = options.tapCapacity ?? Math.max(2_000, options.scrollback * 2);
     this.tap = new ScrollTap(this.terminal, this.tapCapacity);
     this.terminal.onWriteParsed(() => {
@@ -108,7 +107,7 @@ export class ScreenModel {
           for (const listener of this.droppedListeners) listener(chars);
         },
         compaction: () => this.compactionState(),
-        narrow: narrowTest(internalCharWidth(this.terminal)),
+        charWidth: this.charWidth,
         splice: (rows) => {
           // The feed queue parsed up to a line feed on the bottom row, so the next rows - 1 rows
           // to scroll away are the ones above the cursor, then the blank row the dropped text
@@ -183,7 +182,8 @@ export class ScreenModel {
   private compactionState(): CompactionState | undefined {
     const terminal = this.terminal;
     const buffer = internalBufferService(terminal)?.buffer;
-    if (!buffer || !this.tap.active) return undefined;
+    const charWidth = this.charWidth;
+    if (!buffer || !this.tap.active || !charWidth) return undefined;
     if (buffer.scrollTop !== 0 || buffer.scrollBottom !== terminal.rows - 1 || terminal.modes.insertMode) return undefined;
     if (!printsAsciiAsIs(terminal)) return undefined;
     const tabStops: number[] = [];
@@ -192,7 +192,7 @@ export class ScreenModel {
       capacity: terminal.rows + (terminal.options.scrollback ?? 0) + 1,
       rows: terminal.rows,
       tapCapacity: this.tapCapacity,
-      geometry: { cols: terminal.cols, wraparound: terminal.modes.wraparoundMode, convertEol: terminal.options.convertEol === true, tabStops },
+      geometry: { cols: terminal.cols, wraparound: terminal.modes.wraparoundMode, convertEol: terminal.options.convertEol === true, tabStops, charWidth },
     };
   }
 
