@@ -6,7 +6,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as pty from 'node-pty';
 import { WebSocket } from 'ws';
 import type { AgentHandle } from '../src-shared/agent';
-import type { RuntimeMetrics } from '../src-shared/api';
+import type { RuntimeMetrics, SendResponse } from '../src-shared/api';
 import { AgentManager } from '../src-main/runtime/agent-manager';
 import { defaultConfig } from '../src-main/runtime/config';
 import { silentLogger } from '../src-main/runtime/logger';
@@ -18,6 +18,9 @@ import type { Benchmark, BenchResult } from './types';
  * Server benchmarks, each against raw node-pty (or a fixed goal) in the same run:
  * - terminal throughput: a `cat` flood through `/ws/agents/:id/terminal`, and the same with a
  *   second viewer that stopped reading (server-side buffering and RSS must stay bounded);
+ * - busy flood: `cat` typed into an interactive shell agent through the terminal socket, as a
+ *   person does it, so the agent is busy for the whole flood; then a message whose reply follows
+ *   another flood must come back whole (docs/throughput.md explains the case);
  * - keystroke latency: echo round trip through the terminal socket versus node-pty directly;
  * - many agents: event-loop lag with 50 shell agents working and 10 event subscribers.
  * Client and server share this process (and its event loop), which makes the numbers conservative.
@@ -33,6 +36,8 @@ const SUBSCRIBERS = 10;
 const LOAD_SECONDS = 10;
 /** An agent working a task produces a turn every second or so at most; 50 of them give ~50 turns/s. */
 const PACED_THINK_MS = 1_000;
+/** The reply that must come back whole after a flood (issue 11, item 12). */
+const REPLY_LINES = 400;
 
 interface Env {
   dir: string;
@@ -209,6 +214,135 @@ async function terminalThroughput(): Promise<BenchResult[]> {
   }
 }
 
+/**
+ * A viewer in its own process that types `command` (and Enter) into the terminal socket when told
+ * to, counts what it receives from then on, and reports once `marker` shows up in the output.
+ */
+const TYPING_VIEWER_SCRIPT = `
+const WebSocket = require(process.argv[2]);
+const [url, , command, marker] = process.argv.slice(1);
+const wanted = Buffer.from(marker);
+const ws = new WebSocket(url);
+let chars = 0, start = 0, last = Buffer.alloc(0), done = false;
+ws.on('open', () => process.stdout.write('open\\n'));
+ws.on('message', (data) => {
+  if (start === 0 || done) return;
+  chars += data.length;
+  // A native search, no decoding (the plain viewer decodes nothing either); the marker may
+  // straddle two frames.
+  const seam = Buffer.concat([last, data.subarray(0, wanted.length)]);
+  last = data.subarray(-wanted.length);
+  if (data.includes(wanted) || seam.includes(wanted)) {
+    done = true;
+    process.stdout.write(JSON.stringify({ chars, ms: performance.now() - start }) + '\\n');
+    ws.close();
+    process.exit(0);
+  }
+});
+process.stdin.on('data', () => { start = performance.now(); ws.send(command + '\\r'); });
+`;
+
+function typingViewer(url: string, command: string, marker: string): { opened: Promise<void>; result: Promise<{ chars: number; ms: number }>; go: () => void } {
+  const child = spawn(process.execPath, ['-e', TYPING_VIEWER_SCRIPT, url, require.resolve('ws'), command, marker], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let resolveOpen: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (resolveOpen = resolve));
+  const result = new Promise<{ chars: number; ms: number }>((resolve, reject) => {
+    child.stdout.on('data', (data: Buffer) => {
+      out += data.toString();
+      if (out.startsWith('open\n')) resolveOpen();
+      const last = out.trim().split('\n').pop() ?? '';
+      if (last.startsWith('{')) resolve(JSON.parse(last) as { chars: number; ms: number });
+    });
+    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`typing viewer exited ${code}`))));
+  });
+  return { opened, result, go: () => child.stdin.write('go\n') };
+}
+
+function waitForStatus(env: Env, id: string, status: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => env.manager.get(id).status === status;
+    if (check()) return resolve();
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`agent not ${status} within ${timeoutMs} ms (is ${env.manager.get(id).status})`));
+    }, timeoutMs);
+    const off = env.manager.on((event) => {
+      if (event.agentId === id && check()) {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+/**
+ * `cat` typed into a ready bash agent through the terminal socket; the viewer reads it all. The
+ * agent must have turned busy during the flood, or this would not be the case it measures.
+ */
+async function typedFlood(env: Env, agentId: string, file: string): Promise<number> {
+  const url = `${env.server.url.replace(/^http/, 'ws')}/ws/agents/${agentId}/terminal?hello=0&replay=0`;
+  // The shell prints the marker only when the command runs: its echo reads "flood""-done".
+  const viewer = typingViewer(url, `cat '${file}'; echo "flood""-done"`, 'flood-done\r\n');
+  await viewer.opened;
+  let busy = false;
+  const off = env.manager.on((event) => {
+    if (event.agentId === agentId && event.type === 'status_changed' && event.status === 'busy') busy = true;
+  });
+  viewer.go();
+  const { chars, ms } = await viewer.result;
+  off();
+  if (!busy) throw new Error('the shell agent never turned busy during the typed flood');
+  return mbps(chars, ms);
+}
+
+async function busyFlood(): Promise<BenchResult[]> {
+  const env = await environment();
+  try {
+    const file = makeTextFile(env.dir, CAT_MB);
+    const agent = await env.manager.spawn({ type: 'shell', workdir: env.dir });
+    await waitForStatus(env, agent.id, 'ready', 30_000);
+    const raw: number[] = [];
+    const typed: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      raw.push(await rawCat(file, env.dir));
+      typed.push(await typedFlood(env, agent.id, file));
+      // The turn the typed command started ends at the next prompt.
+      await waitForStatus(env, agent.id, 'ready', 30_000);
+    }
+    // A client's message whose reply follows a flood: the 400 lines must all come back, in order.
+    const started = performance.now();
+    const res = await fetch(`${env.server.url}/api/agents/${agent.id}/send`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message: `cat '${file}'; seq -f 'reply %g' ${REPLY_LINES}`, timeout: 120_000 }),
+    });
+    const sendMs = performance.now() - started;
+    const body = (await res.json()) as SendResponse;
+    const lines = (body.response?.content ?? '').split('\n');
+    const expected = Array.from({ length: REPLY_LINES }, (_, i) => `reply ${i + 1}`);
+    const whole = res.ok && lines.length > REPLY_LINES && lines.slice(-REPLY_LINES).join('\n') === expected.join('\n') && lines[lines.length - REPLY_LINES - 1].startsWith('0123456789');
+    if (!whole) throw new Error(`the ${REPLY_LINES}-line reply after the flood was not returned whole (HTTP ${res.status}; last lines: ${JSON.stringify(lines.slice(-3))})`);
+    const best = (xs: number[]) => Math.max(...xs);
+    const ratio = best(typed) / best(raw);
+    return [
+      {
+        name: `busy flood: cat ${CAT_MB} MB typed into a bash agent, terminal-socket viewer`,
+        value: round(best(typed), 1),
+        unit: 'MB/s',
+        baseline: { name: 'raw node-pty onData', value: round(best(raw), 1), unit: 'MB/s' },
+        ratio: round(ratio),
+        goal: 'ratio ≥ 0.7',
+        met: ratio >= 0.7,
+        notes: `best of 2 interleaved rounds (typed ${typed.map((x) => round(x, 1)).join(', ')}; raw ${raw.map((x) => round(x, 1)).join(', ')} MB/s); then /send "cat ${CAT_MB} MB; seq ${REPLY_LINES}" returned all ${REPLY_LINES} reply lines in order in ${round(sendMs / 1000, 1)} s`,
+      },
+    ];
+  } finally {
+    await env.close();
+  }
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -369,6 +503,7 @@ async function manyAgents(): Promise<BenchResult[]> {
 
 export const benchmarks: Benchmark[] = [
   { name: 'server terminal throughput', run: terminalThroughput },
+  { name: 'server busy flood', run: busyFlood },
   { name: 'server keystroke latency', run: keystrokeLatency },
   { name: 'server many agents', run: manyAgents },
 ];

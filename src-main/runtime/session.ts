@@ -226,9 +226,9 @@ export class AgentSession {
         this.log.warn('transcript disabled', { error: String(error) });
       }
     }
-    // The transcript records what the screen model parses: every byte, except the front of a
-    // plain-text flood that scrolls out of the scrollback within one batch (see feed-queue.ts),
-    // where a marker says how much was skipped. Encoding 60+ MB/s of JSON would otherwise cost a
+    // The transcript records what the screen model parses: every byte, except the middle of a
+    // plain-text flood that scrolls out of the scrollback unseen (see feed-queue.ts), where a
+    // marker says how much was skipped. Encoding 60+ MB/s of JSON would otherwise cost a
     // fifth of the flood's throughput on a 2-core machine, for lines no screen ever showed.
     const transcript = this.transcript;
     if (transcript) {
@@ -412,7 +412,6 @@ export class AgentSession {
       case 'busy':
         if (this.status === 'ready' || this.status === 'waiting_input') {
           if (!this.turn) this.turn = { tapStart: this.screen.tapPosition, phase: 'running' };
-          this.screen.setCompaction(false);
           this.setStatus('busy');
         }
         return;
@@ -518,7 +517,6 @@ export class AgentSession {
   private finishTurn(turn: Turn): void {
     const content = this.currentReply();
     this.turn = undefined;
-    this.screen.setCompaction(true);
     const message = this.newMessage('outbound', 'response', content, turn.message);
     this.emit({ type: 'message', content, inReplyTo: turn.message, message });
     const waiter = turn.waiter;
@@ -540,7 +538,6 @@ export class AgentSession {
     const waiter = turn.waiter;
     const partial = this.exited ? '' : this.currentReply();
     this.turn = undefined;
-    if (!this.exited) this.screen.setCompaction(true);
     if (waiter) {
       clearTimeout(waiter.timer);
       waiter.reject(new RuntimeError(error.code, error.message, { ...error.details, partialResponse: partial }));
@@ -567,7 +564,6 @@ export class AgentSession {
     const text = message.replace(/\r\n?/g, '\n').trim();
     const turn: Turn = { message: text, tapStart: this.screen.tapPosition, phase: 'delivering' };
     this.turn = turn;
-    this.screen.setCompaction(false);
     this.setStatus('busy');
 
     const result = new Promise<SendResult>((resolve, reject) => {

@@ -37,7 +37,6 @@ export interface ReplayPoint {
  */
 export async function replayTo(cast: Cast, label: string, occurrence = 1): Promise<ReplayPoint> {
   const screen = new ScreenModel({ cols: cast.header.width, rows: cast.header.height, scrollback: 1000 });
-  screen.setCompaction(false);
   let seen = 0;
   let tapStart = 0;
   let typed = '';

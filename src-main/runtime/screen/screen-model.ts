@@ -1,7 +1,8 @@
 import { SerializeAddon } from '@xterm/addon-serialize';
 import { Terminal } from '@xterm/headless';
-import { FeedQueue } from './feed-queue';
-import { flatten, internalBufferService, ScrollTap, type TappedRow } from './scroll-tap';
+import { type CompactionState, FeedQueue } from './feed-queue';
+import { flatten, ScrollTap, type TappedRow } from './scroll-tap';
+import { internalBufferService, internalCharWidth, printsAsciiAsIs } from './xterm-internals';
 
 /**
  * What the terminal shows, kept by a headless xterm.js of the session's size. State detection reads
@@ -60,6 +61,9 @@ export class ScreenModel {
   readonly terminal: Terminal;
   private readonly serializer = new SerializeAddon();
   private readonly tap: ScrollTap;
+  private readonly tapCapacity: number;
+  /** xterm's own character widths (its active Unicode version), if it exposes them. */
+  private readonly charWidth: ((codePoint: number) => number) | undefined;
   private readonly feed: FeedQueue;
   private cached: ScreenSnapshot | undefined;
   private title = '';
@@ -78,7 +82,9 @@ export class ScreenModel {
       allowProposedApi: true,
     });
     this.terminal.loadAddon(this.serializer);
-    this.tap = new ScrollTap(this.terminal, options.tapCapacity ?? Math.max(2_000, options.scrollback * 2));
+    this.charWidth = internalCharWidth(this.terminal);
+    this.tapCapacity = options.tapCapacity ?? Math.max(2_000, options.scrollback * 2);
+    this.tap = new ScrollTap(this.terminal, this.tapCapacity);
     this.terminal.onWriteParsed(() => {
       this.cached = undefined;
       for (const listener of this.changeListeners) listener();
@@ -100,8 +106,16 @@ export class ScreenModel {
         dropped: (chars) => {
           for (const listener of this.droppedListeners) listener(chars);
         },
-        capacity: () => this.terminal.rows + (this.terminal.options.scrollback ?? 0) + 1,
-        compactable: () => this.stateAllowsCompaction(),
+        compaction: () => this.compactionState(),
+        charWidth: this.charWidth,
+        splice: (rows) => {
+          // The feed queue parsed up to a line feed on the bottom row, so the next rows - 1 rows
+          // to scroll away are the ones above the cursor, then the blank row the dropped text
+          // started on. Anything else (a resize moved the cursor) records the rows at once.
+          const buffer = internalBufferService(this.terminal)?.buffer;
+          if (buffer && buffer.x === 0 && buffer.y === this.terminal.rows - 1) this.tap.replaceAhead(this.terminal.rows - 1, rows);
+          else this.tap.insertNow(rows);
+        },
       },
       (paused) => {
         for (const listener of this.pressureListeners) listener(paused);
@@ -155,24 +169,31 @@ export class ScreenModel {
     return this.feed.backlog;
   }
 
-  /**
-   * While a reply is being captured every row matters, so floods are parsed in full (slower)
-   * instead of compacted.
-   */
-  setCompaction(enabled: boolean): void {
-    this.feed.setCompaction(enabled);
-  }
-
   write(data: string): void {
     if (this.disposed) return;
     this.feed.push(data);
   }
 
-  /** Compaction is exact only with a full-screen scroll region and insert mode off. */
-  private stateAllowsCompaction(): boolean {
-    const buffer = internalBufferService(this.terminal)?.buffer;
-    if (!buffer) return false;
-    return buffer.scrollTop === 0 && buffer.scrollBottom === this.terminal.rows - 1 && !this.terminal.modes.insertMode;
+  /**
+   * Compaction keeps the screen exact only with a full-screen scroll region and insert mode off,
+   * and the dropped rows can be synthesized exactly only while ASCII prints as itself and the tap
+   * works.
+   */
+  private compactionState(): CompactionState | undefined {
+    const terminal = this.terminal;
+    const buffer = internalBufferService(terminal)?.buffer;
+    const charWidth = this.charWidth;
+    if (!buffer || !this.tap.active || !charWidth) return undefined;
+    if (buffer.scrollTop !== 0 || buffer.scrollBottom !== terminal.rows - 1 || terminal.modes.insertMode) return undefined;
+    if (!printsAsciiAsIs(terminal)) return undefined;
+    const tabStops: number[] = [];
+    for (let col = 0; col < terminal.cols; col++) if (buffer.tabs[col]) tabStops.push(col);
+    return {
+      capacity: terminal.rows + (terminal.options.scrollback ?? 0) + 1,
+      rows: terminal.rows,
+      tapCapacity: this.tapCapacity,
+      geometry: { cols: terminal.cols, wraparound: terminal.modes.wraparoundMode, convertEol: terminal.options.convertEol === true, tabStops, charWidth },
+    };
   }
 
   /** Resolves once everything written so far has been parsed. */
@@ -255,6 +276,8 @@ export class ScreenModel {
   }
 
   resize(cols: number, rows: number): void {
+    // A pending replacement counts rows of the current size.
+    this.tap.flushReplacement();
     this.terminal.resize(cols, rows);
     this.cached = undefined;
   }

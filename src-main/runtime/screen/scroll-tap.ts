@@ -1,4 +1,6 @@
 import type { Terminal } from '@xterm/headless';
+import type { SynthesizedRows } from './dropped-rows';
+import { internalBufferService, type InternalBufferLine } from './xterm-internals';
 
 /**
  * Records every row that scrolls off the top of the screen (or of a scroll region), in order.
@@ -9,8 +11,11 @@ import type { Terminal } from '@xterm/headless';
  * all leave through xterm's `BufferService.scroll` (line feeds at the bottom margin) or through
  * CSI S, so we look at the row just before it goes.
  *
- * `BufferService.scroll` is private API. The package is pinned (6.0.0) and the screen-model tests
- * fail if this hook stops seeing rows, so an upgrade cannot break it silently.
+ * `BufferService.scroll` is private API (see xterm-internals.ts).
+ *
+ * Rows of a flood that compaction dropped before parsing (feed-queue.ts) never reach xterm; they
+ * come in as synthesized rows (dropped-rows.ts) and take the place of the one blank row xterm
+ * scrolls away instead of them, so the sequence is the same as if every byte had been parsed.
  */
 
 /**
@@ -31,36 +36,17 @@ export interface TappedRow {
   wrapped: boolean;
 }
 
-interface InternalBufferLine {
-  translateToString(trimRight?: boolean): string;
-  isWrapped: boolean;
-}
-export interface InternalBuffer {
-  ybase: number;
-  scrollTop: number;
-  scrollBottom: number;
-  lines: { get(index: number): InternalBufferLine | undefined };
-}
-export interface InternalBufferService {
-  buffer: InternalBuffer;
-  scroll(eraseAttr: unknown, isWrapped?: boolean): void;
-}
-
-/**
- * xterm's private buffer service, or undefined if this xterm does not have one. The one place the
- * screen model reaches into xterm internals (pinned to @xterm/headless 6.0.0; tests fail if it moves).
- */
-export function internalBufferService(terminal: Terminal): InternalBufferService | undefined {
-  const core = (terminal as unknown as { _core?: { _bufferService?: unknown } })._core;
-  const service = core?._bufferService as Partial<InternalBufferService> | undefined;
-  if (!service || typeof service.scroll !== 'function' || typeof service.buffer !== 'object') return undefined;
-  return service as InternalBufferService;
+interface PendingReplacement {
+  /** Real rows still to be tapped before the one to replace. */
+  passing: number;
+  rows: SynthesizedRows;
 }
 
 export class ScrollTap {
   /** Circular buffer: slot `seq % capacity` holds row `seq`. */
   private readonly ring: TappedRow[] = [];
   private nextSeq = 0;
+  private replacement: PendingReplacement | undefined;
   readonly active: boolean;
 
   /** @param capacity rows kept; older rows are forgotten first. */
@@ -90,8 +76,53 @@ export class ScrollTap {
 
   private record(line: InternalBufferLine | undefined): void {
     if (!line) return;
+    const replacement = this.replacement;
+    if (replacement && replacement.passing-- === 0) {
+      this.replacement = undefined;
+      this.recordSynthesized(replacement.rows);
+      return;
+    }
+    this.store(line.translateToString(true), line.isWrapped);
+  }
+
+  private store(text: string, wrapped: boolean): void {
     const seq = this.nextSeq++;
-    this.ring[seq % this.capacity] = { seq, text: flatten(line.translateToString(true)), wrapped: line.isWrapped };
+    this.ring[seq % this.capacity] = { seq, text: flatten(text), wrapped };
+  }
+
+  private recordSynthesized(synthesized: SynthesizedRows): void {
+    // Rows older than what the ring holds only advance the sequence, as if tapped and forgotten.
+    const kept = synthesized.rows.slice(-this.capacity);
+    this.nextSeq += synthesized.count - kept.length;
+    for (const row of kept) this.store(row.text, row.wrapped);
+  }
+
+  /**
+   * After `passing` more rows have been tapped, the next row xterm scrolls away is replaced by
+   * `rows`: the caller parsed text up to a line feed that left the cursor on a blank bottom row,
+   * dropped what followed, and the rows that text would have produced start on that blank row.
+   */
+  replaceAhead(passing: number, rows: SynthesizedRows): void {
+    this.flushReplacement();
+    this.replacement = { passing, rows };
+  }
+
+  /**
+   * Records a pending replacement now. For when the count it waits for no longer holds (the
+   * terminal is resized mid-flood): the rows keep their order among themselves and come at most
+   * a screenful early.
+   */
+  flushReplacement(): void {
+    const replacement = this.replacement;
+    if (!replacement) return;
+    this.replacement = undefined;
+    this.recordSynthesized(replacement.rows);
+  }
+
+  /** Records synthesized rows now (after any pending replacement). */
+  insertNow(rows: SynthesizedRows): void {
+    this.flushReplacement();
+    this.recordSynthesized(rows);
   }
 
   /** The sequence number the next tapped row will get. */
