@@ -174,6 +174,11 @@ export interface AgentHandle {
   lastActivityAt?: string;
   stoppedAt?: string;
   exitCode?: number | null;
+  /**
+   * Why the process ended, once it has: `stopped` (someone asked: stop, restart, shutdown),
+   * `normal exit`, `exit code N` or `killed by signal N`. Same text as agent_stopped's `reason`.
+   */
+  stopReason?: string;
   error?: string;
   /** The CLI's version as its `--version` printed it, when known. */
   version?: string;

@@ -366,6 +366,7 @@ export const agentHandleSchema = z.object({
   lastActivityAt: z.string().optional(),
   stoppedAt: z.string().optional(),
   exitCode: z.number().nullable().optional(),
+  stopReason: z.string().optional(),
   error: z.string().optional(),
   version: z.string().optional(),
   automationPaused: z.boolean(),
