@@ -66,6 +66,11 @@ export class Store {
     if (!this.agentsById.has(agent.id)) this.upsert(agent);
   }
 
+  /** An agent the runtime no longer lists (a restart replaced it). */
+  remove(id: string): void {
+    if (this.agentsById.delete(id)) this.emit({ kind: 'agents' });
+  }
+
   applyEvent(event: RuntimeEvent): void {
     this.upsert(event.agent);
     this.emit({ kind: 'event', event });
