@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as pty from 'node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src-shared/agent';
 import { isAlive } from '../../src-main/runtime/process/process-tree';
@@ -144,6 +145,28 @@ describe('raven-runtime (headless CLI)', () => {
     }
     for (const r of [json, text, byEnv]) r.child.kill('SIGTERM');
     for (const r of [json, text, byEnv]) expect((await r.exited).code).toBe(0);
+  });
+
+  it('logs readable lines by default when stderr is a terminal (a real PTY)', async () => {
+    const dir = tempDir();
+    const term = pty.spawn(process.execPath, [BIN, 'start', '--port', '0', '--data-dir', path.join(dir, 'data')], {
+      cols: 200,
+      rows: 40,
+      env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: '' } as Record<string, string>,
+    });
+    let output = '';
+    term.onData((data) => (output += data));
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    try {
+      await until(() => output.includes('API server listening'), 20_000, 'the listening log line');
+      const line = output.split(/\r?\n/).find((l) => l.includes('API server listening'))!;
+      // Coloured level, then the component and the message; no JSON.
+      expect(line).toMatch(/^\d\d:\d\d:\d\d \x1b\[36mINFO \x1b\[0m server: API server listening url=/);
+      expect(output).not.toContain('{"time"');
+    } finally {
+      term.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('finds the devDependency CLIs in node_modules/.bin when started as node bin/raven-runtime.js, as npx does', async () => {
