@@ -3,16 +3,47 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import WebSocket from 'ws';
 import type { AgentHandle } from '../src-shared/agent';
-import { apiAgent, currentAgentId, runtimeEnv, spawnCustom, stopAllAgents, terminalSize } from './helpers';
+import { currentAgentId, terminalSize } from './helpers';
+import { startRuntime, type RuntimeProcess } from './runtime-process';
 
 /**
  * What a person meets first, at a laptop's 1280×800 and a small 800×600 window: an agent page that
  * holds still, deep links that resolve, toasts that keep out of the way, Restart that replaces the
  * row, and a history player that fits. With RAVEN_REFRESH_SCREENSHOTS=1 the screenshots also
- * replace the README's (assets/screenshots/).
+ * replace the README's (assets/screenshots/). Its own runtime: the agents it leaves behind (stopped
+ * ones stay listed) must not show up in the other specs.
  */
 
 test.describe.configure({ mode: 'serial' });
+
+let runtime: RuntimeProcess;
+
+test.beforeAll(async () => {
+  runtime = await startRuntime({ name: 'first-use' });
+});
+
+test.afterAll(async () => {
+  await runtime?.stop();
+});
+
+function runtimeEnv(): { url: string; workdir: string } {
+  return { url: runtime.url, workdir: runtime.workdir };
+}
+
+async function apiAgent(id: string): Promise<AgentHandle> {
+  return (await (await fetch(`${runtime.url}/api/agents/${encodeURIComponent(id)}`)).json()) as AgentHandle;
+}
+
+/** Fills the spawn form for a custom command and starts it; returns the new agent's id. */
+async function spawnCustom(page: Page, name: string, command: string, args: string): Promise<string> {
+  await page.goto(`${runtime.url}/#/new?type=custom`);
+  await page.locator('input[name=command]').fill(command);
+  await page.locator('input[name=args]').fill(args);
+  await page.locator('input[name=workdir]').fill(runtime.workdir);
+  await page.locator('input[name=name]').fill(name);
+  await page.getByRole('button', { name: 'Start agent' }).click();
+  return currentAgentId(page);
+}
 
 const VIEWPORTS = [
   { width: 1280, height: 800 },
@@ -69,10 +100,6 @@ for (const viewport of VIEWPORTS) {
 
   test.describe(`at ${size}`, () => {
     test.use({ viewport });
-
-    test.afterAll(async () => {
-      await stopAllAgents();
-    });
 
     let pythonId = '';
 
@@ -147,9 +174,15 @@ for (const viewport of VIEWPORTS) {
       await expect(page.locator('.toast')).toHaveCount(0, { timeout: 20_000 });
     });
 
-    test('Restart replaces the agent\'s row; History keeps the old recording', async ({ page }) => {
+    test('a stopped agent is worded plainly; Restart replaces its row; History keeps the old recording', async ({ page }) => {
       await page.goto(`${runtimeEnv().url}/#/agents/${encodeURIComponent(pythonId)}`);
       await expect(rowOf(page, pythonId)).toHaveCount(1);
+      // Stopped by the person: said plainly, nothing over the terminal's first lines.
+      await page.locator('.agent-actions [data-action="stop"]').click();
+      await expect(page.locator('.stopped-banner')).toContainText('stopped on request');
+      await expect(page.locator('.stopped-banner')).not.toContainText('signal');
+      await expect(page.locator('.message-input')).toHaveAttribute('placeholder', `py-${size} has stopped; restart it to send messages`);
+      await expect(page.locator('.terminal-overlay')).toBeHidden();
       await page.locator('.agent-actions [data-action="restart"]').click();
       await expect.poll(() => currentAgentId(page)).not.toBe(pythonId);
       const fresh = await currentAgentId(page);
