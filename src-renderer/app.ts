@@ -37,6 +37,8 @@ export class App implements AppContext {
   private current: MainView | undefined;
   private agentView: AgentView | undefined;
   private route: Route = { name: 'home' };
+  /** The agent id a spinner is shown for until the agent list has loaded. */
+  private awaitingList: string | undefined;
   private settings: SettingsView | undefined;
   private readonly mac = isMac();
 
@@ -58,7 +60,9 @@ export class App implements AppContext {
       if (change.kind === 'agents' || change.kind === 'agent') {
         this.updateTitle();
         const route = this.route;
-        if (change.kind === 'agents' && (route.name === 'agent' || route.name === 'popout') && !this.agentView && store.get(route.id)) this.render();
+        // A deep link opened before the list arrived shows a spinner; once the list is in, it is
+        // either the agent or "No such agent".
+        if (change.kind === 'agents' && (route.name === 'agent' || route.name === 'popout') && !this.agentView && (store.get(route.id) || this.awaitingList === route.id)) this.render();
       }
     });
     window.addEventListener('hashchange', () => this.onRoute());
@@ -161,6 +165,8 @@ export class App implements AppContext {
       // The runtime respawns from the original request (credentials included) under a new id.
       const fresh = await this.api.restart(agent.id, credentials);
       this.store.addIfMissing(fresh);
+      // The runtime lists the new agent in the old one's place (History keeps the old recording).
+      this.store.remove(agent.id);
       this.toasts.success(`${fresh.name} restarted`);
       return fresh;
     } catch (error) {
@@ -182,6 +188,7 @@ export class App implements AppContext {
       const agent = this.store.get(route.id);
       this.list.setSelected(route.id);
       if (this.agentView?.agentId === route.id) return;
+      this.awaitingList = !agent && !this.store.loaded ? route.id : undefined;
       if (!agent) {
         this.show(
           this.store.loaded

@@ -8,6 +8,8 @@ import { createLogger, LOG_LEVELS, parseLogLevel, type Logger, type LogLevel } f
 import { shutdownRuntime, startServer, type RunningServer } from '../server';
 import { DataDirError, prepareDataDir } from '../server/data-dir';
 import { installProcessGuard } from '../server/process-guard';
+import { defaultLogFormat, isLogFormat, logSink, type LogFormat } from './log-format';
+import { COMMANDS, DEFAULT_HOST, DEFAULT_PORT, helpText, LOG_FORMATS, OPTIONS, suggestCommand, suggestFlag } from './usage';
 
 /**
  * `raven-runtime start`: the runtime without the desktop app. Parses options (flags win over the
@@ -17,49 +19,13 @@ import { installProcessGuard } from '../server/process-guard';
 
 export const VERSION: string = packageJson.version;
 
-/** Raven Docs' and our own documented default. */
-const DEFAULT_PORT = 8765;
-const DEFAULT_HOST = '127.0.0.1';
 /**
  * Upper bound for shutdown. A session's own stop is bounded (SIGTERM grace, SIGKILL, straggler
  * sweep ≈ 12 s), so this only fires if something is truly wedged.
  */
 const SHUTDOWN_DEADLINE_MS = 20_000;
 
-export const HELP = `Raven Agent Runtime ${VERSION}: runs AI coding CLIs as PTY sessions behind a local HTTP + WebSocket API.
-
-Usage:
-  raven-runtime start [options]
-  raven-runtime help | version     (also --help, --version; through npx use the words)
-
-Options (flags win over environment variables):
-  --port <n>             Port to listen on (env PORT; default ${DEFAULT_PORT}; 0 picks a free one)
-  --host <addr>          Address to bind (env RAVEN_RUNTIME_HOST; default ${DEFAULT_HOST}).
-                         Anything but loopback requires an API key.
-  --api-key-file <file>  Require the key in this file (first line) on every request except a bare
-                         GET /health. At least 16 characters. Or set RAVEN_RUNTIME_API_KEY.
-  --api-key <key>        The same, from the command line: works, but warns, because every local
-                         process (agents included) can read a command line.
-  --anthropic-key <key>  Provider keys handed to agents of the matching type
-  --openai-key <key>
-  --google-key <key>
-  --max-agents <n>       Live agents allowed at once (env MAX_AGENTS; default 10)
-  --default-timeout <ms> Default wait for a reply to /send (env DEFAULT_TIMEOUT; default 60000)
-  --data-dir <dir>       Transcripts and scratch workdirs (env RAVEN_DATA_DIR)
-  --log-level <level>    ${LOG_LEVELS.join(' | ')} (env LOG_LEVEL; default info). Logs go to stderr.
-  --allow-origin <url>   Allow browser requests from this exact origin (repeatable; env
-                         RAVEN_ALLOWED_ORIGINS, comma-separated), e.g. your Raven Docs web origin
-  --allow-host <name>    Accept this Host header name too (repeatable), e.g. a LAN name
-  --ui-dir <dir>         The built UI to serve at / (default: dist/renderer of this package)
-  --terminal-hello       Send JSON control frames on terminal sockets by default. Off by
-                         default: Raven Docs shows every frame in its terminal; clients that
-                         want them ask with ?frames=1
-  --no-terminal-hello    The default (kept for older scripts)
-  -h, --help             Show this help
-  -v, --version          Print the version
-
-Environment: PORT, MAX_AGENTS, DEFAULT_TIMEOUT, LOG_LEVEL, RAVEN_DATA_DIR, RAVEN_RUNTIME_API_KEY.
-`;
+export const HELP = helpText(VERSION);
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -76,6 +42,8 @@ export interface StartOptions {
   defaultTimeoutMs?: number;
   dataDir?: string;
   logLevel?: LogLevel;
+  /** Unset: text when stderr is a terminal, JSON lines otherwise. */
+  logFormat?: LogFormat;
   allowedOrigins: string[];
   allowedHosts: string[];
   uiDir: string;
@@ -104,7 +72,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   try {
     parsed = parseFlags(argv);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(flagErrorText(error));
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
@@ -114,7 +82,10 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (command === 'help') return { kind: 'help' };
   if (command === 'version') return { kind: 'version' };
   if (command === undefined) throw new UsageError('Missing command. Did you mean "raven-runtime start"?');
-  if (command !== 'start') throw new UsageError(`Unknown command "${command}". Commands: start, help, version.`);
+  if (command !== 'start') {
+    const suggestion = suggestCommand(command);
+    throw new UsageError(`Unknown command "${command}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} Commands: ${COMMANDS.join(', ')}.`);
+  }
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`);
 
   const portText = values.port ?? nonEmpty(env.PORT);
@@ -125,6 +96,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}.`);
   }
   const key = apiKeyFrom(values['api-key-file'], values['api-key'], env);
+  const logFormatText = values['log-format'] ?? nonEmpty(env.LOG_FORMAT);
+  const logFormat = logFormatText?.toLowerCase();
+  if (logFormat !== undefined && !isLogFormat(logFormat)) throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${logFormatText}".`);
   const envOrigins = (env.RAVEN_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   return {
     kind: 'start',
@@ -141,6 +115,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       defaultTimeoutMs: values['default-timeout'] === undefined ? undefined : positiveInt(values['default-timeout'], '--default-timeout'),
       dataDir: values['data-dir'] === undefined ? undefined : path.resolve(values['data-dir']),
       logLevel: logLevelText === undefined ? undefined : parseLogLevel(logLevelText),
+      logFormat,
       allowedOrigins: [...envOrigins, ...(values['allow-origin'] ?? [])],
       allowedHosts: values['allow-host'] ?? [],
       uiDir: path.resolve(values['ui-dir'] ?? path.join(packageRoot(), 'dist', 'renderer')),
@@ -170,36 +145,34 @@ function apiKeyFrom(file: string | undefined, argv: string | undefined, env: Nod
 }
 
 function parseFlags(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'api-key': { type: 'string' },
-      'api-key-file': { type: 'string' },
-      'anthropic-key': { type: 'string' },
-      'openai-key': { type: 'string' },
-      'google-key': { type: 'string' },
-      'max-agents': { type: 'string' },
-      'default-timeout': { type: 'string' },
-      'data-dir': { type: 'string' },
-      'log-level': { type: 'string' },
-      'allow-origin': { type: 'string', multiple: true },
-      'allow-host': { type: 'string', multiple: true },
-      'ui-dir': { type: 'string' },
-      'terminal-hello': { type: 'boolean' },
-      'no-terminal-hello': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-  });
+  return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+}
+
+/**
+ * node:util's parse errors, in our words. Its unknown-option text ("Unknown option '--prot'. To
+ * specify a positional argument starting with a '-', place it at the end of the command after '--',
+ * as in '-- \"--prot\"") explains the wrong thing; a person mistyped a flag.
+ */
+function flagErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const flag = /'(-[^']*)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag !== undefined) {
+    const suggestion = suggestFlag(flag);
+    return `Unknown option "${flag}".${suggestion ? ` Did you mean ${suggestion}?` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag !== undefined) {
+    const name = flag.split(' ')[0];
+    return OPTIONS[name.replace(/^-+/, '') as keyof typeof OPTIONS]?.type === 'boolean' ? `${name} takes no value.` : `${name} needs a value.`;
+  }
+  return message;
 }
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stderr is a terminal (a person is reading the logs). */
+  stderrIsTty: boolean;
   env: NodeJS.ProcessEnv;
   /** Resolves with the signal that asks the runtime to stop. */
   waitForStop: () => Promise<string>;
@@ -209,6 +182,7 @@ function processIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    stderrIsTty: process.stderr.isTTY === true,
     env: process.env,
     waitForStop: () =>
       new Promise((resolve) => {
@@ -230,7 +204,8 @@ function runtimeConfig(options: StartOptions, env: NodeJS.ProcessEnv): RuntimeCo
 
 async function start(options: StartOptions, io: CliIo): Promise<number> {
   const config = runtimeConfig(options, io.env);
-  const logger: Logger = createLogger(config.logLevel);
+  const format = options.logFormat ?? defaultLogFormat(io.stderrIsTty);
+  const logger: Logger = createLogger(config.logLevel, logSink(format, io.stderr, io.stderrIsTty));
   try {
     prepareDataDir(config.dataDir);
   } catch (error) {

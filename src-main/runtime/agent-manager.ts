@@ -372,14 +372,20 @@ export class AgentManager {
 
   /**
    * Stops an agent and spawns it again from the same request, under a new id (as Parallax's
-   * runtimes do): the old id keeps its transcript and logs. `credentials` replace the old ones,
-   * e.g. after a person entered an API key in the login panel.
+   * runtimes do). The new agent replaces the old one in the list: two rows with one name, one of
+   * them dead, is what a person does not want after pressing Restart. The old id's recording stays
+   * under /transcripts. `credentials` replace the old ones, e.g. after a person entered an API key
+   * in the login panel.
    */
   async restart(id: string, overrides: { credentials?: ProviderCredentials } = {}): Promise<AgentHandle> {
     const session = this.session(id);
     const request = this.requests.get(id) ?? { type: session.type, name: session.name, workdir: session.workdir };
     await session.stop({ timeoutMs: this.config.stopTimeoutMs });
-    return this.spawn({ ...request, id: undefined, credentials: { ...request.credentials, ...stripEmpty(overrides.credentials) } });
+    const fresh = await this.spawn({ ...request, id: undefined, credentials: { ...request.credentials, ...stripEmpty(overrides.credentials) } });
+    // Only once the new one exists: a restart that fails to spawn leaves the old agent to look at.
+    // `agent_removed` tells every open UI to drop the old row.
+    this.forget(session);
+    return fresh;
   }
 
   // ───────────────────────────── transcripts ─────────────────────────────

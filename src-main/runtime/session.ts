@@ -86,6 +86,11 @@ export function assertTerminalSize(cols: number, rows: number): void {
 
 /** Gap between keys of a sequence: TUIs that parse input per read would merge a burst into garbage. */
 const KEY_GAP_MS = 50;
+/**
+ * Output this soon after a resize is taken as the program redrawing for its new size. A program
+ * redraws within a few ms of SIGWINCH; 250 ms leaves room on a loaded machine.
+ */
+const RESIZE_REDRAW_WINDOW_MS = 250;
 /** How long an auto-answered prompt may stay on screen before we press its keys again. */
 const AUTO_ANSWER_RETRY_MS = 1_500;
 const AUTO_ANSWER_MAX_TRIES = 3;
@@ -147,6 +152,8 @@ export class AgentSession {
   private stopReason: string | undefined;
   private readonly autoAnswers = new Map<string, { tries: number; at: number }>();
   private lastOutputAt = Date.now();
+  /** When the terminal last changed size (0: never); output soon after is the program redrawing. */
+  private resizedAt = 0;
   private outputCharCount = 0;
   private startedAt: Date | undefined;
   /** Last output or input (ms); 0 before start. A number: it is set on every chunk of output. */
@@ -260,8 +267,12 @@ export class AgentSession {
   }
 
   private handleOutput(data: string): void {
-    this.lastOutputAt = Date.now();
-    this.lastActivityMs = this.lastOutputAt;
+    const now = Date.now();
+    // A program answers SIGWINCH by redrawing its screen (Python re-prints its `... ` prompt). That
+    // is not work: counting it would turn a quiet-ready agent busy, and a UI that lays itself out
+    // by status would resize again — a feedback loop. So the redraw does not restart the quiet clock.
+    if (now - this.resizedAt > RESIZE_REDRAW_WINDOW_MS) this.lastOutputAt = now;
+    this.lastActivityMs = now;
     this.outputCharCount += data.length;
     this.rawOutput.append(data);
     this.screen.write(data);
@@ -711,6 +722,7 @@ export class AgentSession {
     if (cols === this.cols && rows === this.rows) return;
     this.cols = cols;
     this.rows = rows;
+    this.resizedAt = Date.now();
     this.ptyProcess!.resize(cols, rows);
     this.screen.resize(cols, rows);
     this.transcript?.resize(cols, rows);

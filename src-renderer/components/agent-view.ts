@@ -1,7 +1,7 @@
 import type { AgentHandle } from '../../src-shared/agent';
 import type { AppContext } from '../context';
 import { h, replaceChildren } from '../lib/dom';
-import { duration, failureFix, isFailed, isLive, shortPath, STATUS_LABELS, uptimeText } from '../lib/format';
+import { duration, exitText, failureFix, isFailed, isLive, shortPath, STATUS_LABELS, uptimeText } from '../lib/format';
 import { icon, TYPE_LABELS, typeIcon } from '../lib/icons';
 import { statusBadge } from './agent-list';
 import { confirmDialog } from './dialog';
@@ -229,7 +229,7 @@ export class AgentView {
     this.stoppedBanner.hidden = !stopped;
     if (!stopped) return;
     const ran = a.startedAt && a.stoppedAt ? duration(Date.parse(a.stoppedAt) - Date.parse(a.startedAt)) : undefined;
-    const exit = a.exitCode === undefined ? '' : a.exitCode === null ? 'ended by a signal' : `exit code ${a.exitCode}`;
+    const exit = exitText(a);
     const failed = isFailed(a);
     const fix = failed ? failureFix(a) : undefined;
     this.stoppedBanner.classList.toggle('is-failed', failed);

@@ -1,4 +1,4 @@
-import type { AgentHandle } from '../../src-shared/agent';
+import { isTerminalStatus, type AgentHandle } from '../../src-shared/agent';
 import { errorInfo } from '../api/client';
 import type { AppContext } from '../context';
 import { h, replaceChildren } from '../lib/dom';
@@ -16,6 +16,13 @@ interface Exchange {
   reply?: string;
   error?: { code: string; message: string };
   at: number;
+}
+
+function placeholderFor(agent: AgentHandle, ready: boolean): string {
+  if (ready) return `Message ${agent.name}…`;
+  if (isTerminalStatus(agent.status)) return `${agent.name} has stopped; restart it to send messages`;
+  if (agent.automationPaused) return `${agent.name} is paused (someone took over the terminal)`;
+  return `${agent.name}: ${STATUS_LABELS[agent.status].toLowerCase()} — messages can be sent when it is ready`;
 }
 
 const conversations = new Map<string, Exchange[]>();
@@ -67,12 +74,11 @@ export class MessageBox {
     this.agent = agent;
     const ready = agent.status === 'ready' && !agent.automationPaused;
     this.sendButton.disabled = !ready || this.inflight !== undefined;
-    this.textarea.placeholder = ready
-      ? `Message ${agent.name}…`
-      : agent.automationPaused
-        ? `${agent.name} is paused (someone took over the terminal)`
-        : `${agent.name}: ${STATUS_LABELS[agent.status].toLowerCase()} — messages can be sent when it is ready`;
-    this.hint.textContent = ready ? 'Enter to send · Shift+Enter for a new line' : '';
+    this.textarea.placeholder = placeholderFor(agent, ready);
+    // The hint line keeps its height whatever the status (CSS fixes it; the text only changes):
+    // a terminal that refits when the status changes resizes the PTY, the program redraws, and
+    // that output can change the status again.
+    this.hint.textContent = ready ? 'Enter to send · Shift+Enter for a new line' : '\u00a0';
   }
 
   focus(): void {

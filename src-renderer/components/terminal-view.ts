@@ -207,6 +207,7 @@ export class TerminalView {
 
   private connect(): void {
     window.clearTimeout(this.reconnectTimer);
+    this.host.removeAttribute('aria-label');
     this.showOverlay('Connecting…', true);
     this.announceControl();
     this.socket.connect('control');
@@ -310,7 +311,10 @@ export class TerminalView {
     this.ended = reason;
     switch (reason.kind) {
       case 'stopped':
-        this.showOverlay('The agent stopped. This is its last screen.', false);
+        // No overlay: it would sit on the screen's first lines, and the agent view's stopped banner
+        // already says so. Assistive technology still hears what it is looking at.
+        this.hideOverlay();
+        this.host.setAttribute('aria-label', 'Last screen of the stopped agent');
         if (this.term.buffer.active.length <= this.term.rows && this.lines().every((l) => l.trim() === '')) void this.showFinalLines();
         return;
       case 'not-found':

@@ -10,7 +10,10 @@ import { resolveAgentType } from '../../src-shared/agent';
 
 /**
  * Replays a finished session from its asciicast recording, in an xterm of the recorded size:
- * play/pause, speed, seeking, and idle pauses shortened to IDLE_LIMIT_S.
+ * play/pause, speed, seeking, and idle pauses shortened to IDLE_LIMIT_S. The recording keeps its
+ * columns (re-wrapping would change what the agent drew), so the xterm is scaled down to fit the
+ * space the page gives the player; that space does not depend on the recording, so the player's
+ * height stays put while it plays.
  */
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
@@ -33,6 +36,9 @@ export class TranscriptPlayer {
   readonly element: HTMLElement;
   readonly term: Terminal;
   private readonly screen = h('div', { class: 'player-screen' });
+  /** The xterm at its natural size, scaled (CSS transform) to fit `screen`. */
+  private readonly canvas = h('div', { class: 'player-canvas' });
+  private readonly fitObserver = new ResizeObserver(() => this.fitToScreen());
   private readonly playButton: HTMLButtonElement;
   private readonly seek: HTMLInputElement;
   private readonly clock = h('span', { class: 'player-clock tabular' });
@@ -102,7 +108,7 @@ export class TranscriptPlayer {
           h('span', { title: meta.workdir }, icon('folder', 'icon small'), shortPath(meta.workdir)),
           h('span', {}, started.toLocaleString()),
           h('span', {}, ran),
-          meta.exitCode !== undefined ? h('span', {}, meta.exitCode === null ? 'ended by a signal' : `exit code ${meta.exitCode}`) : null,
+          meta.exitCode !== undefined ? h('span', {}, meta.exitCode === null ? 'stopped' : `exit code ${meta.exitCode}`) : null,
         ),
       ),
       this.screen,
@@ -122,7 +128,11 @@ export class TranscriptPlayer {
 
   /** Call once the element is in the document. */
   async start(): Promise<void> {
-    this.term.open(this.screen);
+    this.screen.appendChild(this.canvas);
+    this.term.open(this.canvas);
+    this.term.onResize(() => this.fitToScreen());
+    this.fitObserver.observe(this.screen);
+    this.fitObserver.observe(this.canvas);
     await this.load(this.meta.parts[this.meta.parts.length - 1] ?? this.meta.parts[0]);
   }
 
@@ -141,6 +151,20 @@ export class TranscriptPlayer {
     this.partSelect.value = part;
     this.applyIdle();
     this.play();
+  }
+
+  /** Scale the recording's screen down (never up) to the player's width and height. */
+  private fitToScreen(): void {
+    const width = this.canvas.offsetWidth;
+    const height = this.canvas.offsetHeight;
+    const style = getComputedStyle(this.screen);
+    const availableWidth = this.screen.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const availableHeight = this.screen.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    if (width === 0 || height === 0 || availableWidth <= 0 || availableHeight <= 0) return;
+    const scale = Math.min(1, availableWidth / width, availableHeight / height);
+    this.canvas.style.transform = scale < 1 ? `scale(${scale})` : '';
+    this.screen.dataset.scale = scale.toFixed(3);
+    this.screen.title = scale < 1 ? `Shown at ${Math.round(scale * 100)}% to fit (${this.term.cols}×${this.term.rows} recording)` : '';
   }
 
   private showProblem(message: string): void {
@@ -242,6 +266,7 @@ export class TranscriptPlayer {
 
   dispose(): void {
     this.disposed = true;
+    this.fitObserver.disconnect();
     this.pause();
     this.term.dispose();
     if (activePlayer === this) activePlayer = undefined;

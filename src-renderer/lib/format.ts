@@ -132,3 +132,14 @@ export function splitArgs(text: string): { ok: true; args: string[] } | { ok: fa
 export function isMac(): boolean {
   return /Mac|iPhone|iPad/.test(navigator.platform) || navigator.userAgent.includes('Mac OS X');
 }
+
+/**
+ * How a stopped agent's process ended, in words. An agent stopped on request also ends by a signal
+ * (ours), which is not news to the person who pressed Stop.
+ */
+export function exitText(agent: Pick<AgentHandle, 'exitCode' | 'reason'>): string {
+  if (agent.reason === 'stopped') return 'stopped on request';
+  if (agent.exitCode === undefined) return '';
+  if (agent.exitCode === null) return agent.reason ?? 'ended by a signal';
+  return `exit code ${agent.exitCode}`;
+}

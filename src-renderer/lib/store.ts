@@ -72,7 +72,7 @@ export class Store {
     this.emit({ kind: 'event', event });
   }
 
-  /** The runtime forgot the agent (DELETE, "Clear"): its row goes. */
+  /** The runtime forgot the agent (DELETE, "Clear", or a restart replaced it): its row goes. */
   remove(id: string): void {
     if (!this.agentsById.delete(id)) return;
     this.emit({ kind: 'agents' });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as pty from 'node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src-shared/agent';
 import { isAlive } from '../../src-main/runtime/process/process-tree';
@@ -78,6 +79,109 @@ describe('raven-runtime (headless CLI)', () => {
     expect((await unknown.exited).code).toBe(2);
     expect(unknown.stderr()).toContain('frobnicate');
     expect((await none.exited).code).toBe(2);
+  });
+
+  it('answers help and --version without loading TypeScript, in under 300 ms', async () => {
+    const { HELP, VERSION } = await import('../../src-main/headless/cli');
+    for (const [args, expected] of [
+      [['help'], HELP],
+      [['--help'], HELP],
+      [['-h'], HELP],
+      [['--version'], `${VERSION}\n`],
+      [['version'], `${VERSION}\n`],
+      [['-v'], `${VERSION}\n`],
+    ] as const) {
+      // Best of three: a loaded CI machine may stall any one start; 300 ms is the promise to a person.
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        const r = run([...args]);
+        const exit = await r.exited;
+        best = Math.min(best, performance.now() - started);
+        expect(exit).toEqual({ code: 0, signal: null });
+        expect(r.stdout()).toBe(expected);
+      }
+      expect(best, `raven-runtime ${args.join(' ')}`).toBeLessThan(300);
+    }
+  });
+
+  it('explains unknown flags and commands, suggesting the likely one', async () => {
+    const cases = [
+      { args: ['start', '--prot', '9000'], says: 'Unknown option "--prot". Did you mean --port?' },
+      { args: ['start', '--api_key', 'x'], says: 'Did you mean --api-key?' },
+      { args: ['start', '--log-formt', 'text'], says: 'Did you mean --log-format?' },
+      { args: ['strat'], says: 'Unknown command "strat". Did you mean "start"?' },
+      { args: ['start', '--port'], says: '--port needs a value.' },
+      { args: ['start', '--log-format', 'xml'], says: '--log-format must be one of json, text' },
+    ];
+    const runs = cases.map((c) => ({ ...c, r: run(c.args) }));
+    for (const { args, says, r } of runs) {
+      expect((await r.exited).code, args.join(' ')).toBe(2);
+      expect(r.stderr()).toContain(says);
+      expect(r.stderr()).toContain('raven-runtime --help');
+      // Node's own parser wording ("To specify a positional argument...") is not shown.
+      expect(r.stderr()).not.toContain('positional');
+    }
+    const unrelated = run(['start', '--frobnicate']);
+    expect((await unrelated.exited).code).toBe(2);
+    expect(unrelated.stderr()).toContain('Unknown option "--frobnicate".');
+    expect(unrelated.stderr()).not.toContain('Did you mean');
+  });
+
+  it('logs JSON lines to a pipe, readable lines with --log-format text (or LOG_FORMAT)', async () => {
+    const dir = tempDir();
+    const json = run(['start', '--port', '0', '--data-dir', path.join(dir, 'a')], { LOG_LEVEL: 'info' });
+    const text = run(['start', '--port', '0', '--data-dir', path.join(dir, 'b'), '--log-format', 'text'], { LOG_LEVEL: 'info' });
+    const byEnv = run(['start', '--port', '0', '--data-dir', path.join(dir, 'c')], { LOG_LEVEL: 'info', LOG_FORMAT: 'text' });
+    for (const r of [json, text, byEnv]) await urlOf(r);
+    await until(() => [json, text, byEnv].every((r) => r.stderr().includes('API server listening')), 10_000, 'the listening log line');
+
+    const jsonLine = json.stderr().split('\n').find((line) => line.includes('API server listening'))!;
+    expect(JSON.parse(jsonLine)).toMatchObject({ level: 'info', msg: 'API server listening', component: 'server' });
+    for (const r of [text, byEnv]) {
+      const line = r.stderr().split('\n').find((l) => l.includes('API server listening'))!;
+      expect(line).toMatch(/^\d\d:\d\d:\d\d INFO  server: API server listening url=http:\/\/127\.0\.0\.1:\d+ /);
+      expect(() => JSON.parse(line)).toThrow();
+    }
+    for (const r of [json, text, byEnv]) r.child.kill('SIGTERM');
+    for (const r of [json, text, byEnv]) expect((await r.exited).code).toBe(0);
+  });
+
+  it('logs readable lines by default when stderr is a terminal (a real PTY)', async () => {
+    const dir = tempDir();
+    const term = pty.spawn(process.execPath, [BIN, 'start', '--port', '0', '--data-dir', path.join(dir, 'data')], {
+      cols: 200,
+      rows: 40,
+      env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: '' } as Record<string, string>,
+    });
+    let output = '';
+    term.onData((data) => (output += data));
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    try {
+      await until(() => output.includes('API server listening'), 20_000, 'the listening log line');
+      const line = output.split(/\r?\n/).find((l) => l.includes('API server listening'))!;
+      // Coloured level, then the component and the message; no JSON.
+      expect(line).toMatch(/^\d\d:\d\d:\d\d \x1b\[36mINFO \x1b\[0m server: API server listening url=/);
+      expect(output).not.toContain('{"time"');
+    } finally {
+      term.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('finds the devDependency CLIs in node_modules/.bin when started as node bin/raven-runtime.js, as npx does', async () => {
+    const dir = tempDir();
+    // A PATH without the package's bin folder, and a HOME without user installs.
+    const r = run(['start', '--port', '0', '--data-dir', path.join(dir, 'data')], { PATH: '/usr/bin:/bin', HOME: dir });
+    const url = await urlOf(r);
+    let adapters: { type: string; installed: boolean }[] = [];
+    await until(async () => {
+      adapters = ((await httpRequest(`${url}/api/health`, 'GET')).json as { adapters: typeof adapters }).adapters;
+      return adapters.length > 0;
+    }, 15_000, 'adapter detection');
+    for (const type of ['claude-code', 'codex', 'gemini-cli']) expect(adapters.find((a) => a.type === type), type).toMatchObject({ installed: true });
+    r.child.kill('SIGTERM');
+    expect((await r.exited).code).toBe(0);
   });
 
   it('starts, serves the API, and on SIGTERM stops every agent (none orphaned) and exits 0', async () => {

@@ -331,7 +331,13 @@ describe('restart and recordings', () => {
       const fresh = res.json as AgentHandle;
       expect(fresh.id).not.toBe(agent.id);
       expect(fresh).toMatchObject({ name: `restartable${prefix}`, type: 'shell', workdir: agent.workdir });
-      expect(((await t.request('GET', `/api/agents/${agent.id}`)).json as AgentHandle).status).toBe('stopped');
+      // The new agent replaces the old one in the list; the old one's recording stays.
+      const old = await t.request('GET', `/api/agents/${agent.id}`);
+      expect(old.status).toBe(404);
+      expect((old.json as ErrorBody).code).toBe('AGENT_NOT_FOUND');
+      const ids = ((await t.request('GET', `${prefix}/agents`)).json as { agents: AgentHandle[] }).agents.map((a) => a.id);
+      expect(ids).toContain(fresh.id);
+      expect(ids).not.toContain(agent.id);
       await until(async () => ((await t.request('GET', `/api/agents/${fresh.id}`)).json as AgentHandle).status === 'ready', 10_000, 'restarted agent ready');
 
       const list = await t.request('GET', `${prefix}/transcripts`);

@@ -253,8 +253,9 @@ export class ScreenModel {
     return this.tap.position;
   }
 
+  /** Rows that scrolled away since `seq` (not screens erased by `clear`: those may predate `seq`'s turn). */
   rowsSince(seq: number): TappedRow[] {
-    return this.tap.rowsSince(seq);
+    return this.tap.rowsSince(seq).filter((row) => !row.erased);
   }
 
   /**

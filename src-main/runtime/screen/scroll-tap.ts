@@ -1,6 +1,6 @@
 import type { Terminal } from '@xterm/headless';
 import type { SynthesizedRows } from './dropped-rows';
-import { internalBufferService, type InternalBufferLine } from './xterm-internals';
+import { internalBufferService, type InternalBuffer, type InternalBufferLine } from './xterm-internals';
 
 /**
  * Records every row that scrolls off the top of the screen (or of a scroll region), in order.
@@ -34,6 +34,11 @@ export interface TappedRow {
   text: string;
   /** The row continues the previous one (soft wrap). */
   wrapped: boolean;
+  /**
+   * The row was on screen when the whole screen was erased (ED 2, what `clear` sends), not
+   * scrolled off. Logs keep it; a turn's reply does not (it may predate the turn).
+   */
+  erased?: true;
 }
 
 interface PendingReplacement {
@@ -47,6 +52,8 @@ export class ScrollTap {
   private readonly ring: TappedRow[] = [];
   private nextSeq = 0;
   private replacement: PendingReplacement | undefined;
+  /** Text of the last erased screen recorded (see recordErasedScreen). */
+  private lastErased = '';
   readonly active: boolean;
 
   /** @param capacity rows kept; older rows are forgotten first. */
@@ -72,6 +79,33 @@ export class ScrollTap {
       for (let i = 0; i < Math.min(count, height); i++) this.record(buffer.lines.get(buffer.ybase + buffer.scrollTop + i));
       return false; // let xterm's own handler run
     });
+    // CSI 2 J (erase the whole screen: `clear`, Ctrl+L) wipes the rows in place; xterm keeps none
+    // of them. Logs should still show what was there. Only the normal screen: a full-screen program
+    // in the alternate screen redraws its own UI, which is not history.
+    terminal.parser.registerCsiHandler({ final: 'J' }, (params) => {
+      if (params[0] !== 2 || terminal.buffer.active.type !== 'normal') return false;
+      this.recordErasedScreen(service.buffer, terminal.rows);
+      return false;
+    });
+  }
+
+  /** The non-blank part of the screen about to be erased, unless it is what the last erase saw. */
+  private recordErasedScreen(buffer: InternalBuffer, rows: number): void {
+    const lines: InternalBufferLine[] = [];
+    for (let y = 0; y < rows; y++) {
+      const line = buffer.lines.get(buffer.ybase + y);
+      if (line) lines.push(line);
+    }
+    const texts = lines.map((line) => line.translateToString(true));
+    while (texts.length > 0 && texts[texts.length - 1] === '') texts.pop();
+    const joined = texts.join('\n');
+    // A program that clears and redraws the same screen (a prompt after each `clear`) adds it once.
+    if (texts.length === 0 || joined === this.lastErased) return;
+    this.lastErased = joined;
+    for (let i = 0; i < texts.length; i++) {
+      const seq = this.nextSeq++;
+      this.ring[seq % this.capacity] = { seq, text: flatten(texts[i]), wrapped: lines[i].isWrapped, erased: true };
+    }
   }
 
   private record(line: InternalBufferLine | undefined): void {
