@@ -244,6 +244,7 @@ export class AgentSession {
       turn: this.turn?.phase === 'running' ? { message: this.turn.message ?? '', lines: () => this.turnLines() } : undefined,
       quietMs: Date.now() - this.lastOutputAt,
       startup: !this.everReady,
+      awaitingLogin: this.status === 'authenticating',
     };
   }
 
