@@ -189,4 +189,9 @@ export interface AgentHandle {
   question?: PendingQuestion;
   /** Set while status is `authenticating`. */
   login?: LoginInfo;
+  /**
+   * Set while a busy agent's screen has been still without a recognisable dialog for longer than
+   * the stall threshold (ISO time of its last change); see the `agent_stalled` event.
+   */
+  stalledSince?: string;
 }

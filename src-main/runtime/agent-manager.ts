@@ -190,6 +190,7 @@ export class AgentManager {
         maxBytes: this.config.transcriptMaxBytes,
         keepParts: this.config.transcriptKeepParts,
       },
+      stillness: this.config.stillness,
       logger: this.log,
       emit: (event) => this.emit(event),
     });

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_AUTO_RESPOND, type AutoRespondConfig, type ProviderCredentials } from '../../src-shared/agent';
 import { parseLogLevel, type LogLevel } from './logger';
+import { DEFAULT_STILLNESS, type StillnessOptions } from './stillness-watchdog';
 
 export interface RuntimeConfig {
   /** Live (not stopped) agents allowed at once. */
@@ -26,6 +27,8 @@ export interface RuntimeConfig {
   transcriptKeepParts: number;
   /** Env var names never passed to agents (the runtime's own API key, at least). */
   secretEnvNames: string[];
+  /** When a busy agent's still screen counts as an unknown dialog, or as a stall (stillness-watchdog.ts). */
+  stillness: StillnessOptions;
 }
 
 /** The per-user data folder, following each platform's convention. */
@@ -58,6 +61,7 @@ export function defaultConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeCo
     transcriptMaxBytes: 16 * 1024 * 1024,
     transcriptKeepParts: 3,
     secretEnvNames: ['RAVEN_RUNTIME_API_KEY'],
+    stillness: { ...DEFAULT_STILLNESS },
     ...overrides,
   };
 }
