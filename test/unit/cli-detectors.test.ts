@@ -257,6 +257,9 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
   },
 };
 
+// Codex 0.171.0 draws the same screens; the same rules hold (device login was not re-recorded).
+CASES['codex-0.171.0'] = { adapter: createCodexAdapter(), cases: CASES.codex.cases.filter((c) => c.scenario !== 'device-auth') };
+
 for (const [cli, { adapter, cases }] of Object.entries(CASES)) {
   describe(`${adapter.displayName} detector (recorded screens: ${cli})`, () => {
     for (const c of cases) {
