@@ -445,7 +445,12 @@ export class AgentSession {
 
   private enterLogin(found: LoginInfo): void {
     const login = judgeLogin(found, this.loginTrust);
-    const same = this.status === 'authenticating' && this.login?.loginUrl === login.loginUrl && this.login?.deviceCode === login.deviceCode;
+    const same =
+      this.status === 'authenticating' &&
+      this.login?.method === login.method &&
+      this.login?.loginUrl === login.loginUrl &&
+      this.login?.deviceCode === login.deviceCode &&
+      optionLabels(this.login?.options) === optionLabels(login.options);
     if (same) return;
     this.failTurn(new RuntimeError('AUTH_REQUIRED', `${this.adapter.displayName} needs a login: ${login.instructions}`, { ...login }));
     this.setStatus('authenticating');
@@ -835,6 +840,11 @@ export class AgentSession {
     const agent = this.handle();
     this.init.emit({ ...event, agentId: this.id, agent } as RuntimeEvent);
   }
+}
+
+/** A login screen that now offers choices (a method chooser) is news even with the same URL. */
+function optionLabels(options: LoginInfo['options']): string {
+  return (options ?? []).map((option) => option.label).join('\n');
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
