@@ -8,7 +8,9 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
 
 /**
  * Claude Code (`claude`), interactive TUI. Strings read off Claude Code 2.1.197 (fixtures in
- * test/fixtures/screens/claude). They drift between releases, so each is matched loosely.
+ * test/fixtures/screens/claude) and 2.1.332 (test/fixtures/screens/claude-2.1.332); what changed
+ * between them is in docs/cli-notes.md. They drift between releases, so each is matched loosely, and
+ * a rule that only one version needs is named after what it detects.
  *
  *   ready     input row `❯<NBSP>` between two `────` rules; footer `? for shortcuts · ← for agents`
  *             (shown only when idle with an empty box), or in another permission mode
@@ -26,6 +28,13 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
  *   login     footer `Not logged in · Run /login`; `/login` shows `Select login method:` and then
  *             `Browser didn't open? Use the url below to sign in` + a claude.com URL; a fresh HOME
  *             offline prints `Unable to connect to Anthropic services` and exits 1
+ *
+ * 2.1.332 differs: menus are unnumbered (` ❯ No, exit` / `   Yes, I trust this folder`, "No"
+ * highlighted first in the trust and permission dialogs); it starts in auto mode (footer
+ * `⏵⏵ auto mode on (shift+tab to cycle)`) and, behind a model gateway, shows "Auto mode can't check
+ * actions in this session" before the permission question; the turn summary ends `· done 9:52 PM`;
+ * an effort badge `◐ medium · /effort` sits above the input box; the login panel sits under `▔▔▔▔`;
+ * and it draws in the alternate screen unless CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN=1.
  */
 
 const BUSY_FOOTER = /esc to interrupt/i;
