@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SpawnConfig } from '../../src-shared/agent';
 import { cliSpawnEnv, createCliHome, DEFAULT_KEYS, type CliHome, type CliName, type HomeFlavour } from '../support/cli-home';
 import { startModelServer, type ModelServer } from '../support/model-server';
-import { buildBinDir, buildFor, buildLabel, buildVersion, CLI_BUILDS, type CliBuild } from '../support/cli-versions';
+import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, type CliBuild } from '../support/cli-versions';
 import { createHarness, type Harness } from '../support/runtime-harness';
 import { processesWithHome } from '../support/screen-recorder';
 
@@ -260,33 +260,40 @@ describe('Claude Code first-start prompts (real CLI)', () => {
 });
 
 describe('login screens of scratch HOMEs without credentials (real CLIs)', () => {
-  it(
-    'Claude, onboarded but logged out: "Not logged in", then /login shows the method chooser and a claude.com URL',
-    async () => {
-      const { harness, id } = await start('claude', 'no-credentials', {}, { onboarded: true, preAcceptTrust: true });
-      const first = await harness.waitFor('login_required', id, 30_000);
-      expect(first).toMatchObject({ method: 'cli_auth' });
-      expect(harness.manager.get(id).status).toBe('authenticating');
-      await expect(harness.manager.send(id, 'hello')).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
-      // A person types /login in the terminal. The command menu it opens hides the "Not logged in"
-      // footer; that is no sign of a login (checked below: the agent never became ready).
-      harness.manager.write(id, '/login');
-      await screenShows(harness, id, /❯\s\/login/);
-      await new Promise((r) => setTimeout(r, 200));
-      harness.manager.write(id, '\r');
-      const chooser = await harness.waitFor('login_required', id, 20_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
-      expect(chooser.agent.login?.options?.[0].label).toMatch(/^Claude account with subscription/);
-      await harness.manager.sendKeys(id, chooser.agent.login!.options![0].keys);
-      const url = await harness.waitFor('login_required', id, 20_000, (e) => e.loginUrl !== undefined);
-      expect(url.method).toBe('oauth_browser');
-      expect(url.loginUrl).toMatch(/^https:\/\/claude\.com\/cai\/oauth\/authorize\?code=true&client_id=[0-9a-f-]+&response_type=code&redirect_uri=/);
-      expect(url.loginUrl).toMatch(/&state=[A-Za-z0-9_-]+$/);
-      expect(url.trusted).toBe(true);
-      expect(harness.manager.get(id).status).toBe('authenticating');
-      expect(harness.events.some((e) => e.type === 'status_changed' && e.agentId === id && e.status === 'ready')).toBe(false);
-    },
-    LONG_TEST_TIMEOUT,
-  );
+  for (const build of buildsOf('claude')) {
+    it(
+      `${buildLabel(build)}, onboarded but logged out: "Not logged in", then /login shows the method chooser and a sign-in URL; the command menu over the footer is no login`,
+      async () => {
+        const { harness, id } = await start('claude', 'no-credentials', {}, { onboarded: true, preAcceptTrust: true }, { build });
+        const first = await harness.waitFor('login_required', id, 30_000);
+        expect(first).toMatchObject({ method: 'cli_auth' });
+        expect(harness.manager.get(id).status).toBe('authenticating');
+        await expect(harness.manager.send(id, 'hello')).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
+        // A person types /login in the terminal. The command menu it opens hides the "Not logged in"
+        // footer; that is no sign of a login (checked below: the agent never became ready).
+        harness.manager.write(id, '/login');
+        await screenShows(harness, id, /❯\s\/login/);
+        await new Promise((r) => setTimeout(r, 200));
+        harness.manager.write(id, '\r');
+        const chooser = await harness.waitFor('login_required', id, 20_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
+        expect(chooser.agent.login?.options?.[0].label).toMatch(/^Claude account with subscription/);
+        await harness.manager.sendKeys(id, chooser.agent.login!.options![0].keys);
+        const url = await harness.waitFor('login_required', id, 20_000, (e) => e.loginUrl !== undefined);
+        expect(url.method).toBe('oauth_browser');
+        if (build.channel === 'pinned') {
+          expect(url.loginUrl).toMatch(/^https:\/\/claude\.com\/cai\/oauth\/authorize\?code=true&client_id=[0-9a-f-]+&response_type=code&redirect_uri=/);
+          expect(url.loginUrl).toMatch(/&state=[A-Za-z0-9_-]+$/);
+        } else {
+          // 2.1.332 prints a short link carrying one opaque token.
+          expect(url.loginUrl).toMatch(/^https:\/\/claude\.ai\/oauth\/authorize\?[A-Za-z0-9_-]+$/);
+        }
+        expect(url.trusted).toBe(true);
+        expect(harness.manager.get(id).status).toBe('authenticating');
+        expect(harness.events.some((e) => e.type === 'status_changed' && e.agentId === id && e.status === 'ready')).toBe(false);
+      },
+      LONG_TEST_TIMEOUT,
+    );
+  }
 
   it(
     'Claude, fresh HOME offline: it exits, and the runtime reports the login it needs',
