@@ -66,10 +66,21 @@ export function defaultConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeCo
   };
 }
 
-/** `MAX_AGENTS`, `DEFAULT_TIMEOUT`, `LOG_LEVEL`, `RAVEN_DATA_DIR` from the environment. */
+/**
+ * `RAVEN_DIALOG_STILL_MS` and `RAVEN_STALL_MS`; the stall threshold is never below the dialog one
+ * (a still screen is checked for a dialog first).
+ */
+function stillnessFromEnv(env: NodeJS.ProcessEnv): StillnessOptions {
+  const dialogAfterMs = positiveInt(env.RAVEN_DIALOG_STILL_MS, DEFAULT_STILLNESS.dialogAfterMs);
+  const stalledAfterMs = positiveInt(env.RAVEN_STALL_MS, DEFAULT_STILLNESS.stalledAfterMs);
+  return { dialogAfterMs, stalledAfterMs: Math.max(dialogAfterMs, stalledAfterMs) };
+}
+
+/** `MAX_AGENTS`, `DEFAULT_TIMEOUT`, `LOG_LEVEL`, `RAVEN_DATA_DIR`, the stillness thresholds from the environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
   const base = defaultConfig();
   return defaultConfig({
+    stillness: stillnessFromEnv(env),
     maxAgents: positiveInt(env.MAX_AGENTS, base.maxAgents),
     defaultTimeoutMs: positiveInt(env.DEFAULT_TIMEOUT, base.defaultTimeoutMs),
     logLevel: parseLogLevel(env.LOG_LEVEL, base.logLevel),
