@@ -78,7 +78,17 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
         },
       },
       { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
-      { scenario: 'tool', marker: 'reply_done', inTurn: true, expect: ready(toolReply) },
+      {
+        scenario: 'tool',
+        marker: 'reply_done',
+        inTurn: true,
+        // Claude's auto-mode notice paragraph is its own chrome, not the model's reply.
+        expect: ready((text) => {
+          toolReply(text);
+          expect(text).not.toMatch(/Auto mode can.t check actions/);
+          expect(text.split('\n')[0]).toBe("Bash(printf 'TOOL_OUTPUT_42\\n' | tee out.txt)");
+        }),
+      },
       { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
       { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
       {
@@ -153,7 +163,17 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
         },
       },
       { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
-      { scenario: 'tool', marker: 'reply_done', inTurn: true, expect: ready(toolReply) },
+      {
+        scenario: 'tool',
+        marker: 'reply_done',
+        inTurn: true,
+        // Claude's auto-mode notice paragraph is its own chrome, not the model's reply.
+        expect: ready((text) => {
+          toolReply(text);
+          expect(text).not.toMatch(/Auto mode can.t check actions/);
+          expect(text.split('\n')[0]).toBe("Bash(printf 'TOOL_OUTPUT_42\\n' | tee out.txt)");
+        }),
+      },
       { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
       { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
       {

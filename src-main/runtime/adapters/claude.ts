@@ -283,8 +283,25 @@ function extractReply(capture: ReplyCapture): string {
   // A multi-line prompt echoes as indented continuation rows before the first bullet.
   const firstBullet = body.findIndex((l) => BULLET.test(l));
   if (firstBullet > 0 && body.slice(0, firstBullet).every((l) => l.trim() === '' || /^\s{2}/.test(l))) body = body.slice(firstBullet);
+  body = withoutNotices(body);
   body = body.filter((l) => !TURN_DONE.test(l) && !SPINNER_ROW.test(l) && !EFFORT_BADGE.test(l)).map((l) => l.replace(/\u00a0/g, ' '));
   return tidy(dedent(unbullet(body, /^●\s/)));
+}
+
+/**
+ * Claude's own notices drawn as a `●` paragraph in the conversation, not the model's words: after
+ * the auto-mode dialog, "● Auto mode can't check actions in this session. Its safety check runs on
+ * the server, …" and its indented continuation rows.
+ */
+function withoutNotices(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let inNotice = false;
+  for (const line of lines) {
+    if (BULLET.test(line)) inNotice = AUTO_MODE_UNCHECKED_TITLE.test(line);
+    else if (inNotice && !/^\s{2}\S/.test(line)) inNotice = false;
+    if (!inNotice) out.push(line);
+  }
+  return out;
 }
 
 export function createClaudeAdapter(): CliAdapter {
