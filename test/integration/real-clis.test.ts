@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SpawnConfig } from '../../src-shared/agent';
 import { cliSpawnEnv, createCliHome, DEFAULT_KEYS, type CliHome, type CliName, type HomeFlavour } from '../support/cli-home';
 import { startModelServer, type ModelServer } from '../support/model-server';
-import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, type CliBuild } from '../support/cli-versions';
+import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, removeBuildBinDirs, type CliBuild } from '../support/cli-versions';
 import { createHarness, type Harness } from '../support/runtime-harness';
 import { processesWithHome } from '../support/screen-recorder';
 
@@ -36,6 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+  removeBuildBinDirs();
 });
 afterEach(async () => {
   for (const { harness, home } of live.splice(0)) {

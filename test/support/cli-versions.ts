@@ -61,9 +61,15 @@ export function buildLabel(build: CliBuild): string {
 
 const binDirs = new Map<CliBuild, string>();
 
+/** Removes the bin folders made by buildBinDir (a test file's afterAll; the recorder at exit). */
+export function removeBuildBinDirs(): void {
+  for (const dir of binDirs.values()) fs.rmSync(dir, { recursive: true, force: true });
+  binDirs.clear();
+}
+
 /**
  * A folder holding one link, `<command>` → this build's bin, to put first on the PATH. Made once per
- * build and process; the links are tiny and live in the OS temp folder.
+ * build and process in the OS temp folder; removeBuildBinDirs() removes them.
  */
 export function buildBinDir(build: CliBuild): string {
   const known = binDirs.get(build);
