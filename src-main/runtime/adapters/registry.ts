@@ -34,7 +34,9 @@ export function adapterFor(type: AgentType, command?: string): CliAdapter {
 const PROVIDER_KEY_ENV: Partial<Record<AgentType, readonly string[]>> = {
   'claude-code': ['ANTHROPIC_API_KEY'],
   codex: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
-  'gemini-cli': ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+  // Only GEMINI_API_KEY: the answer the runtime gives is "Use Gemini API Key", which reads that
+  // variable; Gemini CLI takes GOOGLE_API_KEY for Vertex AI express mode, a choice left to a person.
+  'gemini-cli': ['GEMINI_API_KEY'],
   aider: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'],
 };
 
