@@ -6,7 +6,9 @@
  *   npx tsx scripts/record-cli-screens.ts codex           # one CLI
  *   npx tsx scripts/record-cli-screens.ts gemini tool     # one scenario
  *
- * Env: RECORD_OUT=<dir> writes elsewhere; RECORD_KEEP_HOME=1 keeps the scratch HOMEs;
+ * Env: RECORD_CHANNEL=latest records the newest release installed beside the pinned one (the npm
+ *      aliases in package.json) into test/fixtures/screens/<cli>-<version>/ (claude and codex);
+ *      RECORD_OUT=<dir> writes elsewhere; RECORD_KEEP_HOME=1 keeps the scratch HOMEs;
  *      RECORD_VERBOSE=1 logs model-server traffic; RECORD_SUMMARY=<file> writes marker timings as JSON;
  *      DEVICE_APPROVE_MS (default 4000): when the loopback issuer approves the codex device login.
  *
@@ -20,19 +22,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startModelServer, type ModelServer } from '../test/support/model-server';
 import { createCliHome, cliSpawnEnv, type CliHome, type CliName, type CliHomeOptions, type HomeFlavour } from '../test/support/cli-home';
+import { buildBinary, buildFor, buildVersion, type CliBuild } from '../test/support/cli-versions';
 import { ScreenRecorder, KEYS, processesWithHome, processTree, type Predicate, type Screen } from '../test/support/screen-recorder';
 
 /** Arguments the runtime's adapters pass to each CLI's TUI (src-main/runtime/adapters). */
 const DEFAULT_TUI_ARGS: Record<string, string[]> = { claude: [], codex: ['--no-alt-screen'], gemini: [] };
+/** Variables the runtime's adapters set (Claude 2.1.3xx draws in the alternate screen unless told not to). */
+const DEFAULT_TUI_ENV: Record<string, Record<string, string>> = { claude: { CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN: '1' }, codex: {}, gemini: {} };
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = process.env.RECORD_OUT ? path.resolve(process.env.RECORD_OUT) : path.join(ROOT, 'test', 'fixtures', 'screens');
-const BIN = path.join(ROOT, 'node_modules', '.bin');
+const CHANNEL: CliBuild['channel'] = process.env.RECORD_CHANNEL === 'latest' ? 'latest' : 'pinned';
 const DEVICE_APPROVE_MS = Number(process.env.DEVICE_APPROVE_MS ?? 4000);
 
-function pkgVersion(pkg: string): string {
-  const j = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string };
-  return j.version;
+/** The bin and version of the build being recorded (node_modules/.bin may point at either build). */
+function binOf(cli: CliName): string {
+  return buildBinary(buildFor(cli, CHANNEL));
+}
+function versionOf(cli: CliName): string {
+  return buildVersion(buildFor(cli, CHANNEL));
+}
+/** Pinned builds keep the original folders; another build gets `<cli>-<version>`. */
+function fixtureDir(cli: CliName): string {
+  return path.join(OUT, CHANNEL === 'pinned' ? cli : `${cli}-${versionOf(cli)}`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -51,8 +63,11 @@ const replyLine =
   (text: string): Predicate =>
   (s) =>
     s.lines.some((l) => new RegExp(`^\\s*[●•✦]\\s+${escapeRe(text)}\\s*$`).test(l));
-/** The tool's output on a line of its own (the command line itself also contains the text). */
-const toolOutputLine: Predicate = (s) => s.lines.some((l) => /^[\s│⎿└]*TOOL_OUTPUT_42\s*│?\s*$/.test(l));
+/**
+ * The tool's output on a line of its own (the command line itself also contains the text), or
+ * Claude 2.1.3xx's summary row `Ran 1 shell command`, which replaces the output.
+ */
+const toolOutputLine: Predicate = (s) => s.lines.some((l) => /^[\s│⎿└]*TOOL_OUTPUT_42\s*│?\s*$/.test(l) || /^\s*Ran \d+ shell commands?\b/.test(l));
 const nonEmpty: Predicate = (s) => s.text.trim().length > 0;
 
 // ---------------------------------------------------------------------------------------------
@@ -104,9 +119,14 @@ async function ctrlCUntilExit(r: ScreenRecorder, again: RegExp | null): Promise<
 
 const claude: Profile = {
   cli: 'claude',
-  bin: path.join(BIN, 'claude'),
-  version: pkgVersion('@anthropic-ai/claude-code'),
-  ready: (s) => /\? for shortcuts/.test(s.text) && !/esc to interrupt/.test(s.text) && /^❯\s/m.test(s.text) && !claudeDialog(s),
+  get bin() {
+    return binOf('claude');
+  },
+  get version() {
+    return versionOf('claude');
+  },
+  // The idle footer is `? for shortcuts`, or the permission mode (`⏵⏵ auto mode on (shift+tab to cycle)`).
+  ready: (s) => /\? for shortcuts|shift\+tab to cycle/.test(s.text) && !/esc to interrupt/.test(s.text) && /^❯\s/m.test(s.text) && !claudeDialog(s),
   busy: has(/esc to interrupt/),
   question: has(/Do you want to proceed\?/),
   trust: has(/Yes, I trust this folder/),
@@ -114,7 +134,7 @@ const claude: Profile = {
   exit: (r) => ctrlCUntilExit(r, /Press Ctrl-C again to exit|Resume this session/),
 };
 function claudeDialog(s: Screen): boolean {
-  return /Do you want to proceed\?|Do you want to use this API key\?|Yes, I trust this folder|Select login method/.test(s.text);
+  return /Do you want to proceed\?|Do you want to use this API key\?|Yes, I trust this folder|Select login method|Enter to stay in auto mode/.test(s.text);
 }
 
 /** Codex shows placeholder + footer while streaming too; a finished turn has `Worked for` after its prompt. */
@@ -131,8 +151,12 @@ function codexIdle(s: Screen): boolean {
 
 const codex: Profile = {
   cli: 'codex',
-  bin: path.join(BIN, 'codex'),
-  version: pkgVersion('@openai/codex'),
+  get bin() {
+    return binOf('codex');
+  },
+  get version() {
+    return versionOf('codex');
+  },
   ready: codexIdle,
   busy: has(/esc to interrupt/),
   question: has(/Would you like to run the following command\?/),
@@ -144,8 +168,12 @@ const codex: Profile = {
 
 const gemini: Profile = {
   cli: 'gemini',
-  bin: path.join(BIN, 'gemini'),
-  version: pkgVersion('@google/gemini-cli'),
+  get bin() {
+    return binOf('gemini');
+  },
+  get version() {
+    return versionOf('gemini');
+  },
   // Only the bottom rows count: after the trust restart the old dialog is still on screen above.
   ready: (s) => /Type your message or @path\/to\/file/.test(bottomPrompt(s, /^ ?> (.*?)\s*$/) ?? '') && !/esc to cancel/.test(s.text),
   busy: has(/esc to cancel/),
@@ -248,8 +276,22 @@ const common: Record<'hello' | 'tool' | 'long' | 'slow', ScenarioDef> = {
     flavour: 'logged-in',
     home: { preAcceptTrust: true, preApproveKey: true },
     run: chat('RUN_TOOL', async (c) => {
+      // Claude in auto mode behind a model gateway first says its safety check cannot run; Enter
+      // stays in auto mode and brings up the ordinary permission question.
+      const autoMode = has(/Enter to stay in auto mode/);
+      await c.r.until((s) => autoMode(s) || c.p.question(s), 30000);
+      if (autoMode(c.r.screen())) {
+        await c.r.expect('auto_mode_dialog', autoMode);
+        c.r.write(KEYS.enter);
+      }
       await c.r.expect('question', c.p.question, 30000);
-      // Option 1 ("allow once") is preselected in all three CLIs.
+      // "Allow once" is preselected in all three CLIs, except newer Claude releases, which
+      // highlight "No" first.
+      if (/^\s*❯ No\s*$/m.test(c.r.screen().text)) {
+        c.r.key('down');
+        await c.r.until(has(/❯ Yes/), 3000);
+        await sleep(150);
+      }
       c.r.write(KEYS.enter);
       await c.r.expect('tool_result', all(toolOutputLine, not(c.p.question), not(replyLine('TOOL DONE'))), 30000);
       await replyDone('TOOL DONE')(c);
@@ -281,6 +323,12 @@ const SCENARIOS: Record<CliName, Record<string, ScenarioDef>> = {
         const apiKey = has(/Do you want to use this API key\?/);
         await markStarting(c, claude.trust);
         await r.expect('trust_prompt', claude.trust);
+        // Newer releases list "No, exit" first and highlight it: move to "Yes" before confirming.
+        if (/❯ No, exit/.test(r.screen().text)) {
+          r.key('down');
+          await r.until(has(/❯ Yes, I trust this folder/), 3000);
+          await sleep(150);
+        }
         r.write(KEYS.enter);
         await r.expect('api_key_prompt', apiKey);
         // The default is "No (recommended)": move up to "Yes" before confirming.
@@ -425,7 +473,7 @@ async function runOne(cli: CliName, scenario: string): Promise<RunResult> {
   const parentDir = fs.existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir();
   const home = createCliHome(cli, def.flavour, { baseUrl: srv.url, parentDir, ...def.home });
   const title = `${cli} ${p.version} ${scenario}`;
-  const r = new ScreenRecorder({ file: p.bin, args: def.args?.(srv) ?? DEFAULT_TUI_ARGS[cli], cwd: home.workdir, env: cliSpawnEnv(home), title });
+  const r = new ScreenRecorder({ file: p.bin, args: def.args?.(srv) ?? DEFAULT_TUI_ARGS[cli], cwd: home.workdir, env: cliSpawnEnv(home, DEFAULT_TUI_ENV[cli]), title });
   const c: Ctx = { p, r, srv, home };
   const result: RunResult = { cli, scenario, ok: false, markers: [], leftovers: [], children: [], modes: {} };
   console.log(`▶ ${title}  (HOME=${home.home})`);
@@ -459,7 +507,7 @@ async function runOne(cli: CliName, scenario: string): Promise<RunResult> {
     result.exit = r.exitInfo;
     result.markers = r.markers.map((m) => ({ label: m.label, firstSeen: m.firstSeen, t: m.t }));
     for (const [name, re] of Object.entries(MODE_PATTERNS)) result.modes[name] = (r.raw.match(re) ?? []).length;
-    const cast = path.join(OUT, cli, `${scenario}.cast`);
+    const cast = path.join(fixtureDir(cli), `${scenario}.cast`);
     r.save(cast, title);
     r.dispose();
     await srv.close();

@@ -217,4 +217,9 @@ export interface AgentHandle {
   login?: LoginInfo;
   /** The last login the CLI asked for, kept after it signed in or exited: what a person must fix. */
   lastLogin?: LoginInfo;
+  /**
+   * Set while a busy agent's screen has been still without a recognisable dialog for longer than
+   * the stall threshold (ISO time of its last change); see the `agent_stalled` event.
+   */
+  stalledSince?: string;
 }

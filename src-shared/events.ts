@@ -82,6 +82,18 @@ export interface AgentErrorEvent extends AgentEventBase {
   code: ErrorCode;
 }
 
+/**
+ * A busy agent's screen has been still for `stillForMs` with no spinner and no dialog the runtime can
+ * recognise: it may be stuck. The status stays `busy`; the handle's `stalledSince` says since when.
+ * A later screen change clears it.
+ */
+export interface AgentStalledEvent extends AgentEventBase {
+  type: 'agent_stalled';
+  stillForMs: number;
+  /** The last few lines on screen, so a caller can judge without fetching the output. */
+  screenTail: string;
+}
+
 export type RuntimeEvent =
   | AgentStartedEvent
   | AgentReadyEvent
@@ -93,7 +105,8 @@ export type RuntimeEvent =
   | AgentStoppedEvent
   | TerminalResizedEvent
   | AgentErrorEvent
-  | AgentRemovedEvent;
+  | AgentRemovedEvent
+  | AgentStalledEvent;
 
 export type RuntimeEventType = RuntimeEvent['type'];
 
@@ -109,6 +122,7 @@ export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
   'terminal_resized',
   'agent_error',
   'agent_removed',
+  'agent_stalled',
 ];
 
 /** The frame on `/ws/events` and `/events` (SSE): `{event, data, timestamp}` as Parallax sends it. */

@@ -13,7 +13,7 @@ import {
   type SpawnConfig,
 } from '../../src-shared/agent';
 import type { RuntimeEvent } from '../../src-shared/events';
-import { adapterFor, providerKeyFor } from './adapters/registry';
+import { adapterFor, spawnSuppliesKey } from './adapters/registry';
 import { findExecutable, VersionProber } from './cli-locator';
 import type { RuntimeConfig } from './config';
 import { augmentPath, buildAgentEnv } from './env';
@@ -138,7 +138,7 @@ export class AgentManager {
 
     const adapter = adapterFor(type, request.command);
     const credentials: ProviderCredentials = { ...this.config.credentials, ...stripEmpty(request.credentials) };
-    const keyFromRuntime = Boolean(providerKeyFor(type, credentials));
+    const keyFromRuntime = spawnSuppliesKey(type, credentials, request.env ?? {});
     const launch = { workdir, credentials, env: request.env ?? {} };
     const adapterEnv = adapter.env(launch);
     const env = buildAgentEnv({
@@ -190,6 +190,7 @@ export class AgentManager {
         maxBytes: this.config.transcriptMaxBytes,
         keepParts: this.config.transcriptKeepParts,
       },
+      stillness: this.config.stillness,
       logger: this.log,
       emit: (event) => this.emit(event),
     });

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_AUTO_RESPOND, type AutoRespondConfig, type ProviderCredentials } from '../../src-shared/agent';
 import { parseLogLevel, type LogLevel } from './logger';
+import { DEFAULT_STILLNESS, type StillnessOptions } from './stillness-watchdog';
 
 export interface RuntimeConfig {
   /** Live (not stopped) agents allowed at once. */
@@ -26,6 +27,8 @@ export interface RuntimeConfig {
   transcriptKeepParts: number;
   /** Env var names never passed to agents (the runtime's own API key, at least). */
   secretEnvNames: string[];
+  /** When a busy agent's still screen counts as an unknown dialog, or as a stall (stillness-watchdog.ts). */
+  stillness: StillnessOptions;
 }
 
 /** The per-user data folder, following each platform's convention. */
@@ -58,14 +61,26 @@ export function defaultConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeCo
     transcriptMaxBytes: 16 * 1024 * 1024,
     transcriptKeepParts: 3,
     secretEnvNames: ['RAVEN_RUNTIME_API_KEY'],
+    stillness: { ...DEFAULT_STILLNESS },
     ...overrides,
   };
 }
 
-/** `MAX_AGENTS`, `DEFAULT_TIMEOUT`, `LOG_LEVEL`, `RAVEN_DATA_DIR` from the environment. */
+/**
+ * `RAVEN_DIALOG_STILL_MS` and `RAVEN_STALL_MS`; the stall threshold is never below the dialog one
+ * (a still screen is checked for a dialog first).
+ */
+function stillnessFromEnv(env: NodeJS.ProcessEnv): StillnessOptions {
+  const dialogAfterMs = positiveInt(env.RAVEN_DIALOG_STILL_MS, DEFAULT_STILLNESS.dialogAfterMs);
+  const stalledAfterMs = positiveInt(env.RAVEN_STALL_MS, DEFAULT_STILLNESS.stalledAfterMs);
+  return { dialogAfterMs, stalledAfterMs: Math.max(dialogAfterMs, stalledAfterMs) };
+}
+
+/** `MAX_AGENTS`, `DEFAULT_TIMEOUT`, `LOG_LEVEL`, `RAVEN_DATA_DIR`, the stillness thresholds from the environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
   const base = defaultConfig();
   return defaultConfig({
+    stillness: stillnessFromEnv(env),
     maxAgents: positiveInt(env.MAX_AGENTS, base.maxAgents),
     defaultTimeoutMs: positiveInt(env.DEFAULT_TIMEOUT, base.defaultTimeoutMs),
     logLevel: parseLogLevel(env.LOG_LEVEL, base.logLevel),

@@ -25,6 +25,8 @@ import { OwnedProcesses } from './process/owned-processes';
 import { DrainingPty } from './pty-drain';
 import { joinWrapped, ScreenModel } from './screen/screen-model';
 import { StateTracker } from './state-tracker';
+import { DEFAULT_STILLNESS, StillnessWatchdog, type StillnessOptions } from './stillness-watchdog';
+import { unknownDialog } from './detect/unknown-dialog';
 import { TranscriptWriter } from './transcript';
 
 /**
@@ -51,6 +53,8 @@ export interface SessionInit {
   keyFromRuntime: boolean;
   version?: string;
   transcript?: { dir: string; maxBytes: number; keepParts: number };
+  /** When a still, busy screen becomes an unknown question or a stall (default DEFAULT_STILLNESS). */
+  stillness?: StillnessOptions;
   logger: Logger;
   emit: (event: RuntimeEvent) => void;
 }
@@ -135,6 +139,11 @@ export class AgentSession {
   private readonly rawOutput = new OutputBuffer(256 * 1024);
   private transcript: TranscriptWriter | undefined;
   private tracker: StateTracker | undefined;
+  private watchdog: StillnessWatchdog | undefined;
+  /** The current question came from the watchdog: the next screen change re-reads the screen. */
+  private stillQuestion = false;
+  /** Last screen change of a busy agent reported as stalled (ms), while it lasts. */
+  private stalledSince: number | undefined;
   private readonly dataListeners = new Set<(data: string) => void>();
   private readonly flowHolds = new Set<string>();
   private snapshotCount = 0;
@@ -251,9 +260,39 @@ export class AgentSession {
     proc.onData((data) => this.handleOutput(data));
     proc.onExit(({ exitCode, signal }) => void this.handleExit(exitCode, signal));
     this.tracker = new StateTracker(this.adapter, this.screen, () => this.classifyContext(), (state) => this.handleState(state));
+    this.startWatchdog();
     this.setStatus('starting');
     this.emit({ type: 'agent_started' });
     this.log.info('agent started', { pid: proc.pid, command: this.init.executable, args: this.init.args });
+  }
+
+  /** See stillness-watchdog.ts: a busy agent whose screen stops moving is asked about, or reported. */
+  private startWatchdog(): void {
+    const watchdog = new StillnessWatchdog(this.init.stillness ?? DEFAULT_STILLNESS, {
+      lookForDialog: () => (this.exited ? undefined : unknownDialog(this.screen.snapshot())),
+      onDialog: (prompt) => {
+        if (this.status !== 'busy') return;
+        this.log.info('unknown dialog on a still screen', { question: prompt.question, options: prompt.options.map((o) => o.label) });
+        this.handlePrompt(prompt);
+        // handlePrompt sets the question when it goes to waiting_input.
+        this.stillQuestion = this.question?.question === prompt.question;
+      },
+      onStalled: (stillForMs, since) => {
+        this.stalledSince = since;
+        this.log.warn('agent stalled', { stillForMs });
+        this.emit({ type: 'agent_stalled', stillForMs, screenTail: this.screen.recentLines(8).join('\n') });
+      },
+      onStallCleared: () => (this.stalledSince = undefined),
+    });
+    this.watchdog = watchdog;
+    this.screen.onChange(() => {
+      watchdog.touch();
+      // The tracker still holds `busy` from before the dialog: a change must be judged afresh.
+      if (this.stillQuestion) {
+        this.stillQuestion = false;
+        if (this.status === 'waiting_input') this.tracker?.recommit();
+      }
+    });
   }
 
   private classifyContext(): ClassifyContext {
@@ -263,6 +302,7 @@ export class AgentSession {
       turn: this.turn?.phase === 'running' ? { message: this.turn.message ?? '', lines: () => this.turnLines() } : undefined,
       quietMs: Date.now() - this.lastOutputAt,
       startup: !this.everReady,
+      awaitingLogin: this.status === 'authenticating',
     };
   }
 
@@ -286,6 +326,7 @@ export class AgentSession {
     // Let the screen catch up with the last output before judging the final screen.
     await this.screen.flush();
     this.tracker?.dispose();
+    this.watchdog?.dispose();
     this.exited = true;
     this.exitCode = signal ? null : exitCode;
     this.stoppedAt = new Date();
@@ -403,6 +444,7 @@ export class AgentSession {
     const previous = this.status;
     if (previous === next) return;
     this.status = next;
+    this.watchdog?.setWatching(next === 'busy');
     if (next !== 'waiting_input') this.question = undefined;
     if (next !== 'authenticating') this.login = undefined;
     this.emit({ type: 'status_changed', status: next, previous });
@@ -438,7 +480,12 @@ export class AgentSession {
 
   private enterLogin(found: LoginInfo): void {
     const login = judgeLogin(found, this.loginTrust);
-    const same = this.status === 'authenticating' && this.login?.loginUrl === login.loginUrl && this.login?.deviceCode === login.deviceCode;
+    const same =
+      this.status === 'authenticating' &&
+      this.login?.method === login.method &&
+      this.login?.loginUrl === login.loginUrl &&
+      this.login?.deviceCode === login.deviceCode &&
+      optionLabels(this.login?.options) === optionLabels(login.options);
     if (same) return;
     this.failTurn(new RuntimeError('AUTH_REQUIRED', `${this.adapter.displayName} needs a login: ${login.instructions}`, { ...login }));
     this.setStatus('authenticating');
@@ -829,6 +876,7 @@ export class AgentSession {
       question: this.status === 'waiting_input' ? this.question : undefined,
       login: this.status === 'authenticating' ? this.login : undefined,
       lastLogin: this.lastLogin,
+      stalledSince: this.stalledSince !== undefined ? new Date(this.stalledSince).toISOString() : undefined,
     };
   }
 
@@ -836,6 +884,11 @@ export class AgentSession {
     const agent = this.handle();
     this.init.emit({ ...event, agentId: this.id, agent } as RuntimeEvent);
   }
+}
+
+/** A login screen that now offers choices (a method chooser) is news even with the same URL. */
+function optionLabels(options: LoginInfo['options']): string {
+  return (options ?? []).map((option) => option.label).join('\n');
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

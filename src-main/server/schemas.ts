@@ -407,6 +407,7 @@ export const agentHandleSchema = z.object({
   question: questionSchema.optional(),
   login: loginSchema.optional(),
   lastLogin: loginSchema.optional(),
+  stalledSince: z.string().optional().meta({ description: 'While a busy agent has been still with no dialog past the stall threshold: when its screen last changed (agent_stalled event).' }),
 });
 
 export const agentListSchema = z.object({ agents: z.array(agentHandleSchema), count: z.number() });

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SpawnConfig } from '../../src-shared/agent';
 import { cliSpawnEnv, createCliHome, DEFAULT_KEYS, type CliHome, type CliName, type HomeFlavour } from '../support/cli-home';
 import { startModelServer, type ModelServer } from '../support/model-server';
+import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, removeBuildBinDirs, type CliBuild } from '../support/cli-versions';
 import { createHarness, type Harness } from '../support/runtime-harness';
 import { processesWithHome } from '../support/screen-recorder';
 
@@ -11,10 +12,20 @@ import { processesWithHome } from '../support/screen-recorder';
  * The runtime against the REAL Claude Code, Codex CLI and Gemini CLI (installed as devDependencies),
  * each pointed at a model server on 127.0.0.1 and given a scratch HOME. First-start prompts are not
  * pre-answered in the HOMEs: the runtime's auto-responses must get each CLI to ready.
+ *
+ * The core scenarios run against every build in test/support/cli-versions.ts (the pinned version
+ * and the newest release of Claude Code and Codex); the login and preset variants run on the
+ * pinned builds. `node_modules/.bin` may link either build, so each build's own bin goes first on
+ * the PATH.
  */
 
 const TYPES: Record<CliName, string> = { claude: 'claude-code', codex: 'codex', gemini: 'gemini-cli' };
 const BIN = path.resolve(__dirname, '../../node_modules/.bin');
+
+/** PATH for a spawn: the build's own bin first (the pinned build unless one is named). */
+function pathFor(cli: CliName, build: CliBuild | undefined, rest: string | undefined): string {
+  return [buildBinDir(build ?? buildFor(cli, 'pinned')), BIN, rest ?? ''].join(path.delimiter);
+}
 const LONG_TEST_TIMEOUT = 90_000;
 
 let server: ModelServer;
@@ -25,6 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+  removeBuildBinDirs();
 });
 afterEach(async () => {
   for (const { harness, home } of live.splice(0)) {
@@ -54,19 +66,57 @@ async function screenShows(harness: Harness, id: string, pattern: RegExp, timeou
   }
 }
 
-async function start(cli: CliName, flavour: HomeFlavour, extra: Partial<SpawnConfig> = {}, homeOptions: Parameters<typeof createCliHome>[2] = {}): Promise<Started> {
+interface StartOptions {
+  /** Which build of the CLI (default: the pinned one). */
+  build?: CliBuild;
+  /**
+   * Where a logged-in spawn's provider key goes: the spawn's `credentials` (default) or its own
+   * `env`, as Raven Docs passes keys. Either way it is the spawn's key, not the user's.
+   */
+  keyIn?: 'credentials' | 'env';
+  /** Variables in the user's own environment (the runtime's base env), not given by the spawn. */
+  userEnv?: Record<string, string>;
+}
+
+async function start(cli: CliName, flavour: HomeFlavour, extra: Partial<SpawnConfig> = {}, homeOptions: Parameters<typeof createCliHome>[2] = {}, options: StartOptions = {}): Promise<Started> {
   const home = createCliHome(cli, flavour, { baseUrl: server.url, ...homeOptions });
   const env = cliSpawnEnv(home);
+  const keys: Record<string, string> = {};
+  if (flavour === 'logged-in' && cli === 'claude') keys.ANTHROPIC_API_KEY = env.ANTHROPIC_API_KEY;
+  if (flavour === 'logged-in' && cli === 'gemini') keys.GEMINI_API_KEY = env.GEMINI_API_KEY;
+  for (const name of Object.keys(keys)) delete env[name];
   const credentials: SpawnConfig['credentials'] = {};
-  if (flavour === 'logged-in' && cli === 'claude') credentials.anthropicKey = env.ANTHROPIC_API_KEY;
-  if (flavour === 'logged-in' && cli === 'gemini') credentials.googleKey = env.GEMINI_API_KEY;
-  delete env.ANTHROPIC_API_KEY;
-  if (credentials.googleKey) delete env.GEMINI_API_KEY;
-  const baseEnv = { ...env, PATH: `${BIN}${path.delimiter}${env.PATH ?? ''}` };
+  const spawnEnv: Record<string, string> = {};
+  if (options.keyIn === 'env') Object.assign(spawnEnv, keys);
+  else {
+    if (keys.ANTHROPIC_API_KEY) credentials.anthropicKey = keys.ANTHROPIC_API_KEY;
+    if (keys.GEMINI_API_KEY) credentials.googleKey = keys.GEMINI_API_KEY;
+  }
+  const baseEnv = { ...env, ...options.userEnv, PATH: pathFor(cli, options.build, env.PATH) };
   const harness = createHarness({}, baseEnv);
   live.push({ harness, home });
-  const agent = await harness.manager.spawn({ type: TYPES[cli], workdir: home.workdir, credentials, ...extra });
+  const agent = await harness.manager.spawn({ type: TYPES[cli], workdir: home.workdir, credentials, ...extra, env: { ...spawnEnv, ...extra.env } });
   return { harness, home, id: agent.id };
+}
+
+/** Claude 2.1.3xx's notice when auto mode's safety check cannot run behind a model gateway. */
+const AUTO_MODE_NOTICE = /auto mode can.t check actions/i;
+/** The "allow once" answer, as each CLI words it. */
+const ALLOW_ONCE = /^(?:yes\b|allow once)/i;
+
+/**
+ * The first-start prompts, then ready: the runtime answered folder trust (and Claude's "use this
+ * API key?") by itself, and asked nobody anything.
+ */
+async function expectReadyAfterFirstStart(harness: Harness, cli: CliName, id: string, build?: CliBuild): Promise<void> {
+  const ready = await harness.waitFor('agent_ready', id, 60_000);
+  expect(ready.agent.status).toBe('ready');
+  expect(ready.agent.version).toMatch(/^\d+\.\d+\.\d+/);
+  if (build) expect(ready.agent.version).toBe(buildVersion(build));
+  const answered = harness.events.filter((e) => e.type === 'blocking_prompt' && e.agentId === id && e.autoResponded).map((e) => (e.type === 'blocking_prompt' ? e.rule : ''));
+  expect(answered).toContain(`${cli}.trust-folder`);
+  if (cli === 'claude') expect(answered).toContain('claude.use-api-key');
+  expect(harness.events.some((e) => e.type === 'question' && e.agentId === id)).toBe(false);
 }
 
 function lines400(text: string): void {
@@ -74,21 +124,15 @@ function lines400(text: string): void {
   expect(got).toEqual(Array.from({ length: 400 }, (_, i) => `line ${String(i + 1).padStart(3, '0')}`));
 }
 
-for (const cli of ['claude', 'codex', 'gemini'] as const) {
-  describe(`${cli} (real CLI)`, () => {
+for (const build of CLI_BUILDS) {
+  const cli = build.cli;
+  describe(`${buildLabel(build)} (real CLI, ${build.channel})`, () => {
     it(
       'answers the first-start prompts, becomes ready, replies, asks about a tool, returns a long reply whole, and stops clean',
       async () => {
-        const { harness, home, id } = await start(cli, 'logged-in');
+        const { harness, home, id } = await start(cli, 'logged-in', {}, {}, { build });
         const { manager } = harness;
-        const ready = await harness.waitFor('agent_ready', id, 60_000);
-        expect(ready.agent.status).toBe('ready');
-        expect(ready.agent.version).toMatch(/^\d+\.\d+\.\d+/);
-        // The folder-trust prompt (and Claude's API-key prompt) were answered by the runtime.
-        const answered = harness.events.filter((e) => e.type === 'blocking_prompt' && e.agentId === id && e.autoResponded).map((e) => (e.type === 'blocking_prompt' ? e.rule : ''));
-        expect(answered).toContain(`${cli}.trust-folder`);
-        if (cli === 'claude') expect(answered).toContain('claude.use-api-key');
-        expect(harness.events.some((e) => e.type === 'question' && e.agentId === id)).toBe(false);
+        await expectReadyAfterFirstStart(harness, cli, id, build);
 
         const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
         expect(hello).toEqual({ status: 'ready', response: 'PONG' });
@@ -106,11 +150,20 @@ for (const cli of ['claude', 'codex', 'gemini'] as const) {
         expect(asked.status).toBe('waiting_input');
         expect(asked.question?.kind).toBe('permission');
         expect(asked.question?.options.length).toBeGreaterThanOrEqual(2);
-        const question = await harness.waitFor('question', id);
+        if (AUTO_MODE_NOTICE.test(asked.question!.question)) {
+          // Claude 2.1.3xx in auto mode behind a model gateway says first that its safety check
+          // cannot run. Staying in auto mode means being asked about each action: the next question.
+          expect(asked.question!.options[0]).toEqual({ label: 'Stay in auto mode', keys: ['enter'] });
+          await manager.sendKeys(id, asked.question!.options[0].keys);
+        }
+        const question = await harness.waitFor('question', id, 30_000, (q) => !AUTO_MODE_NOTICE.test(q.question));
+        expect(question.kind).toBe('permission');
         expect(question.question).toMatch(/TOOL_OUTPUT_42|Shell|proceed/);
         expect(manager.get(id).status).toBe('waiting_input');
         // Answer "allow once" through keys, without touching the terminal otherwise.
-        await manager.sendKeys(id, asked.question!.options[0].keys);
+        const allowOnce = question.options.find((o) => ALLOW_ONCE.test(o.label));
+        expect(allowOnce).toBeDefined();
+        await manager.sendKeys(id, allowOnce!.keys);
         const toolReply = await harness.waitFor('message', id, 30_000, (m) => m.inReplyTo === 'RUN_TOOL');
         expect(toolReply.content).toContain('TOOL_OUTPUT_42');
         expect(toolReply.content.split('\n').pop()).toBe('TOOL DONE');
@@ -128,6 +181,19 @@ for (const cli of ['claude', 'codex', 'gemini'] as const) {
       },
       LONG_TEST_TIMEOUT,
     );
+
+    if (cli !== 'codex') {
+      // Codex reads its key from the variable its provider config names; it has no key prompt.
+      it(
+        "answers the first-start prompts with the provider key given only in the spawn's env",
+        async () => {
+          const { harness, id } = await start(cli, 'logged-in', {}, {}, { build, keyIn: 'env' });
+          await expectReadyAfterFirstStart(harness, cli, id, build);
+          await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toEqual({ status: 'ready', response: 'PONG' });
+        },
+        LONG_TEST_TIMEOUT,
+      );
+    }
   });
 }
 
@@ -163,7 +229,7 @@ describe('Claude Code first-start prompts (real CLI)', () => {
       const home = createCliHome('claude', 'logged-in', { baseUrl: server.url, preApproveKey: true });
       fs.writeFileSync(path.join(home.workdir, '.mcp.json'), JSON.stringify({ mcpServers: { 'raven-docs': { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1e6)'] } } }));
       const env = cliSpawnEnv(home);
-      const harness = createHarness({}, { ...env, PATH: `${BIN}${path.delimiter}${env.PATH ?? ''}` });
+      const harness = createHarness({}, { ...env, PATH: pathFor('claude', undefined, env.PATH) });
       live.push({ harness, home });
       const { manager } = harness;
 
@@ -195,30 +261,40 @@ describe('Claude Code first-start prompts (real CLI)', () => {
 });
 
 describe('login screens of scratch HOMEs without credentials (real CLIs)', () => {
-  it(
-    'Claude, onboarded but logged out: "Not logged in", then /login shows the method chooser and a claude.com URL',
-    async () => {
-      const { harness, id } = await start('claude', 'no-credentials', {}, { onboarded: true, preAcceptTrust: true });
-      const first = await harness.waitFor('login_required', id, 30_000);
-      expect(first).toMatchObject({ method: 'cli_auth' });
-      expect(harness.manager.get(id).status).toBe('authenticating');
-      await expect(harness.manager.send(id, 'hello')).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
-      // A person types /login in the terminal.
-      harness.manager.write(id, '/login');
-      await screenShows(harness, id, /❯\s\/login/);
-      await new Promise((r) => setTimeout(r, 200));
-      harness.manager.write(id, '\r');
-      const chooser = await harness.waitFor('login_required', id, 20_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
-      expect(chooser.agent.login?.options?.[0].label).toMatch(/^Claude account with subscription/);
-      await harness.manager.sendKeys(id, chooser.agent.login!.options![0].keys);
-      const url = await harness.waitFor('login_required', id, 20_000, (e) => e.loginUrl !== undefined);
-      expect(url.method).toBe('oauth_browser');
-      expect(url.loginUrl).toMatch(/^https:\/\/claude\.com\/cai\/oauth\/authorize\?code=true&client_id=[0-9a-f-]+&response_type=code&redirect_uri=/);
-      expect(url.loginUrl).toMatch(/&state=[A-Za-z0-9_-]+$/);
-      expect(url.trusted).toBe(true);
-    },
-    LONG_TEST_TIMEOUT,
-  );
+  for (const build of buildsOf('claude')) {
+    it(
+      `${buildLabel(build)}, onboarded but logged out: "Not logged in", then /login shows the method chooser and a sign-in URL; the command menu over the footer is no login`,
+      async () => {
+        const { harness, id } = await start('claude', 'no-credentials', {}, { onboarded: true, preAcceptTrust: true }, { build });
+        const first = await harness.waitFor('login_required', id, 30_000);
+        expect(first).toMatchObject({ method: 'cli_auth' });
+        expect(harness.manager.get(id).status).toBe('authenticating');
+        await expect(harness.manager.send(id, 'hello')).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
+        // A person types /login in the terminal. The command menu it opens hides the "Not logged in"
+        // footer; that is no sign of a login (checked below: the agent never became ready).
+        harness.manager.write(id, '/login');
+        await screenShows(harness, id, /❯\s\/login/);
+        await new Promise((r) => setTimeout(r, 200));
+        harness.manager.write(id, '\r');
+        const chooser = await harness.waitFor('login_required', id, 20_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
+        expect(chooser.agent.login?.options?.[0].label).toMatch(/^Claude account with subscription/);
+        await harness.manager.sendKeys(id, chooser.agent.login!.options![0].keys);
+        const url = await harness.waitFor('login_required', id, 20_000, (e) => e.loginUrl !== undefined);
+        expect(url.method).toBe('oauth_browser');
+        if (build.channel === 'pinned') {
+          expect(url.loginUrl).toMatch(/^https:\/\/claude\.com\/cai\/oauth\/authorize\?code=true&client_id=[0-9a-f-]+&response_type=code&redirect_uri=/);
+          expect(url.loginUrl).toMatch(/&state=[A-Za-z0-9_-]+$/);
+        } else {
+          // 2.1.332 prints a short link carrying one opaque token.
+          expect(url.loginUrl).toMatch(/^https:\/\/claude\.ai\/oauth\/authorize\?[A-Za-z0-9_-]+$/);
+        }
+        expect(url.trusted).toBe(true);
+        expect(harness.manager.get(id).status).toBe('authenticating');
+        expect(harness.events.some((e) => e.type === 'status_changed' && e.agentId === id && e.status === 'ready')).toBe(false);
+      },
+      LONG_TEST_TIMEOUT,
+    );
+  }
 
   it(
     'Claude, fresh HOME offline: it exits, and the runtime reports the login it needs',
@@ -273,8 +349,8 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
   it(
     'Gemini: trust answered, the auth chooser reported, and ready by itself once a person picks the API key',
     async () => {
-      // The key is in the user's environment, not given by the runtime: choosing it is the person's call.
-      const { harness, id } = await start('gemini', 'no-credentials', { env: { GEMINI_API_KEY: DEFAULT_KEYS.gemini, GOOGLE_GEMINI_BASE_URL: server.url } });
+      // The key is in the user's environment, not given by the spawn: choosing it is the person's call.
+      const { harness, id } = await start('gemini', 'no-credentials', { env: { GOOGLE_GEMINI_BASE_URL: server.url } }, {}, { userEnv: { GEMINI_API_KEY: DEFAULT_KEYS.gemini } });
       // Gemini may first start a Google sign-in on its own ("Waiting for authentication…"); the
       // chooser follows once the folder is trusted.
       const chooser = await harness.waitFor('login_required', id, 40_000, (e) => (e.agent.login?.options?.length ?? 0) > 0);
@@ -287,6 +363,20 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
       await harness.manager.sendKeys(id, 'enter');
       const ready = await harness.waitFor('agent_ready', id, 40_000);
       expect(ready.agent.status).toBe('ready');
+      await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ response: 'PONG' });
+    },
+    LONG_TEST_TIMEOUT,
+  );
+
+  it(
+    "Gemini, fresh HOME, the key in the spawn's env: the runtime picks the API key itself and the agent becomes ready",
+    async () => {
+      const { harness, id } = await start('gemini', 'no-credentials', { env: { GEMINI_API_KEY: DEFAULT_KEYS.gemini, GOOGLE_GEMINI_BASE_URL: server.url } });
+      const ready = await harness.waitFor('agent_ready', id, 60_000);
+      expect(ready.agent.status).toBe('ready');
+      const rules = harness.events.filter((e) => e.type === 'blocking_prompt' && e.agentId === id && e.autoResponded).map((e) => (e.type === 'blocking_prompt' ? e.rule : ''));
+      expect(rules).toEqual(expect.arrayContaining(['gemini.trust-folder', 'gemini.use-api-key']));
+      expect(harness.events.some((e) => e.type === 'question' && e.agentId === id)).toBe(false);
       await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ response: 'PONG' });
     },
     LONG_TEST_TIMEOUT,

@@ -78,7 +78,17 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
         },
       },
       { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
-      { scenario: 'tool', marker: 'reply_done', inTurn: true, expect: ready(toolReply) },
+      {
+        scenario: 'tool',
+        marker: 'reply_done',
+        inTurn: true,
+        // Claude's auto-mode notice paragraph is its own chrome, not the model's reply.
+        expect: ready((text) => {
+          toolReply(text);
+          expect(text).not.toMatch(/Auto mode can.t check actions/);
+          expect(text.split('\n')[0]).toBe("Bash(printf 'TOOL_OUTPUT_42\\n' | tee out.txt)");
+        }),
+      },
       { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
       { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
       {
@@ -94,6 +104,88 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
           expect(l.loginUrl).toMatch(/&state=[A-Za-z0-9_-]+$/);
           expect(l.loginUrl).not.toMatch(/\s/);
         }),
+      },
+    ],
+  },
+  // Claude Code 2.1.332: unnumbered menus with "No" highlighted first, auto mode by default (and its
+  // "can't check actions" notice behind a model gateway), `· done <time>` on the turn summary and an
+  // effort badge above the input box.
+  'claude-2.1.332': {
+    adapter: createClaudeAdapter(),
+    cases: [
+      {
+        scenario: 'first-start',
+        marker: 'trust_prompt',
+        expect: (state) => {
+          prompt('trust_folder', true, ['No, exit', 'Yes, I trust this folder'])(state, {} as ReplayPoint, {} as CliAdapter);
+          if (state.kind === 'prompt') expect(state.prompt.autoAnswer?.keys).toEqual(['down', 'enter']);
+        },
+      },
+      {
+        scenario: 'first-start',
+        marker: 'api_key_prompt',
+        keyFromRuntime: true,
+        expect: (state) => {
+          prompt('api_key', true, ['Yes', 'No (recommended)'])(state, {} as ReplayPoint, {} as CliAdapter);
+          if (state.kind === 'prompt') expect(state.prompt.autoAnswer?.keys).toEqual(['up', 'enter']);
+        },
+      },
+      { scenario: 'first-start', marker: 'api_key_prompt', keyFromRuntime: false, expect: prompt('api_key', false) },
+      { scenario: 'first-start', marker: 'ready', expect: kind('ready') },
+      { scenario: 'hello', marker: 'ready', expect: kind('ready') },
+      { scenario: 'hello', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('PONG')) },
+      { scenario: 'slow', marker: 'busy', inTurn: true, expect: kind('busy') },
+      { scenario: 'slow', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('SLOW PONG')) },
+      {
+        scenario: 'tool',
+        marker: 'auto_mode_dialog',
+        inTurn: true,
+        expect: (state) => {
+          prompt('permission', false, ['Stay in auto mode', 'Leave for accept edits mode and stop', 'Cancel'])(state, {} as ReplayPoint, {} as CliAdapter);
+          if (state.kind === 'prompt') {
+            expect(state.prompt.question).toMatch(/^Auto mode can't check actions in this session/);
+            expect(state.prompt.options.map((o) => o.keys)).toEqual([['enter'], ['shift+tab'], ['escape']]);
+          }
+        },
+      },
+      {
+        scenario: 'tool',
+        marker: 'question',
+        inTurn: true,
+        expect: (state) => {
+          prompt('permission', false, ['No', 'Yes'])(state, {} as ReplayPoint, {} as CliAdapter);
+          if (state.kind === 'prompt') {
+            expect(state.prompt.question).toContain('Do you want to proceed?');
+            expect(state.prompt.question).toContain("printf 'TOOL_OUTPUT_42\\n' | tee out.txt");
+            expect(state.prompt.question).not.toMatch(/╌/);
+            expect(state.prompt.options[1].keys).toEqual(['down', 'enter']);
+          }
+        },
+      },
+      { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
+      {
+        scenario: 'tool',
+        marker: 'reply_done',
+        inTurn: true,
+        // Claude's auto-mode notice paragraph is its own chrome, not the model's reply.
+        expect: ready((text) => {
+          toolReply(text);
+          expect(text).not.toMatch(/Auto mode can.t check actions/);
+          expect(text.split('\n')[0]).toBe("Bash(printf 'TOOL_OUTPUT_42\\n' | tee out.txt)");
+        }),
+      },
+      { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
+      { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
+      {
+        scenario: 'not-logged-in',
+        marker: 'auth_chooser',
+        expect: login('unknown', (l) => expect(l.options?.map((o) => o.label.split(' · ')[0])).toEqual(['Claude account with subscription', 'Anthropic Console account', '3rd-party platform'])),
+      },
+      {
+        scenario: 'not-logged-in',
+        marker: 'login_url',
+        // 2.1.332 prints a shortened claude.ai link under a `▔▔▔▔` rule.
+        expect: login('oauth_browser', (l) => expect(l.loginUrl).toMatch(/^https:\/\/claude\.ai\/oauth\/authorize\?\S+$/)),
       },
     ],
   },
@@ -185,8 +277,11 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
   },
 };
 
+// Codex 0.171.0 draws the same screens; the same rules hold (device login was not re-recorded).
+CASES['codex-0.171.0'] = { adapter: createCodexAdapter(), cases: CASES.codex.cases.filter((c) => c.scenario !== 'device-auth') };
+
 for (const [cli, { adapter, cases }] of Object.entries(CASES)) {
-  describe(`${adapter.displayName} detector (recorded screens)`, () => {
+  describe(`${adapter.displayName} detector (recorded screens: ${cli})`, () => {
     for (const c of cases) {
       const label = `${c.scenario} @ ${c.marker}${c.inTurn ? ' (in turn)' : ''}${c.keyFromRuntime === false ? ' (key not ours)' : ''}`;
       it(label, async () => {
@@ -288,4 +383,40 @@ describe('Aider detector (screens reproduced from documented output)', () => {
     const url = (await at('no-credentials', 'login_url')).state;
     expect(url).toMatchObject({ kind: 'login', login: { method: 'oauth_browser', loginUrl: 'https://openrouter.ai/auth?callback_url=http://localhost:8484/callback/aider&code_challenge=B3kX9vQ2mZr7LtW5yN1cH8pJ4sD6fG0aE2uI9oK7qTw&code_challenge_method=S256' } });
   });
+});
+
+/**
+ * Login is sticky: a logged-out Claude (footer "Not logged in · Run /login") whose person types `/`
+ * gets the slash-command menu drawn over the footer. That screen looks ready; it is not a login.
+ */
+describe('Claude: a menu over the login footer is not a sign of login', () => {
+  /** The not-logged-in recording just before Enter is pressed on the typed `/login` (menu open). */
+  async function slashMenuOpen(dir: string): Promise<ReplayPoint> {
+    const cast = loadCast(dir, 'not-logged-in');
+    const typed = cast.events.findIndex((e) => e[1] === 'i' && e[2] === '/login');
+    const enter = cast.events.findIndex((e, i) => i > typed && e[1] === 'i' && e[2] === '\r');
+    expect(typed).toBeGreaterThan(0);
+    expect(enter).toBeGreaterThan(typed);
+    return replayTo({ ...cast, events: [...cast.events.slice(0, enter), [cast.events[enter][0], 'm', 'menu-open']] }, 'menu-open');
+  }
+
+  for (const dir of ['claude', 'claude-2.1.332']) {
+    it(`${dir}: stays out of ready while awaiting login, and the idle screen of a signed-in Claude counts`, async () => {
+      const adapter = createClaudeAdapter();
+      const context = { workdir: '/x', keyFromRuntime: false, quietMs: 1_000 };
+      const login = await replayTo(loadCast(dir, 'not-logged-in'), 'login');
+      expect(adapter.classify(login.snapshot, context).kind).toBe('login');
+
+      const menu = await slashMenuOpen(dir);
+      expect(menu.snapshot.text).toMatch(/Sign in with your Anthropic account/);
+      expect(menu.snapshot.text).not.toMatch(/Not logged in/);
+      // Without the latch this screen reads as ready (the bug)…
+      expect(adapter.classify(menu.snapshot, context).kind).toBe('ready');
+      // …with it, the agent stays where it was.
+      expect(adapter.classify(menu.snapshot, { ...context, awaitingLogin: true }).kind).toBe('starting');
+
+      const signedIn = await replayTo(loadCast(dir, 'hello'), 'ready');
+      expect(adapter.classify(signedIn.snapshot, { ...context, awaitingLogin: true }).kind).toBe('ready');
+    });
+  }
 });

@@ -1,5 +1,6 @@
 import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
+import { keyHintOptions, lastHintLine, parseKeyHints } from '../detect/key-hints';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
 import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, RULE, tidy, unbullet } from './tui';
@@ -7,7 +8,9 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
 
 /**
  * Claude Code (`claude`), interactive TUI. Strings read off Claude Code 2.1.197 (fixtures in
- * test/fixtures/screens/claude). They drift between releases, so each is matched loosely.
+ * test/fixtures/screens/claude) and 2.1.332 (test/fixtures/screens/claude-2.1.332); what changed
+ * between them is in docs/cli-notes.md. They drift between releases, so each is matched loosely, and
+ * a rule that only one version needs is named after what it detects.
  *
  *   ready     input row `❯<NBSP>` between two `────` rules; footer `? for shortcuts · ← for agents`
  *             (shown only when idle with an empty box), or in another permission mode
@@ -25,6 +28,13 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
  *   login     footer `Not logged in · Run /login`; `/login` shows `Select login method:` and then
  *             `Browser didn't open? Use the url below to sign in` + a claude.com URL; a fresh HOME
  *             offline prints `Unable to connect to Anthropic services` and exits 1
+ *
+ * 2.1.332 differs: menus are unnumbered (` ❯ No, exit` / `   Yes, I trust this folder`, "No"
+ * highlighted first in the trust and permission dialogs); it starts in auto mode (footer
+ * `⏵⏵ auto mode on (shift+tab to cycle)`) and, behind a model gateway, shows "Auto mode can't check
+ * actions in this session" before the permission question; the turn summary ends `· done 9:52 PM`;
+ * an effort badge `◐ medium · /effort` sits above the input box; the login panel sits under `▔▔▔▔`;
+ * and it draws in the alternate screen unless CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN=1.
  */
 
 const BUSY_FOOTER = /esc to interrupt/i;
@@ -37,10 +47,30 @@ const IDLE_FOOTER = /\?\s*for\s+shortcuts|shift\+tab to cycle/i;
 const INPUT_ROW = /^❯[\s\u00a0](.*)$/;
 /** Spinner rows: a glyph, a capitalised verb and an ellipsis (`✢ Whirring… (0s · ↓ 26 tokens)`). */
 const SPINNER_ROW = /^\s*[·✢✳✶✻✽*]\s+[A-Z][\w' -]*…/;
-/** Turn summary: `✻ Cooked for 0s`, `✻ Worked for 8m 19s`. */
-const TURN_DONE = /^\s*[·✢✳✶✻✽*]\s+[A-Z][\w'é -]* for \d+(?:h\s*\d+m\s*\d+s|m\s*\d+s|s)\s*$/;
+/**
+ * Turn summary: `✻ Cooked for 0s`, `✻ Worked for 8m 19s`, and with the time the turn ended
+ * appended, `✻ Crunched for 0s · done 9:52 PM`.
+ */
+const TURN_DONE = /^\s*[·✢✳✶✻✽*]\s+[A-Z][\w'é -]* for \d+(?:h\s*\d+m\s*\d+s|m\s*\d+s|s)(?:\s*·\s*done\b[^·]*)?\s*$/;
+/** The reasoning-effort badge drawn right-aligned above the input box: `◐ medium · /effort`. */
+const EFFORT_BADGE = /^\s*[○◌◐◑◒◓◔◕●]\s+[\w-]+\s*·\s*\/effort\s*$/;
+/**
+ * The notice Claude shows when auto mode's server-side safety check cannot run (behind a model
+ * gateway): `Auto mode can't check actions in this session` … hint line `Enter to stay in auto
+ * mode · shift+Tab to leave for accept edits mode and stop · Esc to cancel`.
+ */
+const AUTO_MODE_UNCHECKED_HINT = /enter to stay in auto mode/i;
+const AUTO_MODE_UNCHECKED_TITLE = /auto mode can.t check actions/i;
+/** Lines between a permission question and its tool header that add nothing to the question. */
+const PERMISSION_FILLER = /requires approval|needs your approval/i;
 const ECHO = /^[❯>] (.*)$/;
 const BULLET = /^●\s/;
+
+/**
+ * The rule a panel (login, permission question) is drawn under: a solid `────` line, or in
+ * 2.1.3xx's login panel `▔▔▔▔`. Dashed `╌╌╌╌` lines frame a command inside the panel.
+ */
+const PANEL_TOP = /^\s*(?:─{10,}|▔{10,})\s*$/;
 
 interface InputBox {
   /** Index of the rule above the input row. */
@@ -67,7 +97,7 @@ function inputBox(lines: readonly string[]): InputBox | undefined {
  * login screen; the same words in a reply or a tool's output above it are just text.
  */
 function loginPanel(lines: readonly string[]): string[] | undefined {
-  const rule = lastIndexMatching(lines, RULE);
+  const rule = lastIndexMatching(lines, PANEL_TOP);
   if (rule < 0) return undefined;
   const panel = lines.slice(rule + 1);
   const heading = panel.find((line) => line.trim() !== '');
@@ -162,16 +192,37 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
   if (permission) {
     // Say what is being approved: the tool header and command drawn above the question.
     const at = lastIndexMatching(lines, /do you want to|permission/i);
-    const top = lastIndexMatching(lines, RULE, at);
+    const top = lastIndexMatching(lines, PANEL_TOP, at);
     const detail = lines
       .slice(Math.max(top + 1, at - 6), at)
       .map((l) => l.trim())
-      .filter((l) => l !== '' && !/requires approval/i.test(l));
+      .filter((l) => l !== '' && !RULE.test(l) && !PERMISSION_FILLER.test(l));
     if (detail.length > 0) permission.question = `${detail.join(' — ')}: ${permission.question}`;
     return permission;
   }
+  const autoMode = autoModeUncheckedNotice(lines);
+  if (autoMode) return autoMode;
   // Any other numbered dialog at the bottom (a theme picker, a new setting) waits for a person.
   return menuPrompt(lines, { kind: 'unknown', questionPattern: /\?\s*$|select|choose/i, selection: 'arrows', staleAfter: STALE_AFTER });
+}
+
+/**
+ * Auto mode's "can't check actions" notice. It is a real choice (staying keeps asking for each
+ * action; shift+Tab switches to accept-edits mode, which asks for less), so it goes to a person as
+ * a permission question with the options its hint line names.
+ */
+function autoModeUncheckedNotice(lines: readonly string[]): DetectedPrompt | undefined {
+  const hint = lastHintLine(lines);
+  if (hint < 0 || !AUTO_MODE_UNCHECKED_HINT.test(lines[hint])) return undefined;
+  const title = lastIndexMatching(lines, AUTO_MODE_UNCHECKED_TITLE, hint);
+  const question = title >= 0 ? lines[title].trim() : "Auto mode can't check actions in this session";
+  const options = keyHintOptions(parseKeyHints(lines[hint]));
+  return {
+    kind: 'permission',
+    question: `${question}. Stay in auto mode and approve each action that needs the check yourself?`,
+    options,
+    fingerprint: `claude:auto-mode-unchecked:${options.map((o) => o.label).join('|')}`,
+  };
 }
 
 function lastLines(lines: readonly string[], count: number): string {
@@ -196,6 +247,10 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
   if (BUSY_FOOTER.test(footer) || history.slice(-4).some((l) => SPINNER_ROW.test(l))) return { kind: 'busy' };
   // An empty box shows `? for shortcuts`; a box a person is typing into hides it but is still idle.
   if (!IDLE_FOOTER.test(footer) && box.text === '') return { kind: context.turn ? 'busy' : 'starting' };
+  // Logged out, Claude's idle footer reads `Not logged in · Run /login` (a login, above). Typing
+  // `/` opens the command menu over the footer: only an empty box with its idle footer drawn, and
+  // no login notice, shows that a login went through.
+  if (context.awaitingLogin && !(box.text === '' && IDLE_FOOTER.test(footer))) return { kind: 'starting' };
   if (context.turn) {
     const turnLines = context.turn.lines();
     const turnBox = inputBox(turnLines);
@@ -228,8 +283,25 @@ function extractReply(capture: ReplyCapture): string {
   // A multi-line prompt echoes as indented continuation rows before the first bullet.
   const firstBullet = body.findIndex((l) => BULLET.test(l));
   if (firstBullet > 0 && body.slice(0, firstBullet).every((l) => l.trim() === '' || /^\s{2}/.test(l))) body = body.slice(firstBullet);
-  body = body.filter((l) => !TURN_DONE.test(l) && !SPINNER_ROW.test(l)).map((l) => l.replace(/\u00a0/g, ' '));
+  body = withoutNotices(body);
+  body = body.filter((l) => !TURN_DONE.test(l) && !SPINNER_ROW.test(l) && !EFFORT_BADGE.test(l)).map((l) => l.replace(/\u00a0/g, ' '));
   return tidy(dedent(unbullet(body, /^●\s/)));
+}
+
+/**
+ * Claude's own notices drawn as a `●` paragraph in the conversation, not the model's words: after
+ * the auto-mode dialog, "● Auto mode can't check actions in this session. Its safety check runs on
+ * the server, …" and its indented continuation rows.
+ */
+function withoutNotices(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let inNotice = false;
+  for (const line of lines) {
+    if (BULLET.test(line)) inNotice = AUTO_MODE_UNCHECKED_TITLE.test(line);
+    else if (inNotice && !/^\s{2}\S/.test(line)) inNotice = false;
+    if (!inNotice) out.push(line);
+  }
+  return out;
 }
 
 export function createClaudeAdapter(): CliAdapter {
@@ -254,7 +326,10 @@ export function createClaudeAdapter(): CliAdapter {
         autonomous: ['--permission-mode', process.getuid?.() === 0 ? 'auto' : 'bypassPermissions'],
       })[preset],
     env: (context) => {
-      const env: Record<string, string> = {};
+      // Claude 2.1.3xx draws in the alternate screen by default, where a long reply only ever
+      // exists as its last screenful; the classic renderer writes history into the terminal, as
+      // Codex's --no-alt-screen does. Earlier versions ignore the variable. A spawn's own env wins.
+      const env: Record<string, string> = { CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN: '1' };
       if (context.credentials.anthropicKey) env.ANTHROPIC_API_KEY = context.credentials.anthropicKey;
       return env;
     },

@@ -28,6 +28,27 @@ export function adapterFor(type: AgentType, command?: string): CliAdapter {
   }
 }
 
+/**
+ * Environment variables through which each CLI reads its provider key. A key a spawn request puts in
+ * its own `env` was handed over by the caller exactly like `credentials` (Raven Docs passes keys
+ * this way), so it counts as the spawn's own key. A key the runtime merely inherits from the user's
+ * environment does not: approving that one is the person's call.
+ */
+const PROVIDER_KEY_ENV: Partial<Record<AgentType, readonly string[]>> = {
+  'claude-code': ['ANTHROPIC_API_KEY'],
+  codex: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
+  // Only GEMINI_API_KEY: the answer the runtime gives is "Use Gemini API Key", which reads that
+  // variable; Gemini CLI takes GOOGLE_API_KEY for Vertex AI express mode, a choice left to a person.
+  'gemini-cli': ['GEMINI_API_KEY'],
+  aider: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+};
+
+/** Whether the spawn itself supplied a provider key for this type: in `credentials` or in its `env`. */
+export function spawnSuppliesKey(type: AgentType, credentials: ProviderCredentials, spawnEnv: Readonly<Record<string, string>>): boolean {
+  if (providerKeyFor(type, credentials)) return true;
+  return (PROVIDER_KEY_ENV[type] ?? []).some((name) => typeof spawnEnv[name] === 'string' && spawnEnv[name].trim() !== '');
+}
+
 /** The provider key an agent type uses, if the runtime has one for it. */
 export function providerKeyFor(type: AgentType, credentials: ProviderCredentials): string | undefined {
   switch (type) {

@@ -1,5 +1,5 @@
 import type { QuestionOption } from '../../../src-shared/agent';
-import { menuOptions, parseNumberedMenu, type MenuSelection } from '../detect/options';
+import { menuOptions, parseMarkedMenu, parseNumberedMenu, type MenuSelection } from '../detect/options';
 import type { DetectedPrompt, PromptKind } from './types';
 
 /** Helpers shared by the adapters of full-screen TUIs (Claude Code, Codex, Gemini CLI). */
@@ -110,9 +110,11 @@ export interface MenuPromptSpec {
 export function menuPrompt(lines: readonly string[], spec: MenuPromptSpec): DetectedPrompt | undefined {
   const at = lastIndexMatching(lines, spec.questionPattern);
   if (at < 0) return undefined;
-  const menu = parseNumberedMenu(lines.map(unbox), at);
+  // Numbered menus may share the question's line; unnumbered ones start below it.
+  const unboxed = lines.map(unbox);
+  const menu = parseNumberedMenu(unboxed, at) ?? parseMarkedMenu(unboxed, at + 1);
   if (!menu || menu.firstLine - at > 12) return undefined;
-  if (indexMatching(lines.map(unbox), spec.staleAfter, menu.lastLine + 1) >= 0) return undefined;
+  if (indexMatching(unboxed, spec.staleAfter, menu.lastLine + 1) >= 0) return undefined;
   const question = unbox(lines[at]).trim();
   const options: QuestionOption[] = menuOptions(menu, spec.selection);
   return {

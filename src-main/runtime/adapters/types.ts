@@ -45,7 +45,7 @@ export type ScreenState =
 
 export interface ClassifyContext {
   workdir: string;
-  /** The provider key was supplied by the spawn request or settings (not found in the user's env). */
+  /** The spawn supplied the provider key (credentials, a key variable in its own `env`, or settings), not the user's env. */
   keyFromRuntime: boolean;
   /** Set between a submitted message and the end of its turn. */
   turn?: {
@@ -60,6 +60,12 @@ export interface ClassifyContext {
   quietMs: number;
   /** The agent has not been ready yet (first-start prompts may still be on their way). */
   startup?: boolean;
+  /**
+   * The agent showed a login screen and has shown no sign of being signed in since. A ready-looking
+   * screen then counts only if it is the CLI's idle screen in full (not a menu drawn over it, which
+   * can hide a "Not logged in" footer).
+   */
+  awaitingLogin?: boolean;
 }
 
 export interface AdapterLaunchContext {

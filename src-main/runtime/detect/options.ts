@@ -46,6 +46,39 @@ export function parseNumberedMenu(lines: readonly string[], from = 0): ParsedMen
   return undefined;
 }
 
+/**
+ * Menus drawn without numbers (Claude Code 2.1.3xx): the highlighted entry carries the marker and
+ * the others are indented to the same text column.
+ *   ` ❯ No, exit`
+ *   `   Yes, I trust this folder`
+ * Only `❯ › ▶ ➤` count as markers here: `●` is also a reply bullet.
+ */
+const MARKED_LINE = /^([\s│┃║]*)([❯›▶➤])[ \u00a0]+(\S.*?)\s*[│┃║]?\s*$/;
+const MAX_MARKED_OPTIONS = 9;
+
+/** The first marked menu at or after `from`: the marked line and its siblings directly above and below. */
+export function parseMarkedMenu(lines: readonly string[], from = 0): ParsedMenu | undefined {
+  for (let i = Math.max(0, from); i < lines.length; i++) {
+    const marked = MARKED_LINE.exec(lines[i]);
+    if (!marked) continue;
+    const column = lines[i].indexOf(marked[3]);
+    const sibling = (line: string | undefined): boolean =>
+      line !== undefined && line.length > column && line.slice(0, column).replace(/[│┃║]/g, '').trim() === '' && line[column] !== ' ';
+    let first = i;
+    while (first - 1 >= from && sibling(lines[first - 1])) first--;
+    let last = i;
+    while (last + 1 < lines.length && sibling(lines[last + 1])) last++;
+    const count = last - first + 1;
+    if (count < 2 || count > MAX_MARKED_OPTIONS) continue;
+    const options = lines.slice(first, last + 1).map((line, k) => ({
+      number: k + 1,
+      label: (first + k === i ? marked[3] : line.replace(/[│┃║]/g, '')).trim(),
+    }));
+    return { options, selected: i - first, firstLine: first, lastLine: last };
+  }
+  return undefined;
+}
+
 export type MenuSelection = 'arrows' | 'digit';
 
 /**
