@@ -55,7 +55,7 @@ describe('a flood during a busy turn (real PTY)', () => {
 
     // The tap holds exactly what xterm would have tapped parsing every byte.
     await session.screen.flush();
-    const terminal = new Terminal({ cols: session.screen.cols, rows: session.screen.rows, scrollback: h.manager.config.scrollback, allowProposedApi: true });
+    const terminal = new Terminal({ cols: session.screen.cols, rows: session.screen.rows, scrollback: h.manager.config.scrollback, allowProposedApi: true, logLevel: 'off' });
     const reference = new ScrollTap(terminal, 2_000);
     await new Promise<void>((resolve) => terminal.write(output.join(''), resolve));
     expect(session.screen.tapPosition).toBe(reference.position);

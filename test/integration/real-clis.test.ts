@@ -135,7 +135,7 @@ for (const build of CLI_BUILDS) {
         await expectReadyAfterFirstStart(harness, cli, id, build);
 
         const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
-        expect(hello).toEqual({ status: 'ready', response: 'PONG' });
+        expect(hello).toMatchObject({ status: 'ready', response: 'PONG', message: { type: 'response', direction: 'outbound', content: 'PONG', agentId: id } });
         expect((await harness.waitFor('message', id)).content).toBe('PONG');
 
         // Multi-line text goes in as one bracketed paste and arrives as one message.
@@ -189,7 +189,7 @@ for (const build of CLI_BUILDS) {
         async () => {
           const { harness, id } = await start(cli, 'logged-in', {}, {}, { build, keyIn: 'env' });
           await expectReadyAfterFirstStart(harness, cli, id, build);
-          await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toEqual({ status: 'ready', response: 'PONG' });
+          await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ status: 'ready', response: 'PONG' });
         },
         LONG_TEST_TIMEOUT,
       );

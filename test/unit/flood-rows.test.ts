@@ -57,7 +57,7 @@ function flood({ seed, lines, cols, controls, unicode }: FloodOptions): string {
 
 /** What xterm alone makes of the whole stream, parsed in one go with a tap on it. */
 async function reference(stream: string, cols: number, rows: number, scrollback: number) {
-  const terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
+  const terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true, logLevel: 'off' });
   const tap = new ScrollTap(terminal, TAP);
   await new Promise<void>((resolve) => terminal.write(stream, resolve));
   const model = { position: tap.position, rows: tap.rowsSince(0), screen: visible(terminal) };
@@ -101,7 +101,7 @@ async function expectSameAsXterm(parts: string[], cols: number, rows: number, sc
 
 describe('flood compaction keeps every tapped row', () => {
   it('reads the charset state it depends on', () => {
-    const terminal = new Terminal({ cols: 20, rows: 5, allowProposedApi: true });
+    const terminal = new Terminal({ cols: 20, rows: 5, allowProposedApi: true, logLevel: 'off' });
     expect(printsAsciiAsIs(terminal)).toBe(true);
     terminal.dispose();
   });

@@ -80,6 +80,9 @@ export class ScreenModel {
       rows: options.rows,
       scrollback: options.scrollback,
       allowProposedApi: true,
+      // xterm logs malformed sequences to the console; the bytes come from the agent, so a program
+      // printing garbage would otherwise flood the runtime's own stderr.
+      logLevel: 'off',
     });
     this.terminal.loadAddon(this.serializer);
     this.charWidth = internalCharWidth(this.terminal);
