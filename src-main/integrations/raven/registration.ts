@@ -1,7 +1,7 @@
-import type { AgentHandle } from '../../src-shared/agent';
-import { SERVICE_NAME } from '../../src-shared/api';
-import type { Logger } from '../runtime/logger';
-import { postJson, safeUrl } from './raven-http';
+import type { AgentHandle } from '../../../src-shared/agent';
+import { SERVICE_NAME } from '../../../src-shared/api';
+import type { Logger } from '../../runtime/logger';
+import { postJson, safeUrl } from './http';
 
 /**
  * Registers a spawned agent with Raven: `POST <base>/api/parallax-agents/access-request`

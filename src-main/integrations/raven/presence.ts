@@ -1,9 +1,9 @@
-import type { AgentHandle } from '../../src-shared/agent';
-import type { AgentManager } from '../runtime/agent-manager';
-import type { Logger } from '../runtime/logger';
-import { RavenHeartbeats, type HeartbeatOptions } from './raven-heartbeat';
-import { ravenBaseUrl, safeUrl } from './raven-http';
-import { accessRequestBody, requestAccess } from './raven-registration';
+import type { AgentHandle } from '../../../src-shared/agent';
+import type { AgentManager } from '../../runtime/agent-manager';
+import type { Logger } from '../../runtime/logger';
+import { RavenHeartbeats, type HeartbeatOptions } from './heartbeat';
+import { ravenBaseUrl, safeUrl } from './http';
+import { accessRequestBody, requestAccess } from './registration';
 
 /**
  * Keeps Raven Docs aware of the agents it spawned here: registers each one (access-request, §2.4)

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import { isTerminalStatus } from '../../src-shared/agent';
-import type { RuntimeEvent } from '../../src-shared/events';
-import type { AgentManager } from '../runtime/agent-manager';
-import type { Logger } from '../runtime/logger';
-import { postJson, safeUrl } from './raven-http';
+import { isTerminalStatus } from '../../../src-shared/agent';
+import type { RuntimeEvent } from '../../../src-shared/events';
+import type { AgentManager } from '../../runtime/agent-manager';
+import type { Logger } from '../../runtime/logger';
+import { postJson, safeUrl } from './http';
 
 /**
  * Raven's runtime heartbeat (runtime-contract.md §2.3): while at least one agent spawned for a

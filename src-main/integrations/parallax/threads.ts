@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import type { AgentHandle, ApprovalPreset } from '../../src-shared/agent';
-import type { RuntimeEvent } from '../../src-shared/events';
+import type { AgentHandle, ApprovalPreset } from '../../../src-shared/agent';
+import type { RuntimeEvent } from '../../../src-shared/events';
 import {
   threadStatusFor,
   type ThreadEvent,
@@ -9,12 +9,12 @@ import {
   type ThreadSendRequest,
   type ThreadStatus,
   type ThreadWorkspace,
-} from '../../src-shared/threads';
-import { newAgentId, timeOrderedId, type AgentManager } from '../runtime/agent-manager';
-import { RuntimeError } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
-import { writeContextFiles, type ContextFile } from './context-files';
-import { scratchWorkdir } from './raven-workdir';
+} from '../../../src-shared/threads';
+import { newAgentId, timeOrderedId, type AgentManager } from '../../runtime/agent-manager';
+import { RuntimeError } from '../../runtime/errors';
+import type { Logger } from '../../runtime/logger';
+import { writeContextFiles, type ContextFile } from '../../workspace/context-files';
+import { scratchWorkdir } from '../../workspace/scratch';
 
 /**
  * Parallax threads on top of agents (runtime-contract.md §3.2, §3.7, §5.1): spawning a thread

@@ -1,8 +1,8 @@
-import type { SpawnCallbackBody } from '../../src-shared/api';
-import type { RuntimeEvent } from '../../src-shared/events';
-import type { AgentManager } from '../runtime/agent-manager';
-import type { Logger } from '../runtime/logger';
-import { postJson, safeUrl } from './raven-http';
+import type { SpawnCallbackBody } from '../../../src-shared/api';
+import type { RuntimeEvent } from '../../../src-shared/events';
+import type { AgentManager } from '../../runtime/agent-manager';
+import type { Logger } from '../../runtime/logger';
+import { postJson, safeUrl } from './http';
 
 /**
  * Raven's spawn-callback (runtime-contract.md §2.2): when a spawn carried `callbackUrl`, POST
