@@ -18,7 +18,7 @@ import type { ThreadRegistry } from '../integrations/parallax/threads';
 export interface EventSubscriber {
   agentId?: string;
   threadId?: string;
-  /** `legacy`: Parallax's general `/ws` socket (runtime-contract.md §3.6). */
+  /** `legacy`: Parallax's general `/ws` socket (docs/compatibility.md "Parallax's general socket"). */
   format?: 'events' | 'legacy';
   send(frame: string): void;
 }

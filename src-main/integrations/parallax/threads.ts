@@ -17,7 +17,7 @@ import { writeContextFiles, type ContextFile } from '../../workspace/context-fil
 import { scratchWorkdir } from '../../workspace/scratch';
 
 /**
- * Parallax threads on top of agents (runtime-contract.md §3.2, §3.7, §5.1): spawning a thread
+ * Parallax threads on top of agents (docs/compatibility.md "Parallax threads"): spawning a thread
  * prepares its folder, writes its context files and spawns one agent with the thread's variables;
  * from then on the agent's events are projected onto the thread (status, summary, completion) and
  * re-published as thread events. Like Parallax's local runtime, spawning does not send the

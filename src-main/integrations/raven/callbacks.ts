@@ -5,7 +5,7 @@ import type { Logger } from '../../runtime/logger';
 import { postJson, safeUrl } from './http';
 
 /**
- * Raven's spawn-callback (runtime-contract.md §2.2): when a spawn carried `callbackUrl`, POST
+ * Raven's spawn-callback (docs/compatibility.md "The spawn callback"): when a spawn carried `callbackUrl`, POST
  * `ready`, `requires_login` or `failed` for each agent. Best effort: a few retries with backoff,
  * failures logged, never fatal. Callbacks of one agent go out in order (a login before its ready).
  */

@@ -11,7 +11,7 @@ import type { RavenPresence } from './presence';
 import { prepareSpawnWorkdir } from './workdir';
 
 /**
- * Raven Docs' `POST /api/spawn` (runtime-contract.md §1.3.2): prepares the workdir (a clone of
+ * Raven Docs' `POST /api/spawn` (docs/compatibility.md "Spawning from Raven"): prepares the workdir (a clone of
  * `config.repoUrl`, the given folder, or scratch folders; see workdir.ts), writes
  * `config.contextFiles` into it, spawns `count` agents, registers them with Raven and starts the
  * heartbeat (presence.ts), and has their start-up reported to `callbackUrl`. All or nothing:

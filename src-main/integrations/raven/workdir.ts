@@ -10,7 +10,7 @@ import { parseRepoUrl, validateBranch } from '../../workspace/repo-url';
 import { scratchWorkdir } from '../../workspace/scratch';
 
 /**
- * Where the agents of a Raven spawn (runtime-contract.md §1.3.2) run:
+ * Where the agents of a Raven spawn (docs/compatibility.md "Spawning from Raven") run:
  *
  * - `config.repoUrl` set: a fresh clone, shared by all `count` agents. It goes into
  *   `config.workdir` when that is a local absolute path (missing or empty), or into a scratch folder
