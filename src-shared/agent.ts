@@ -1,6 +1,6 @@
 /**
  * The agent handle and everything a client needs to describe or spawn an agent.
- * Shaped after the Parallax runtime-interface `AgentHandle`/`AgentConfig` (runtime-contract.md §5.3),
+ * Shaped after the Parallax runtime-interface `AgentHandle`/`AgentConfig` (docs/compatibility.md "Shapes shared with Parallax"),
  * with the extra fields Raven Docs reads (`runtimeSessionId`, `runtimeEndpoint`) and a few of our own.
  */
 
@@ -10,7 +10,7 @@ export type AgentType = (typeof AGENT_TYPES)[number];
 
 /**
  * Every spelling a client may send. Raven's UI sends `claude-code`/`gemini-cli`; its swarm code
- * normalises to `claude`/`gemini`; Parallax uses `claude`/`codex`/`gemini` (runtime-contract.md §4.1).
+ * normalises to `claude`/`gemini`; Parallax uses `claude`/`codex`/`gemini` (docs/compatibility.md "Agent type names").
  */
 export const AGENT_TYPE_ALIASES: Readonly<Record<string, AgentType>> = {
   'claude-code': 'claude-code',
@@ -162,8 +162,7 @@ export interface SpawnConfig {
 }
 
 /**
- * One message to or from an agent, shaped as Parallax's `AgentMessage` (runtime-contract.md §5.3
- * summarised in docs/compatibility.md): `send` answers with one, and `message` events carry one.
+ * One message to or from an agent, shaped as Parallax's `AgentMessage` (docs/compatibility.md "Shapes shared with Parallax"): `send` answers with one, and `message` events carry one.
  * Replies are `outbound`/`response` (or `question` when the turn stopped at a question); a
  * message delivered without waiting for the reply is `inbound`/`task`.
  */
@@ -181,7 +180,7 @@ export interface AgentMessage {
 
 export interface AgentHandle {
   id: string;
-  /** Always equal to `id`: Raven keys terminals by it and assumes the two match (runtime-contract.md §1.5). */
+  /** Always equal to `id`: Raven keys terminals by it and assumes the two match (docs/compatibility.md "Agent ids"). */
   runtimeSessionId: string;
   runtimeEndpoint?: string;
   name: string;

@@ -7,7 +7,7 @@ import type { ThreadEventFrame, ThreadHandle } from './threads';
  * Request and response bodies of the HTTP + WebSocket API (shared by the server and the UI).
  * Every REST route is served both under `/api` (as Parallax and Raven Docs call it) and without
  * it (as the local-runtime docs show it); WebSockets live at the host root because Raven replaces
- * the whole path when it builds a socket URL (runtime-contract.md §1.1).
+ * the whole path when it builds a socket URL (docs/compatibility.md "Ports and URLs").
  */
 
 export const API_PREFIX = '/api';
@@ -196,7 +196,7 @@ export interface RuntimeMetrics {
 
 // ───────────────────────────── Raven Docs ─────────────────────────────
 
-/** `POST /api/spawn` as Raven Docs sends it (runtime-contract.md §1.3.2). */
+/** `POST /api/spawn` as Raven Docs sends it (docs/compatibility.md "Spawning from Raven"). */
 export interface RavenSpawnRequest {
   agentType: string;
   count?: number;
@@ -232,7 +232,7 @@ export interface RavenSpawnResponse {
   agents: RavenSpawnedAgent[];
 }
 
-/** What the runtime POSTs to a spawn's `callbackUrl` (runtime-contract.md §2.2). */
+/** What the runtime POSTs to a spawn's `callbackUrl` (docs/compatibility.md "The spawn callback"). */
 export interface SpawnCallbackBody {
   workspaceId?: string;
   agentId: string;
@@ -339,7 +339,7 @@ export interface RuntimeStoppingFrame {
 
 export type EventsServerFrame = EventFrame | ThreadEventFrame | EventsSnapshotFrame | RuntimeStoppingFrame | PongFrame | SocketErrorFrame;
 
-/** Agent events as the legacy `/ws` socket also names them for a `?agentId=` subscriber (runtime-contract.md §3.6). */
+/** Agent events as the legacy `/ws` socket also names them for a `?agentId=` subscriber (docs/compatibility.md "Parallax's general socket"). */
 export const LEGACY_AGENT_EVENT_NAMES = {
   agent_ready: 'ready',
   agent_stopped: 'stopped',

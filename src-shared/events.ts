@@ -4,7 +4,7 @@ import type { ErrorCode } from './errors';
 /**
  * Runtime events, one discriminated union. Every event names its agent both as `agentId` and as the
  * full `agent` handle, because Raven resolves `data.agent || data` and then `agent.id || data.agentId`
- * (runtime-contract.md §1.3.9).
+ * (docs/compatibility.md "The event stream").
  */
 interface AgentEventBase {
   agentId: string;

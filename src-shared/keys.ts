@@ -1,6 +1,6 @@
 /**
- * Key names → the bytes a terminal sends for them. The vocabulary is pty-manager's (runtime-contract.md
- * §4.3.7), so `{"keys":"enter"}` from Raven and `["ctrl","c"]` from Parallax both work.
+ * Key names → the bytes a terminal sends for them. The vocabulary is pty-manager's (docs/compatibility.md
+ * "Key names"), so `{"keys":"enter"}` from Raven and `["ctrl","c"]` from Parallax both work.
  *
  * Cursor keys depend on the application's mode: a TUI that turns on DECCKM ("application cursor keys")
  * expects `ESC O A` for Up, not `ESC [ A`. A real terminal switches automatically; so do we, given the

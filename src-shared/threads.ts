@@ -1,7 +1,7 @@
 import type { AgentStatus } from './agent';
 
 /**
- * Parallax threads (runtime-contract.md §3.2, §5.1, §5.3): a thread is an agent spawned for one
+ * Parallax threads (docs/compatibility.md "Parallax threads"): a thread is an agent spawned for one
  * objective of an orchestration run (`executionId`), seen through a coarser status vocabulary. The
  * Parallax control plane drives threads through `/api/threads`; every thread owns exactly one agent.
  */

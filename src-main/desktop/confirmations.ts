@@ -1,5 +1,5 @@
 import type { EditableSettings } from '../../src-shared/desktop';
-import type { ConfirmPort, ConfirmRequest, DialogPort } from './ports';
+import type { ConfirmPort, ConfirmRequest, DialogPort } from './electron-ports';
 
 /**
  * The questions the main process asks the person itself, in a native dialog a page can neither

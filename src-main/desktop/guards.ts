@@ -1,5 +1,5 @@
 /**
- * Security decisions for the desktop shell, as pure functions (engineering.md §3.3): which URLs may
+ * Security decisions for the desktop shell, as pure functions (docs/desktop-security.md "Electron's checklist, applied"): which URLs may
  * be opened in the browser, where a window may navigate, which permissions a page gets, which IPC
  * sender is ours, and the Content-Security-Policy of our pages.
  */

@@ -1,5 +1,5 @@
 /**
- * The Electron entry point: adapts Electron's modules to the narrow ports in ports.ts and starts
+ * The Electron entry point: adapts Electron's modules to the narrow ports in electron-ports.ts and starts
  * the DesktopApp. Keep logic out of here: this file only runs inside Electron (and, in the smoke
  * test, under Node against a fake `electron` module).
  */
@@ -33,8 +33,8 @@ import { DesktopApp } from './desktop-app';
 import { dialogConfirm } from './confirmations';
 import { checkExternalUrl, contentSecurityPolicy, isAllowedNavigation, isPermissionAllowed } from './guards';
 import { appIconFile, trayIconFile } from './icons';
-import { isPortFree } from './port';
-import type { AppPort, DialogPort, IpcPort, NotificationPort, SecurityPort, TrayPort, WindowOptions, WindowPort } from './ports';
+import { isPortFree } from './port-conflict';
+import type { AppPort, DialogPort, IpcPort, NotificationPort, SecurityPort, TrayPort, WindowOptions, WindowPort } from './electron-ports';
 import { repairSettings, type RawSettings } from './settings/migrations';
 import { jsonSchema } from './settings/schema';
 import { safeStorageSecretBox } from './settings/secrets';

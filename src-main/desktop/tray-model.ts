@@ -3,7 +3,7 @@ import type { AgentHandle, AgentStatus, AgentType } from '../../src-shared/agent
 /**
  * The tray as pure functions of the agent list: its state (icon), tooltip and menu template.
  * The menu is rebuilt from scratch on every change (on Linux a mutated menu is not redrawn unless
- * set again, engineering.md §5.3), so it has to be cheap and deterministic.
+ * set again, docs/desktop.md "The tray"), so it has to be cheap and deterministic.
  */
 
 export type TrayState = 'idle' | 'working' | 'attention' | 'error';

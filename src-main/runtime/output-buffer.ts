@@ -1,7 +1,7 @@
 /**
  * The last `capacity` characters of raw output, escape sequences included. Raven's login poller
  * treats an empty `/output` as "session gone", so this is never cleared while the session lives
- * (runtime-contract.md §1.3.6).
+ * (docs/compatibility.md "Recent output").
  */
 export class OutputBuffer {
   private chunks: string[] = [];

@@ -2,15 +2,15 @@ import type { AgentHandle } from '../../src-shared/agent';
 import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
 import type { MetricsTracker } from './agent-metrics';
-import type { CloneTracker } from './clone-tracker';
+import type { CloneTracker } from '../workspace/clone-tracker';
 import type { EventBroadcaster } from './event-broadcaster';
 import type { AdapterStatusCache } from './health';
-import type { RavenPresence } from './raven-presence';
+import type { RavenPresence } from '../integrations/raven/presence';
 import type { ServerLimits } from './server';
-import type { SpawnCallbacks } from './spawn-callbacks';
+import type { SpawnCallbacks } from '../integrations/raven/callbacks';
 import type { StreamRegistry } from './streams';
 import type { TerminalHub } from './terminal-hub';
-import type { ThreadRegistry } from './threads';
+import type { ThreadRegistry } from '../integrations/parallax/threads';
 
 /** What route handlers and sockets share: the runtime and the server's own services. */
 export interface ServerContext {

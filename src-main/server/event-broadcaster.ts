@@ -3,7 +3,7 @@ import { LEGACY_AGENT_EVENT_NAMES, type EventsSnapshotFrame, type RuntimeStoppin
 import { toEventFrame, type RuntimeEvent } from '../../src-shared/events';
 import type { ThreadEvent, ThreadEventFrame, ThreadHandle } from '../../src-shared/threads';
 import type { AgentManager } from '../runtime/agent-manager';
-import type { ThreadRegistry } from './threads';
+import type { ThreadRegistry } from '../integrations/parallax/threads';
 
 /**
  * Fans runtime and thread events out to `/ws/events`, `/ws` (legacy) and `GET /events`. Each event
@@ -18,7 +18,7 @@ import type { ThreadRegistry } from './threads';
 export interface EventSubscriber {
   agentId?: string;
   threadId?: string;
-  /** `legacy`: Parallax's general `/ws` socket (runtime-contract.md §3.6). */
+  /** `legacy`: Parallax's general `/ws` socket (docs/compatibility.md "Parallax's general socket"). */
   format?: 'events' | 'legacy';
   send(frame: string): void;
 }

@@ -21,7 +21,7 @@ export const COALESCE_MS = 8;
  * flood (a 10 MB/s flood fills it in ~0.2 ms and is batched from then on).
  */
 export const IMMEDIATE_CHARS = 2 * 1024;
-/** daintree's batch cap; xterm.js parses 64 KiB writes fastest (engineering.md §2.2). */
+/** daintree's batch cap; xterm.js parses 64 KiB writes fastest (docs/flow-control.md). */
 export const MAX_FRAME_CHARS = 64 * 1024;
 /**
  * Below xterm.js's ~500 KB guidance so Ctrl-C in a flood still reaches the screen quickly, and far

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import * as net from 'node:net';
 
 /**
- * The decisions behind the localhost protections (engineering.md §3.2): which Host headers, which
+ * The decisions behind the localhost protections (docs/security.md): which Host headers, which
  * Origins and which API keys are accepted. Transport glue (express middleware, the WS upgrade)
  * lives elsewhere and asks this policy.
  */
@@ -117,7 +117,7 @@ export function keyCandidates(headers: IncomingHttpHeaders, queryToken?: string)
     const apiKey = /^ApiKey\s+(\S.*)$/i.exec(authorization);
     if (bearer) out.push({ scheme: 'bearer', value: bearer[1].trim() });
     else if (apiKey) out.push({ scheme: 'apikey', value: apiKey[1].trim() });
-    // The Parallax SDK sends plx_ keys verbatim, without a scheme (runtime-contract.md §1.2).
+    // The Parallax SDK sends plx_ keys verbatim, without a scheme (docs/compatibility.md "Authentication").
     else if (authorization.startsWith('plx_')) out.push({ scheme: 'raw', value: authorization });
   }
   const header = headers['x-api-key'];

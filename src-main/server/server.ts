@@ -10,20 +10,20 @@ import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
 import { MetricsTracker } from './agent-metrics';
 import { buildApp, type BuiltApp } from './app';
-import { CloneTracker } from './clone-tracker';
+import { CloneTracker } from '../workspace/clone-tracker';
 import { withEndpoint, type ServerContext } from './context';
 import { DataDirError, prepareDataDir } from './data-dir';
 import { errorBody } from './errors';
 import { EventBroadcaster } from './event-broadcaster';
 import { AdapterStatusCache } from './health';
-import { RavenPresence, type RavenPresenceOptions } from './raven-presence';
+import { RavenPresence, type RavenPresenceOptions } from '../integrations/raven/presence';
 import { installProcessGuard } from './process-guard';
 import { isLoopbackHost, parseAllowedHost, SecurityPolicy } from './security';
 import { SocketServer } from './sockets';
-import { SpawnCallbacks, type CallbackOptions } from './spawn-callbacks';
+import { SpawnCallbacks, type CallbackOptions } from '../integrations/raven/callbacks';
 import { StreamRegistry } from './streams';
 import { TerminalHub } from './terminal-hub';
-import { ThreadRegistry } from './threads';
+import { ThreadRegistry } from '../integrations/parallax/threads';
 import type { PumpOptions } from './output-pump';
 
 /**

@@ -29,7 +29,7 @@ const CLOSE_GRACE_MS = 1_000;
 
 const TERMINAL_PATH = /^\/ws\/agents\/([^/]+)\/terminal\/?$/;
 const EVENTS_PATH = /^\/ws\/events\/?$/;
-/** Parallax's general socket (runtime-contract.md §3.6): the control plane's RuntimeClient connects to `<base>/ws`. */
+/** Parallax's general socket (docs/compatibility.md "Parallax's general socket"): the control plane's RuntimeClient connects to `<base>/ws`. */
 const LEGACY_PATH = /^\/(ws\/?)?$/;
 /** Ids in filters are agent or thread ids: at most 256 characters, like the HTTP path parameters. */
 const MAX_FILTER_ID = 256;

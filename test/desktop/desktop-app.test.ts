@@ -4,7 +4,7 @@ import { DesktopApp } from '../../src-main/desktop/desktop-app';
 import { RuntimeError } from '../../src-main/runtime/errors';
 import type { TrayMenuItem } from '../../src-main/desktop/tray-model';
 import { agent, reply } from './agents';
-import { fakeWorld, settle, type FakeWorld } from './fake-ports';
+import { fakeWorld, settle, type FakeWorld } from './fake-electron-ports';
 
 const ORIGIN = 'http://127.0.0.1:8765';
 

@@ -4,7 +4,7 @@ import { DesktopApp } from '../../src-main/desktop/desktop-app';
 import { BASIC_TEXT_REASON, memorySecretBox, safeStorageSecretBox, type SafeStorageLike } from '../../src-main/desktop/settings/secrets';
 import { memoryBackend, SettingsService } from '../../src-main/desktop/settings/service';
 import { agent } from './agents';
-import { fakeWorld, settle, type FakeWorld } from './fake-ports';
+import { fakeWorld, settle, type FakeWorld } from './fake-electron-ports';
 
 /**
  * Issue 9, findings 5 and 13 on the desktop side: untrusted login links are asked about, never

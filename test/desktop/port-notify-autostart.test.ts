@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RuntimeEvent } from '../../src-shared/events';
 import { HIDDEN_FLAG, loginItemAutostart, quoteExecArg, xdgAutostart, xdgDesktopEntry } from '../../src-main/desktop/autostart';
 import { notificationFor, NotificationThrottle } from '../../src-main/desktop/notifications';
-import { findFreePort, identifyPortOwner, isPortFree, portConflictMessage, ravenHealth } from '../../src-main/desktop/port';
+import { findFreePort, identifyPortOwner, isPortFree, portConflictMessage, ravenHealth } from '../../src-main/desktop/port-conflict';
 import { agent, reply } from './agents';
 
 const servers: (http.Server | net.Server)[] = [];

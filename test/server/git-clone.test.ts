@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../src-main/runtime/errors';
 import { createLogger } from '../../src-main/runtime/logger';
-import { cloneRepository } from '../../src-main/server/git-clone';
-import { parseRepoUrl } from '../../src-main/server/repo-url';
+import { cloneRepository } from '../../src-main/workspace/git-clone';
+import { parseRepoUrl } from '../../src-main/workspace/repo-url';
 import { until } from './support';
 
 /** The clone deadline, against a real git talking to a real server that never answers. */

@@ -12,7 +12,7 @@ import { listTranscripts } from '../../src-main/runtime/transcript';
 import { startServer, ServerStartError } from '../../src-main/server';
 import { withKeySession } from '../../src-main/desktop/desktop-app';
 import { installProcessGuard } from '../../src-main/server/process-guard';
-import { maskUrlCredentials, parseRepoUrl, redactRepoText } from '../../src-main/server/repo-url';
+import { maskUrlCredentials, parseRepoUrl, redactRepoText } from '../../src-main/workspace/repo-url';
 import { parseRequestTarget } from '../../src-main/server/request-target';
 import { createHarness } from '../support/runtime-harness';
 import { connectWs, startTestServer, TEST_KEY, wsUrl, type TestServer } from './support';

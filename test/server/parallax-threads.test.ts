@@ -6,7 +6,7 @@ import type { ThreadEvent, ThreadHandle, ThreadListResponse } from '../../src-sh
 import { connectWs, startTestServer, until, wsUrl, type TestServer, type WsClient } from './support';
 
 /**
- * Parallax's thread routes and its legacy general socket (runtime-contract.md §3.2, §3.6, §3.7),
+ * Parallax's thread routes and its legacy general socket (docs/compatibility.md "Parallax threads", "Parallax's general socket"),
  * driven over real HTTP and WebSockets against real shell agents.
  */
 

@@ -23,8 +23,8 @@ import {
 } from './support';
 
 /**
- * What Raven Docs sends (runtime-contract.md §1.3), replayed byte for byte where the contract
- * quotes the bytes, plus the assertions of Parallax's runtime scripts (§6.3).
+ * What Raven Docs sends (docs/compatibility.md "The contract in detail"), replayed byte for byte
+ * where Raven's sources fix the bytes, plus the assertions of Parallax's runtime scripts.
  */
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -74,7 +74,7 @@ describe('Raven Docs replay with the real Claude Code CLI', () => {
     const t = await server({ env: cliSpawnEnv(home) });
     const callbacks = await receiver();
 
-    // Raven opens the event stream before spawning (§1.3.2), with no query, headers or auth.
+    // Raven opens the event stream before spawning (docs/compatibility.md "Spawning from Raven"), with no query, headers or auth.
     const events = ws(wsUrl(t.url, '/ws/events'));
     await events.waitFor((c) => c.frames().length > 0, 5_000, 'snapshot');
 
@@ -131,7 +131,7 @@ describe('Raven Docs replay with the real Claude Code CLI', () => {
     await until(() => callbacks.bodies.length > 0, 10_000, 'ready callback');
     expect(callbacks.bodies[0]).toEqual({ workspaceId: 'ws-123', agentId: id, status: 'ready', runtimeSessionId: id, runtimeEndpoint: t.url });
 
-    // §1.3.3: exactly the body Raven's own unit test sends.
+    // Exactly the body Raven's own unit test sends.
     const sent = await t.request('POST', `/api/agents/${id}/send`, { body: '{"message":"Fix the bug"}', headers: { 'Content-Type': 'application/json', 'X-Workspace-Id': 'ws-123' } });
     expect(sent.status).toBe(200);
     expect(sent.json).toMatchObject({ sent: true, status: 'ready', response: { content: 'ECHO: Fix the bug' } });
@@ -260,7 +260,7 @@ describe('Raven Docs replay with shell and custom agents', () => {
   });
 });
 
-describe('Raven registration (access-request, §2.4) and runtime heartbeat (§2.3)', () => {
+describe('Raven registration (access-request) and runtime heartbeat', () => {
   /** Fast retries, a short registration deadline and a 100 ms heartbeat, so the tests take seconds. */
   const tuning = { callbacks: { retryDelaysMs: [50, 100, 200] }, raven: { registrationTimeoutMs: 500, heartbeat: { intervalMs: 100 } } };
 
@@ -429,7 +429,7 @@ describe('Raven registration (access-request, §2.4) and runtime heartbeat (§2.
   });
 });
 
-describe("Parallax's runtime scripts (runtime-contract.md §6.3)", () => {
+describe("Parallax's runtime scripts (docs/compatibility.md)", () => {
   it('scripts/test-runtime-api.sh, with 404 instead of 500 for unknown agents (on purpose)', async () => {
     const t = await server();
     expect((await t.request('GET', '/')).status).toBe(200);

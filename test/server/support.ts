@@ -319,7 +319,7 @@ export function startCallbackReceiver(statuses: number[] = [], options: Receiver
   const answer = (res: http.ServerResponse, status: number, record?: RavenRequest) => {
     if (record) record.answeredAt = Date.now();
     res.writeHead(status, { 'Content-Type': 'application/json' });
-    // Raven's envelope (runtime-contract.md §2.1).
+    // Raven's envelope (docs/compatibility.md "Calling Raven").
     res.end(JSON.stringify(status < 300 ? { data: { success: true }, success: true, status } : { statusCode: status, message: 'error' }));
   };
   const server = http.createServer((req, res) => {

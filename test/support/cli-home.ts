@@ -1,5 +1,5 @@
 /**
- * Scratch HOME + workdir per agent CLI, configured as documented in /work/shared/reference/cli-notes.md.
+ * Scratch HOME + workdir per agent CLI, configured as docs/real-cli-homes.md describes.
  *
  * Flavours:
  *  - `logged-in`: the CLI talks to the fake model server at `baseUrl`. First-start prompts are left in

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../src-main/runtime/errors';
-import { maskUrlCredentials, parseRepoUrl, redactRepoText, validateBranch } from '../../src-main/server/repo-url';
+import { maskUrlCredentials, parseRepoUrl, redactRepoText, validateBranch } from '../../src-main/workspace/repo-url';
 
 /** Which repository URLs and branch names reach `git`, and how credentials are masked. */
 

@@ -6,7 +6,7 @@ import { BIND_HOSTS, DEFAULT_SETTINGS, LIMITS, SETTINGS_SCHEMA_VERSION, normaliz
  * Versioned migrations of the settings file. Each entry turns version `to - 1` into `to`; they run
  * in order, on a copy, and the result is written only when all succeeded, so a failing migration
  * leaves the file as it was. We do not use electron-store's own `migrations` option: its README
- * says it has known bugs and no support (engineering.md §5.2).
+ * says it has known bugs and no support (docs/desktop.md "Settings on disk").
  */
 
 export type RawSettings = Record<string, unknown>;

@@ -33,9 +33,9 @@ export interface StoredSettings extends EditableSettings {
   lastWorkdir: string;
 }
 
-/** 8765 is the port Raven Docs' documentation tells people to point at (runtime-contract.md §1.1). */
+/** 8765 is the port Raven Docs' documentation tells people to point at (docs/compatibility.md "Ports and URLs"). */
 export const DEFAULT_PORT = 8765;
-/** Loopback only: anything that can reach the port can type into agents (engineering.md §3.1). */
+/** Loopback only: anything that can reach the port can type into agents (docs/security.md "Threat model"). */
 export const DEFAULT_BIND_HOST = '127.0.0.1';
 
 /** The runtime's own defaults: the app starts out exactly as the headless runtime does. */

@@ -3,7 +3,7 @@ import type { SecretStorageStatus } from '../../../src-shared/desktop';
 /**
  * Provider API keys at rest go through the OS secret store (Electron's safeStorage), never into the
  * settings file as plain text. On Linux without a keyring Electron falls back to `basic_text`, which
- * encrypts with a hard-coded password: we refuse rather than pretend (engineering.md §3.4).
+ * encrypts with a hard-coded password: we refuse rather than pretend (docs/desktop-security.md "Secrets at rest").
  */
 export interface SecretBox {
   status(): Promise<SecretStorageStatus>;

@@ -1,4 +1,5 @@
 import type { ProviderCredentials } from '../../../src-shared/agent';
+import { Emitter } from '../../../src-shared/emitter';
 import {
   PROVIDERS,
   type EditableSettings,
@@ -50,7 +51,7 @@ export class SettingsService {
   private current: StoredSettings;
   /** Decrypted once per key and kept in memory: safeStorage may prompt (macOS Keychain) on every call. */
   private readonly plainKeys = new Map<Provider, string>();
-  private readonly listeners = new Set<(change: SettingsChange) => void>();
+  private readonly changes = new Emitter<[change: SettingsChange]>();
   /** False when the file came from a newer app version: we must not overwrite what we do not understand. */
   readonly writable: boolean;
   readonly loadNote: string | undefined;
@@ -135,8 +136,8 @@ export class SettingsService {
   }
 
   onChange(listener: (change: SettingsChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const subscription = this.changes.on(listener);
+    return () => subscription.dispose();
   }
 
   async view(): Promise<SettingsView> {
@@ -224,7 +225,7 @@ export class SettingsService {
       changed,
       serverChanged: changed.some((key) => (SERVER_FIELDS as readonly string[]).includes(key)),
     };
-    if (changed.length > 0) for (const listener of this.listeners) listener(change);
+    if (changed.length > 0) this.changes.emit(change);
     return { ok: true, settings: { ...(await this.view()), restartRequired: change.serverChanged } };
   }
 

@@ -1,5 +1,5 @@
 import type { ServerContext } from '../context';
-import { ravenSpawn } from '../raven-spawn';
+import { ravenSpawn } from '../../integrations/raven/spawn';
 import { defineRoute, type MountedRoute } from '../route';
 import { ravenSpawnBody, ravenSpawnResponseSchema } from '../schemas';
 

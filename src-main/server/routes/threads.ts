@@ -4,7 +4,7 @@ import type { ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
 import { createThreadBody, deleteAgentQuery, listThreadsQuery, threadHandleSchema, threadIdParams, threadListSchema, threadSendBody, threadSendResponseSchema } from '../schemas';
 
-/** Parallax threads (runtime-contract.md §3.2): an agent per objective, grouped by execution. */
+/** Parallax threads (docs/compatibility.md "Parallax threads"): an agent per objective, grouped by execution. */
 export function threadRoutes(ctx: ServerContext): MountedRoute[] {
   return [
     defineRoute({

@@ -3,7 +3,7 @@ import type { RuntimeEvent } from '../../src-shared/events';
 import type { Logger } from '../runtime/logger';
 import type { RuntimeConfig } from '../runtime/config';
 import type { Autostart } from './autostart';
-import type { FetchLike } from './port';
+import type { FetchLike } from './port-conflict';
 import type { SettingsService } from './settings/service';
 import type { TrayMenuItem, TrayState } from './tray-model';
 

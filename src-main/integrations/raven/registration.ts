@@ -1,12 +1,12 @@
-import type { AgentHandle } from '../../src-shared/agent';
-import { SERVICE_NAME } from '../../src-shared/api';
-import type { Logger } from '../runtime/logger';
-import { postJson, safeUrl } from './raven-http';
+import type { AgentHandle } from '../../../src-shared/agent';
+import { SERVICE_NAME } from '../../../src-shared/api';
+import type { Logger } from '../../runtime/logger';
+import { postJson, safeUrl } from './http';
 
 /**
  * Registers a spawned agent with Raven: `POST <base>/api/parallax-agents/access-request`
- * (runtime-contract.md §2.4). Raven keys terminal sessions, activity rows and the spawn-callback's
- * activity insert on a `parallax_agents` row with the agent's id; without one they fail (§0.8).
+ * (docs/compatibility.md "Registering agents with Raven"). Raven keys terminal sessions, activity rows and the spawn-callback's
+ * activity insert on a `parallax_agents` row with the agent's id; without one they fail.
  * The request creates that row (pending until an admin approves it).
  */
 

@@ -1,15 +1,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RavenSpawnRequest } from '../../src-shared/api';
-import { RuntimeError } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
-import type { CloneTracker } from './clone-tracker';
-import { cloneRepository } from './git-clone';
-import { parseRepoUrl, validateBranch } from './repo-url';
+import type { RavenSpawnRequest } from '../../../src-shared/api';
+import { RuntimeError } from '../../runtime/errors';
+import type { Logger } from '../../runtime/logger';
+import type { CloneTracker } from '../../workspace/clone-tracker';
+import { cloneRepository } from '../../workspace/git-clone';
+import { parseRepoUrl, validateBranch } from '../../workspace/repo-url';
+import { scratchWorkdir } from '../../workspace/scratch';
 
 /**
- * Where the agents of a Raven spawn (runtime-contract.md §1.3.2) run:
+ * Where the agents of a Raven spawn (docs/compatibility.md "Spawning from Raven") run:
  *
  * - `config.repoUrl` set: a fresh clone, shared by all `count` agents. It goes into
  *   `config.workdir` when that is a local absolute path (missing or empty), or into a scratch folder
@@ -22,7 +23,7 @@ import { parseRepoUrl, validateBranch } from './repo-url';
 type RavenSpawnConfig = NonNullable<RavenSpawnRequest['config']>;
 
 export interface SpawnWorkdir {
-  /** The folder every agent of the spawn shares; undefined: each gets its own {@link scratchWorkdir}. */
+  /** The folder every agent of the spawn shares; undefined: each gets its own scratch folder (workspace/scratch.ts). */
   shared?: string;
   /** Removes what preparing it created (the clone), when the spawn fails after all. */
   undo(): Promise<void>;
@@ -82,20 +83,6 @@ function localWorkdir(raw: string): string {
     }
   }
   return resolved;
-}
-
-/** A fresh scratch folder for one agent (or one clone), named after it. */
-export function scratchWorkdir(scratchRoot: string, agentId: string): string {
-  const dir = path.join(scratchRoot, agentId);
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    // ENOTDIR/EEXIST: `workspaces/` (or the data folder) is a file; say which path, not a bare 500.
-    const why = errno === 'ENOTDIR' || errno === 'EEXIST' ? `${scratchRoot} is not a folder` : (error as Error).message;
-    throw new RuntimeError('FILESYSTEM_ERROR', `Could not create the scratch folder ${dir}: ${why}.`, { path: dir, errno });
-  }
-  return dir;
 }
 
 /**

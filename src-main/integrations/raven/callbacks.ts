@@ -1,11 +1,11 @@
-import type { SpawnCallbackBody } from '../../src-shared/api';
-import type { RuntimeEvent } from '../../src-shared/events';
-import type { AgentManager } from '../runtime/agent-manager';
-import type { Logger } from '../runtime/logger';
-import { postJson, safeUrl } from './raven-http';
+import type { SpawnCallbackBody } from '../../../src-shared/api';
+import type { RuntimeEvent } from '../../../src-shared/events';
+import type { AgentManager } from '../../runtime/agent-manager';
+import type { Logger } from '../../runtime/logger';
+import { postJson, safeUrl } from './http';
 
 /**
- * Raven's spawn-callback (runtime-contract.md §2.2): when a spawn carried `callbackUrl`, POST
+ * Raven's spawn-callback (docs/compatibility.md "The spawn callback"): when a spawn carried `callbackUrl`, POST
  * `ready`, `requires_login` or `failed` for each agent. Best effort: a few retries with backoff,
  * failures logged, never fatal. Callbacks of one agent go out in order (a login before its ready).
  */

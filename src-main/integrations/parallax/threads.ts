@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
-import type { AgentHandle, ApprovalPreset } from '../../src-shared/agent';
-import type { RuntimeEvent } from '../../src-shared/events';
+import type { AgentHandle, ApprovalPreset } from '../../../src-shared/agent';
+import type { RuntimeEvent } from '../../../src-shared/events';
+import { Emitter } from '../../../src-shared/emitter';
 import {
   threadStatusFor,
   type ThreadEvent,
@@ -9,15 +10,15 @@ import {
   type ThreadSendRequest,
   type ThreadStatus,
   type ThreadWorkspace,
-} from '../../src-shared/threads';
-import { newAgentId, timeOrderedId, type AgentManager } from '../runtime/agent-manager';
-import { RuntimeError } from '../runtime/errors';
-import type { Logger } from '../runtime/logger';
-import { writeContextFiles, type ContextFile } from './context-files';
-import { scratchWorkdir } from './raven-workdir';
+} from '../../../src-shared/threads';
+import { newAgentId, timeOrderedId, type AgentManager } from '../../runtime/agent-manager';
+import { RuntimeError } from '../../runtime/errors';
+import type { Logger } from '../../runtime/logger';
+import { writeContextFiles, type ContextFile } from '../../workspace/context-files';
+import { scratchWorkdir } from '../../workspace/scratch';
 
 /**
- * Parallax threads on top of agents (runtime-contract.md §3.2, §3.7, §5.1): spawning a thread
+ * Parallax threads on top of agents (docs/compatibility.md "Parallax threads"): spawning a thread
  * prepares its folder, writes its context files and spawns one agent with the thread's variables;
  * from then on the agent's events are projected onto the thread (status, summary, completion) and
  * re-published as thread events. Like Parallax's local runtime, spawning does not send the
@@ -77,7 +78,7 @@ function summarize(reply: string): string {
 export class ThreadRegistry {
   private readonly threads = new Map<string, ThreadRecord>();
   private readonly byAgent = new Map<string, ThreadRecord>();
-  private readonly listeners = new Set<ThreadListener>();
+  private readonly listeners: Emitter<Parameters<ThreadListener>>;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -85,12 +86,13 @@ export class ThreadRegistry {
     private readonly logger: Logger,
     private readonly options: { runtimeName: string; scratchRoot: string },
   ) {
+    this.listeners = new Emitter({ onListenerError: (error) => this.logger.error('thread listener failed', { error: (error as Error).message }) });
     this.unsubscribe = manager.on((event) => this.onAgentEvent(event));
   }
 
   on(listener: ThreadListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const subscription = this.listeners.on(listener);
+    return () => subscription.dispose();
   }
 
   /** The agent behind a thread (for filtering events by thread). */
@@ -234,13 +236,7 @@ export class ThreadRegistry {
       ...(data !== undefined ? { data } : {}),
     };
     const thread = { ...record.handle };
-    for (const listener of this.listeners) {
-      try {
-        listener(thread, event);
-      } catch (error) {
-        this.logger.error('thread listener failed', { error: (error as Error).message });
-      }
-    }
+    this.listeners.emit(thread, event);
   }
 
   private onAgentEvent(event: RuntimeEvent): void {
@@ -301,6 +297,6 @@ export class ThreadRegistry {
 
   dispose(): void {
     this.unsubscribe();
-    this.listeners.clear();
+    this.listeners.dispose();
   }
 }

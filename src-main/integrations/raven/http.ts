@@ -1,5 +1,5 @@
 /**
- * How the runtime reaches Raven Docs (runtime-contract.md §2.1): Raven's base URL comes from a
+ * How the runtime reaches Raven Docs (docs/compatibility.md "Calling Raven"): Raven's base URL comes from a
  * spawn's `callbackUrl`, and every call is a JSON POST that is best effort (the outcome is reported,
  * never thrown).
  */

@@ -21,11 +21,11 @@ import type {
   TrayPort,
   WindowOptions,
   WindowPort,
-} from '../../src-main/desktop/ports';
+} from '../../src-main/desktop/electron-ports';
 import { memorySecretBox } from '../../src-main/desktop/settings/secrets';
 import { memoryBackend, SettingsService } from '../../src-main/desktop/settings/service';
 import type { TrayMenuItem, TrayState } from '../../src-main/desktop/tray-model';
-import type { FetchLike } from '../../src-main/desktop/port';
+import type { FetchLike } from '../../src-main/desktop/port-conflict';
 import { agent } from './agents';
 
 /** Typed fakes of the desktop ports, recording what the app did with them. */

@@ -1,15 +1,16 @@
-import type { AgentHandle } from '../../src-shared/agent';
-import type { AgentManager } from '../runtime/agent-manager';
-import type { Logger } from '../runtime/logger';
-import { RavenHeartbeats, type HeartbeatOptions } from './raven-heartbeat';
-import { ravenBaseUrl, safeUrl } from './raven-http';
-import { accessRequestBody, requestAccess } from './raven-registration';
+import type { AgentHandle } from '../../../src-shared/agent';
+import type { AgentManager } from '../../runtime/agent-manager';
+import type { Logger } from '../../runtime/logger';
+import { RavenHeartbeats, type HeartbeatOptions } from './heartbeat';
+import { ravenBaseUrl, safeUrl } from './http';
+import { accessRequestBody, requestAccess } from './registration';
 
 /**
- * Keeps Raven Docs aware of the agents it spawned here: registers each one (access-request, §2.4)
- * before the spawn is answered, then keeps its workspace's heartbeat (§2.3) going while any of them
- * lives. Only for spawns that carry both `callbackUrl` (which gives Raven's base URL) and
- * `workspaceId` (which both calls require).
+ * Keeps Raven Docs aware of the agents it spawned here: registers each one (access-request)
+ * before the spawn is answered, then keeps its workspace's heartbeat going while any of them
+ * lives (docs/compatibility.md "Registering agents with Raven", "The runtime heartbeat"). Only for
+ * spawns that carry both `callbackUrl` (which gives Raven's base URL) and `workspaceId` (which both
+ * calls require).
  */
 
 export interface RavenPresenceOptions {

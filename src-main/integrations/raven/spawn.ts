@@ -1,24 +1,36 @@
 import * as fs from 'node:fs';
-import type { z } from 'zod';
-import type { AgentHandle } from '../../src-shared/agent';
-import type { RavenSpawnResponse } from '../../src-shared/api';
-import { newAgentId } from '../runtime/agent-manager';
-import type { ServerContext } from './context';
-import { contextPathSegments, writeContextFiles } from './context-files';
-import { prepareSpawnWorkdir, scratchWorkdir } from './raven-workdir';
-import type { ravenSpawnBody } from './schemas';
+import type { AgentHandle } from '../../../src-shared/agent';
+import type { RavenSpawnRequest, RavenSpawnResponse } from '../../../src-shared/api';
+import { newAgentId, type AgentManager } from '../../runtime/agent-manager';
+import type { Logger } from '../../runtime/logger';
+import type { CloneTracker } from '../../workspace/clone-tracker';
+import { contextPathSegments, writeContextFiles } from '../../workspace/context-files';
+import { scratchWorkdir } from '../../workspace/scratch';
+import type { SpawnCallbacks } from './callbacks';
+import type { RavenPresence } from './presence';
+import { prepareSpawnWorkdir } from './workdir';
 
 /**
- * Raven Docs' `POST /api/spawn` (runtime-contract.md §1.3.2): prepares the workdir (a clone of
- * `config.repoUrl`, the given folder, or scratch folders; see raven-workdir.ts), writes
+ * Raven Docs' `POST /api/spawn` (docs/compatibility.md "Spawning from Raven"): prepares the workdir (a clone of
+ * `config.repoUrl`, the given folder, or scratch folders; see workdir.ts), writes
  * `config.contextFiles` into it, spawns `count` agents, registers them with Raven and starts the
- * heartbeat (raven-presence.ts), and has their start-up reported to `callbackUrl`. All or nothing:
+ * heartbeat (presence.ts), and has their start-up reported to `callbackUrl`. All or nothing:
  * Raven treats a failed call as "no agents", so a failure stops what was started and removes the clone.
  */
 
-type RavenSpawnBody = z.output<typeof ravenSpawnBody>;
+/** What a spawn needs from the server; the server's context provides it, tests may pass less. */
+export interface RavenSpawnDeps {
+  manager: AgentManager;
+  logger: Logger;
+  /** Scratch workdirs for spawns that name none. */
+  scratchRoot: string;
+  clones: CloneTracker;
+  callbacks: SpawnCallbacks;
+  raven: RavenPresence;
+}
 
-export async function ravenSpawn(ctx: ServerContext, body: RavenSpawnBody, endpoint: string): Promise<RavenSpawnResponse> {
+/** `body` has passed the route's schema, whose output matches RavenSpawnRequest (schemas.ts checks that). */
+export async function ravenSpawn(ctx: RavenSpawnDeps, body: RavenSpawnRequest, endpoint: string): Promise<RavenSpawnResponse> {
   const config = body.config ?? {};
   const count = body.count ?? 1;
   const files = config.contextFiles ?? [];

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import { isTerminalStatus } from '../../src-shared/agent';
-import type { RuntimeEvent } from '../../src-shared/events';
-import type { AgentManager } from '../runtime/agent-manager';
-import type { Logger } from '../runtime/logger';
-import { postJson, safeUrl } from './raven-http';
+import { isTerminalStatus } from '../../../src-shared/agent';
+import type { RuntimeEvent } from '../../../src-shared/events';
+import type { AgentManager } from '../../runtime/agent-manager';
+import type { Logger } from '../../runtime/logger';
+import { postJson, safeUrl } from './http';
 
 /**
- * Raven's runtime heartbeat (runtime-contract.md §2.3): while at least one agent spawned for a
+ * Raven's runtime heartbeat (docs/compatibility.md "The runtime heartbeat"): while at least one agent spawned for a
  * (Raven, workspace) pair is alive, POST `<base>/api/parallax-agents/runtime/heartbeat`
  * `{workspaceId, runtimeId, activeAgents, version}` every interval, plus once as soon as the first
  * agent of the pair is tracked. When the pair's last agent ends, its heartbeat stops. Best effort:
