@@ -13,7 +13,7 @@ import type { ScreenSnapshot } from '../screen/screen-model';
 const BOX_CHARS = /[│┃║|╎╏┆┇┊┋]/;
 const URL_START = /https?:\/\/[^\s"'<>`│┃║]+/g;
 const URL_CHARS_ONLY = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
-/** Providers whose URL wins when a screen shows several (runtime-contract.md §4.6). */
+/** Providers whose URL wins when a screen shows several (docs/compatibility.md, "Login URLs"). */
 const PROVIDER_HOSTS = ['claude.ai', 'claude.com', 'anthropic.com', 'chatgpt.com', 'auth.openai.com', 'openai.com', 'accounts.google.com', 'openrouter.ai'];
 
 function stripBox(row: string): string {
