@@ -184,13 +184,17 @@ test('a question: its options are buttons that answer it through the API', async
 });
 
 test('progress while an agent starts; a pop-out window takes control of the terminal; Restart', async ({ page, context }) => {
-  const id = await spawnCustom(page, 'slow-starter', 'bash', `-c 'sleep 3; ${THEN_SHELL}'`);
+  // It starts only once the test has seen the start-up banner (a file it waits for), however slow the machine.
+  const go = path.join(runtimeEnv().workdir, 'go-slow-starter');
+  fs.rmSync(go, { force: true });
+  const id = await spawnCustom(page, 'slow-starter', 'bash', `-c 'until [ -e ${go} ]; do sleep 0.1; done; ${THEN_SHELL}'`);
   const banner = page.locator('.startup-banner');
   await expect(banner).toBeVisible();
   await expect(banner.locator('.banner-title')).toHaveText('Starting Custom command…');
   await expect(banner.locator('.steps li.done')).toHaveText(/Process started \(pid \d+\)/);
   await expect(row(page, id).locator('.status-badge')).toHaveText('Starting');
   await shot(page, '12-starting');
+  fs.writeFileSync(go, '');
   await expect(banner).toBeHidden();
   await expect(row(page, id).locator('.status-badge')).toHaveText('Ready');
 
