@@ -2,7 +2,7 @@ import { IPC, type NotifyRequest, type SettingsResult } from '../../../src-share
 import { riskyChange, settingsChangeRequest } from '../confirmations';
 import type { DesktopDeps, IpcSender, WindowPort } from '../electron-ports';
 import { isTrustedSender } from '../guards';
-import { parseSettingsPatch, validatePatch } from '../settings/schema';
+import { parseSettingsPatch } from '../settings/schema';
 import { pickWorkdir } from './workdir-picker';
 
 /**
@@ -83,9 +83,8 @@ export function registerBridge(deps: BridgeDeps, host: BridgeHost): void {
 async function settingsFromPage(deps: BridgeDeps, host: BridgeHost, raw: unknown, sender: IpcSender): Promise<SettingsResult> {
   const parsed = parseSettingsPatch(raw);
   if (!parsed.ok) return parsed;
-  const checked = validatePatch(parsed.value);
-  if (!checked.ok) return checked;
-  const risk = riskyChange(deps.settings.get(), checked.value);
+  // Judged on the cleaned values: "  " is a cleared key, a page URL is its origin.
+  const risk = riskyChange(deps.settings.get(), parsed.value);
   if (risk) {
     const confirmed = await deps.confirm.confirm({ ...settingsChangeRequest(risk), parent: host.windowFor(sender.webContentsId) });
     if (!confirmed) {
