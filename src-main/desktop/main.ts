@@ -29,7 +29,7 @@ import { configFromEnv } from '../runtime/config';
 import { createLogger, parseLogLevel, type LogRecord } from '../runtime/logger';
 import { startServer } from '../server';
 import { loginItemAutostart, xdgAutostart, type Autostart } from './autostart';
-import { DesktopApp } from './desktop-app';
+import { DesktopApp } from './app/desktop-app';
 import { dialogConfirm } from './confirmations';
 import { checkExternalUrl, contentSecurityPolicy, isAllowedNavigation, isPermissionAllowed } from './guards';
 import { appIconFile, trayIconFile } from './icons';

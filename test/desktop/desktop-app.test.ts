@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IPC } from '../../src-shared/desktop';
-import { DesktopApp } from '../../src-main/desktop/desktop-app';
+import { DesktopApp } from '../../src-main/desktop/app/desktop-app';
 import { RuntimeError } from '../../src-main/runtime/errors';
 import type { TrayMenuItem } from '../../src-main/desktop/tray-model';
 import { agent, reply } from './agents';

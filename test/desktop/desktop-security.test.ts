@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IPC } from '../../src-shared/desktop';
-import { DesktopApp } from '../../src-main/desktop/desktop-app';
+import { DesktopApp } from '../../src-main/desktop/app/desktop-app';
 import { BASIC_TEXT_REASON, memorySecretBox, safeStorageSecretBox, type SafeStorageLike } from '../../src-main/desktop/settings/secrets';
 import { memoryBackend, SettingsService } from '../../src-main/desktop/settings/service';
 import { agent } from './agents';

@@ -26,19 +26,10 @@ import { memorySecretBox } from '../../src-main/desktop/settings/secrets';
 import { memoryBackend, SettingsService } from '../../src-main/desktop/settings/service';
 import type { TrayMenuItem, TrayState } from '../../src-main/desktop/tray-model';
 import type { FetchLike } from '../../src-main/desktop/port-conflict';
+import { Emitter } from '../../src-shared/emitter';
 import { agent } from './agents';
 
 /** Typed fakes of the desktop ports, recording what the app did with them. */
-
-class Emitter<T> {
-  private readonly listeners: ((value: T) => void)[] = [];
-  on(listener: (value: T) => void): void {
-    this.listeners.push(listener);
-  }
-  emit(value: T): void {
-    for (const l of [...this.listeners]) l(value);
-  }
-}
 
 function preventable(): PreventableEvent & { prevented: boolean } {
   const event = {
@@ -57,8 +48,8 @@ export class FakeApp implements AppPort {
   exitCode: number | undefined;
   dockVisible = false;
   openedAtLogin = false;
-  readonly secondInstance = new Emitter<void>();
-  readonly beforeQuit = new Emitter<PreventableEvent>();
+  readonly secondInstance = new Emitter<[]>();
+  readonly beforeQuit = new Emitter<[event: PreventableEvent]>();
   private resolveReady!: () => void;
   private readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
   private quitWaiters: (() => void)[] = [];
@@ -124,10 +115,10 @@ export class FakeWindow implements WindowPort {
   minimized = false;
   maximized = false;
   private url = '';
-  private readonly closeEvents = new Emitter<PreventableEvent>();
-  private readonly closedEvents = new Emitter<void>();
-  private readonly visibility = new Emitter<void>();
-  private readonly readyToShow = new Emitter<void>();
+  private readonly closeEvents = new Emitter<[event: PreventableEvent]>();
+  private readonly closedEvents = new Emitter<[]>();
+  private readonly visibility = new Emitter<[]>();
+  private readonly readyToShow = new Emitter<[]>();
 
   constructor(readonly options: WindowOptions) {}
 
@@ -204,7 +195,7 @@ export class FakeTray implements TrayPort {
   tooltip = '';
   menu: TrayMenuItem[] = [];
   destroyed = false;
-  readonly click = new Emitter<void>();
+  readonly click = new Emitter<[]>();
   setState(state: TrayState): void {
     this.state = state;
   }
@@ -283,17 +274,17 @@ export class FakeRuntime implements RuntimeLike {
   readonly stopped: string[] = [];
   stopAllCalls: { timeoutMs?: number }[] = [];
   spawnError: Error | undefined;
-  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly events = new Emitter<[event: RuntimeEvent]>();
 
   on(listener: (event: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const subscription = this.events.on(listener);
+    return () => subscription.dispose();
   }
   emit(event: RuntimeEvent): void {
     const known = this.agents.findIndex((a) => a.id === event.agentId);
     if (known >= 0) this.agents[known] = event.agent;
     else this.agents.push(event.agent);
-    for (const l of this.listeners) l(event);
+    this.events.emit(event);
   }
   list(): AgentHandle[] {
     return [...this.agents];
@@ -317,7 +308,7 @@ export class FakeRuntime implements RuntimeLike {
     for (const a of this.agents) a.status = 'stopped';
   }
   listenerCount(): number {
-    return this.listeners.size;
+    return this.events.size;
   }
 }
 

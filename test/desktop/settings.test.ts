@@ -4,7 +4,16 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_AUTO_RESPOND } from '../../src-shared/agent';
 import { MIGRATIONS, repairSettings, runMigrations, type Migration } from '../../src-main/desktop/settings/migrations';
-import { DEFAULT_SETTINGS, jsonSchema, SETTINGS_SCHEMA_VERSION, validatePatch } from '../../src-main/desktop/settings/schema';
+import {
+  BIND_HOSTS,
+  DEFAULT_SETTINGS,
+  jsonSchema,
+  LIMITS,
+  parseSettingsPatch,
+  SETTINGS_SCHEMA_VERSION,
+  storedSettingsSchema,
+  validatePatch,
+} from '../../src-main/desktop/settings/schema';
 import { BASIC_TEXT_REASON, memorySecretBox, safeStorageSecretBox, type SafeStorageLike } from '../../src-main/desktop/settings/secrets';
 import { memoryBackend, SettingsService, type SettingsBackend, type SettingsChange } from '../../src-main/desktop/settings/service';
 
@@ -116,6 +125,64 @@ describe('validatePatch', () => {
 
   it('allows clearing the API key', () => {
     expect(validatePatch({ apiKey: '' })).toEqual({ ok: true, value: { apiKey: '' } });
+  });
+
+  it('cleans what it accepts: trimmed key and folder, deduplicated origins, auto-responses over the defaults', () => {
+    const key = 'k'.repeat(20);
+    expect(validatePatch({ apiKey: `  ${key} `, defaultWorkdir: ' /home/dev ', allowedOrigins: ['', 'http://a.example/x', 'http://a.example'], autoRespond: { update: false } })).toEqual({
+      ok: true,
+      value: { apiKey: key, defaultWorkdir: '/home/dev', allowedOrigins: ['http://a.example'], autoRespond: { ...DEFAULT_AUTO_RESPOND, update: false } },
+    });
+  });
+
+  it('keeps provider keys out of the values (the service encrypts them) but checks them', () => {
+    expect(validatePatch({ fontSize: 14, providerKeys: { openai: 'sk-proj-12345678', google: null } })).toEqual({ ok: true, value: { fontSize: 14 } });
+    expect(parseSettingsPatch({ providerKeys: { openai: 'sk-proj-12345678', google: null } })).toEqual({
+      ok: true,
+      value: { providerKeys: { openai: 'sk-proj-12345678', google: null } },
+    });
+    expect(validatePatch({ providerKeys: { mistral: 'abcdefghij' } })).toEqual({ ok: false, field: 'providerKeys', error: 'Unknown provider "mistral".' });
+  });
+
+  it('names the unknown field, the unknown auto-response, and refuses oversized lists', () => {
+    expect(parseSettingsPatch({ fontSize: 14, lastWorkdir: '/etc' })).toEqual({ ok: false, field: 'lastWorkdir', error: '"lastWorkdir" is not a setting a page may change.' });
+    expect(parseSettingsPatch({ autoRespond: { sudo: true } })).toEqual({ ok: false, field: 'autoRespond', error: 'Unknown auto-response "sudo".' });
+    const many = Array.from({ length: 51 }, (_, i) => `https://o${i}.example`);
+    expect(parseSettingsPatch({ allowedOrigins: many })).toMatchObject({ ok: false, field: 'allowedOrigins' });
+    expect(parseSettingsPatch(new Map([['port', 9000]]))).toMatchObject({ ok: false, field: 'settings' });
+  });
+});
+
+describe('one schema for the file and the page', () => {
+  it("the store's JSON Schema is generated from the zod schema of the file", () => {
+    const schema = jsonSchema();
+    expect(Object.keys(schema).sort()).toEqual(Object.keys(storedSettingsSchema.shape).sort());
+    expect(schema.bindHost).toEqual({ type: 'string', enum: [...BIND_HOSTS] });
+    for (const [field, { min, max }] of Object.entries(LIMITS)) {
+      expect(schema[field], field).toEqual({ type: 'integer', minimum: min, maximum: max });
+    }
+    // No defaults: the store would write them into a new file before the migrations saw it as unversioned.
+    expect(JSON.stringify(schema)).not.toContain('"default"');
+  });
+
+  it('a page and the file agree on every numeric limit', () => {
+    for (const [field, { min, max }] of Object.entries(LIMITS)) {
+      const fieldSchema = storedSettingsSchema.shape[field as keyof typeof LIMITS];
+      for (const value of [min, max]) {
+        expect(validatePatch({ [field]: value }).ok, `${field}=${value}`).toBe(true);
+        expect(fieldSchema.safeParse(value).success, `${field}=${value}`).toBe(true);
+      }
+      for (const value of [min - 1, max + 1, min + 0.5]) {
+        expect(validatePatch({ [field]: value }), `${field}=${value}`).toMatchObject({ ok: false, field });
+        expect(fieldSchema.safeParse(value).success, `${field}=${value}`).toBe(false);
+      }
+    }
+  });
+
+  it('the repair uses the same rules: a non-loopback host or partial auto-responses are put right', () => {
+    const repaired = repairSettings({ ...DEFAULT_SETTINGS, bindHost: '0.0.0.0', autoRespond: { survey: false }, providerKeys: { openai: 'Y2lw', evil: 'x' } });
+    expect(repaired).toMatchObject({ bindHost: DEFAULT_SETTINGS.bindHost, autoRespond: { ...DEFAULT_AUTO_RESPOND, survey: false }, providerKeys: { openai: 'Y2lw' } });
+    expect(storedSettingsSchema.safeParse(repaired).success).toBe(true);
   });
 });
 
@@ -236,6 +303,11 @@ describe('with conf (electron-store without Electron) and the JSON schema', () =
     const { backend } = await confBackend(cwd);
     expect(() => backend.write({ ...DEFAULT_SETTINGS, port: 80 })).toThrow(/port/);
     expect(() => backend.write({ ...DEFAULT_SETTINGS, theme: 'neon' })).toThrow(/theme/);
+    // A hand-edited file must not open the API to the network: the store refuses it, main.ts repairs it.
+    expect(() => backend.write({ ...DEFAULT_SETTINGS, bindHost: '0.0.0.0' })).toThrow(/bindHost/);
+    expect(() => backend.write({ ...DEFAULT_SETTINGS, autoRespond: { survey: false } })).toThrow(/autoRespond/);
+    // An older app reads a newer file: fields it does not know are let through.
+    expect(() => backend.write({ ...DEFAULT_SETTINGS, futureField: 1, autoRespond: { ...DEFAULT_AUTO_RESPOND, futureSwitch: true } })).not.toThrow();
   });
 });
 

@@ -10,7 +10,7 @@ import type { ThreadHandle, ThreadListResponse } from '../../src-shared/threads'
 import { createLogger, type LogRecord } from '../../src-main/runtime/logger';
 import { listTranscripts } from '../../src-main/runtime/transcript';
 import { startServer, ServerStartError } from '../../src-main/server';
-import { withKeySession } from '../../src-main/desktop/desktop-app';
+import { withKeySession } from '../../src-main/desktop/app/key-session';
 import { installProcessGuard } from '../../src-main/server/process-guard';
 import { maskUrlCredentials, parseRepoUrl, redactRepoText } from '../../src-main/workspace/repo-url';
 import { parseRequestTarget } from '../../src-main/server/request-target';

@@ -1,6 +1,6 @@
 import { DEFAULT_AUTO_RESPOND } from '../../../src-shared/agent';
-import { PROVIDERS, THEME_PREFERENCES } from '../../../src-shared/desktop';
-import { BIND_HOSTS, DEFAULT_SETTINGS, LIMITS, SETTINGS_SCHEMA_VERSION, normalizeOrigin, type StoredSettings } from './schema';
+import { PROVIDERS } from '../../../src-shared/desktop';
+import { DEFAULT_SETTINGS, SETTINGS_SCHEMA_VERSION, normalizeOrigin, storedSettingsSchema, type StoredSettings } from './schema';
 
 /**
  * Versioned migrations of the settings file. Each entry turns version `to - 1` into `to`; they run
@@ -18,58 +18,59 @@ export interface Migration {
   migrate(input: RawSettings): RawSettings;
 }
 
-function intIn(value: unknown, min: number, max: number, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fallback;
-}
+/** Fields repaired as a whole; the rest are lists or maps, repaired entry by entry. */
+type WholeField = Exclude<keyof StoredSettings, 'schemaVersion' | 'allowedOrigins' | 'autoRespond' | 'providerKeys' | 'apiKeyCipher'>;
+/** `satisfies` makes a new stored field a compile error here until it is repaired too. */
+const WHOLE_FIELDS = Object.keys({
+  port: true,
+  bindHost: true,
+  apiKey: true,
+  defaultWorkdir: true,
+  maxAgents: true,
+  terminalCols: true,
+  terminalRows: true,
+  fontSize: true,
+  scrollback: true,
+  notifications: true,
+  openLoginPagesAutomatically: true,
+  theme: true,
+  openAtLogin: true,
+  lastWorkdir: true,
+} satisfies Record<WholeField, true>) as WholeField[];
 
-function bool(value: unknown, fallback: boolean): boolean {
-  return typeof value === 'boolean' ? value : fallback;
-}
-
-function str(value: unknown, fallback: string): string {
-  return typeof value === 'string' ? value : fallback;
+function objectOrEmpty(value: unknown): RawSettings {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as RawSettings) : {};
 }
 
 /**
  * Every field kept when valid and replaced by its default when not, so one bad value does not cost
  * a person all their settings. Unknown keys are dropped. Used by the 0 → 1 migration and to repair
  * a current-version file that fails the store's schema (hand-edited, or written by a buggy build).
+ * "Valid" is what `storedSettingsSchema` says, field by field; lists and maps are repaired entry
+ * by entry (a bad origin or auto-response does not reset its neighbours).
  */
 export function normalizeSettings(input: RawSettings): StoredSettings {
-  const d = DEFAULT_SETTINGS;
-  const autoIn = typeof input.autoRespond === 'object' && input.autoRespond !== null ? (input.autoRespond as RawSettings) : {};
-  const keysIn = typeof input.providerKeys === 'object' && input.providerKeys !== null ? (input.providerKeys as RawSettings) : {};
-  const origins = Array.isArray(input.allowedOrigins)
-    ? [...new Set(input.allowedOrigins.filter((o): o is string => typeof o === 'string').map(normalizeOrigin).filter((o): o is string => o !== undefined))]
-    : [];
-  const out: StoredSettings = {
-    schemaVersion: SETTINGS_SCHEMA_VERSION,
-    port: intIn(input.port, LIMITS.port.min, LIMITS.port.max, d.port),
-    bindHost: (BIND_HOSTS as readonly unknown[]).includes(input.bindHost) ? (input.bindHost as string) : d.bindHost,
-    apiKey: str(input.apiKey, d.apiKey),
-    allowedOrigins: origins,
-    defaultWorkdir: str(input.defaultWorkdir, d.defaultWorkdir),
-    maxAgents: intIn(input.maxAgents, LIMITS.maxAgents.min, LIMITS.maxAgents.max, d.maxAgents),
-    terminalCols: intIn(input.terminalCols, LIMITS.terminalCols.min, LIMITS.terminalCols.max, d.terminalCols),
-    terminalRows: intIn(input.terminalRows, LIMITS.terminalRows.min, LIMITS.terminalRows.max, d.terminalRows),
-    fontSize: intIn(input.fontSize, LIMITS.fontSize.min, LIMITS.fontSize.max, d.fontSize),
-    scrollback: intIn(input.scrollback, LIMITS.scrollback.min, LIMITS.scrollback.max, d.scrollback),
-    autoRespond: {
-      trustFolder: bool(autoIn.trustFolder, DEFAULT_AUTO_RESPOND.trustFolder),
-      apiKey: bool(autoIn.apiKey, DEFAULT_AUTO_RESPOND.apiKey),
-      update: bool(autoIn.update, DEFAULT_AUTO_RESPOND.update),
-      telemetry: bool(autoIn.telemetry, DEFAULT_AUTO_RESPOND.telemetry),
-      survey: bool(autoIn.survey, DEFAULT_AUTO_RESPOND.survey),
-    },
-    notifications: bool(input.notifications, d.notifications),
-    openLoginPagesAutomatically: bool(input.openLoginPagesAutomatically, d.openLoginPagesAutomatically),
-    theme: (THEME_PREFERENCES as readonly unknown[]).includes(input.theme) ? (input.theme as StoredSettings['theme']) : d.theme,
-    openAtLogin: bool(input.openAtLogin, d.openAtLogin),
-    providerKeys: Object.fromEntries(PROVIDERS.filter((p) => typeof keysIn[p] === 'string' && keysIn[p] !== '').map((p) => [p, keysIn[p] as string])),
-    lastWorkdir: str(input.lastWorkdir, d.lastWorkdir),
-  };
-  if (typeof input.apiKeyCipher === 'string' && input.apiKeyCipher !== '') out.apiKeyCipher = input.apiKeyCipher;
-  return out;
+  const fields = storedSettingsSchema.shape;
+  const candidate: RawSettings = { schemaVersion: SETTINGS_SCHEMA_VERSION };
+  for (const field of WHOLE_FIELDS) {
+    const parsed = fields[field].safeParse(input[field]);
+    candidate[field] = parsed.success ? parsed.data : DEFAULT_SETTINGS[field];
+  }
+  const origins = Array.isArray(input.allowedOrigins) ? input.allowedOrigins : [];
+  candidate.allowedOrigins = [...new Set(origins.filter((o): o is string => typeof o === 'string').map(normalizeOrigin).filter((o): o is string => o !== undefined))];
+  const autoIn = objectOrEmpty(input.autoRespond);
+  const autoFields = fields.autoRespond.shape;
+  candidate.autoRespond = Object.fromEntries(
+    (Object.keys(DEFAULT_AUTO_RESPOND) as (keyof typeof DEFAULT_AUTO_RESPOND)[]).map((key) => {
+      const parsed = autoFields[key].safeParse(autoIn[key]);
+      return [key, parsed.success ? parsed.data : DEFAULT_AUTO_RESPOND[key]];
+    }),
+  );
+  const keysIn = objectOrEmpty(input.providerKeys);
+  candidate.providerKeys = Object.fromEntries(PROVIDERS.filter((p) => typeof keysIn[p] === 'string' && keysIn[p] !== '').map((p) => [p, keysIn[p]]));
+  if (typeof input.apiKeyCipher === 'string' && input.apiKeyCipher !== '') candidate.apiKeyCipher = input.apiKeyCipher;
+  // Every field is now valid or a default, so this cannot throw; it types the result.
+  return storedSettingsSchema.parse(candidate);
 }
 
 /**

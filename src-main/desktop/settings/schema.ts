@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { DEFAULT_AUTO_RESPOND, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS, type AutoRespondConfig } from '../../../src-shared/agent';
 import {
   PROVIDERS,
@@ -11,9 +12,11 @@ import {
 import { defaultConfig } from '../../runtime/config';
 
 /**
- * The desktop app's settings: types, defaults, limits and validation, from one source. The JSON
- * schema handed to electron-store is generated from the same limits, so the store's own validation
- * and ours cannot disagree.
+ * The desktop app's settings: types, defaults, limits and validation, from one source: the zod
+ * schemas below. The JSON Schema handed to electron-store is generated from the stored-file schema
+ * (`jsonSchema()`), the repair of a damaged file parses field by field with it (migrations.ts),
+ * and a page's `settings.set` is parsed with the patch schema, built from the same field schemas,
+ * so the store's validation and ours cannot disagree.
  */
 
 /** Bump with a new entry in migrations.ts whenever the stored shape changes. */
@@ -76,19 +79,17 @@ export const LIMITS = {
 
 type NumericField = keyof typeof LIMITS;
 
-const AUTO_RESPOND_KEYS = Object.keys(DEFAULT_AUTO_RESPOND) as (keyof AutoRespondConfig)[];
-
 /** Hosts the server may bind. Anything else would expose the agents to the network. */
 export const BIND_HOSTS = ['127.0.0.1', '::1', 'localhost'] as const;
 
 /** An API key: printable, no spaces (it travels in a header and a query string). */
 const API_KEY_PATTERN = /^[A-Za-z0-9._~+/=-]{16,256}$/;
 
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; error: string; field: string };
+/** Generous for any real value (paths, keys, URLs), small enough that no page can bloat the file. */
+const MAX_STRING = 4096;
+const MAX_ORIGINS = 50;
 
-function fail(field: string, error: string): { ok: false; error: string; field: string } {
-  return { ok: false, error, field };
-}
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; error: string; field: string };
 
 /** `https://docs.example.com/some/page` → `https://docs.example.com`; undefined when not an http(s) URL. */
 export function normalizeOrigin(value: string): string | undefined {
@@ -100,80 +101,6 @@ export function normalizeOrigin(value: string): string | undefined {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
   return url.origin;
-}
-
-/**
- * Checks a patch from the settings page and returns the cleaned values (provider keys excluded:
- * the settings service handles those separately because they need the secret store).
- */
-export function validatePatch(patch: SettingsPatch): ValidationResult<Partial<EditableSettings>> {
-  const out: Partial<EditableSettings> = {};
-  for (const field of Object.keys(LIMITS) as NumericField[]) {
-    const value = patch[field];
-    if (value === undefined) continue;
-    const { min, max } = LIMITS[field];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      return fail(field, `${labelOf(field)} must be a whole number from ${min} to ${max}.`);
-    }
-    out[field] = value;
-  }
-  if (patch.bindHost !== undefined) {
-    if (!(BIND_HOSTS as readonly string[]).includes(patch.bindHost)) {
-      return fail('bindHost', `The API only listens on loopback (${BIND_HOSTS.join(', ')}): any other address would let the network type into your agents.`);
-    }
-    out.bindHost = patch.bindHost;
-  }
-  if (patch.apiKey !== undefined) {
-    const key = patch.apiKey.trim();
-    if (key !== '' && !API_KEY_PATTERN.test(key)) {
-      return fail('apiKey', 'The API key needs 16–256 characters: letters, digits and . _ ~ + / = -');
-    }
-    out.apiKey = key;
-  }
-  if (patch.allowedOrigins !== undefined) {
-    if (!Array.isArray(patch.allowedOrigins)) return fail('allowedOrigins', 'Allowed origins must be a list.');
-    const origins: string[] = [];
-    for (const raw of patch.allowedOrigins) {
-      if (typeof raw !== 'string' || raw.trim() === '') continue;
-      const origin = normalizeOrigin(raw);
-      if (!origin) return fail('allowedOrigins', `"${raw}" is not an http(s) address such as https://docs.example.com.`);
-      if (!origins.includes(origin)) origins.push(origin);
-    }
-    out.allowedOrigins = origins;
-  }
-  if (patch.defaultWorkdir !== undefined) {
-    if (typeof patch.defaultWorkdir !== 'string') return fail('defaultWorkdir', 'The default folder must be a path.');
-    out.defaultWorkdir = patch.defaultWorkdir.trim();
-  }
-  if (patch.autoRespond !== undefined) {
-    const auto: Partial<AutoRespondConfig> = {};
-    for (const [key, value] of Object.entries(patch.autoRespond)) {
-      if (!(AUTO_RESPOND_KEYS as string[]).includes(key) || typeof value !== 'boolean') {
-        return fail('autoRespond', `Unknown auto-response "${key}".`);
-      }
-      auto[key as keyof AutoRespondConfig] = value;
-    }
-    out.autoRespond = { ...DEFAULT_AUTO_RESPOND, ...auto };
-  }
-  for (const field of ['notifications', 'openLoginPagesAutomatically', 'openAtLogin'] as const) {
-    const value = patch[field];
-    if (value === undefined) continue;
-    if (typeof value !== 'boolean') return fail(field, `${labelOf(field)} must be on or off.`);
-    out[field] = value;
-  }
-  if (patch.theme !== undefined) {
-    if (!(THEME_PREFERENCES as readonly string[]).includes(patch.theme)) return fail('theme', 'The theme is system, light or dark.');
-    out.theme = patch.theme;
-  }
-  if (patch.providerKeys !== undefined) {
-    for (const [provider, value] of Object.entries(patch.providerKeys)) {
-      if (!(PROVIDERS as readonly string[]).includes(provider)) return fail('providerKeys', `Unknown provider "${provider}".`);
-      if (value !== null && (typeof value !== 'string' || value.trim().length < 8 || /\s/.test(value.trim()))) {
-        return fail(`providerKeys.${provider}`, 'That does not look like an API key (at least 8 characters, no spaces).');
-      }
-    }
-  }
-  return { ok: true, value: out };
 }
 
 const LABELS: Readonly<Record<string, string>> = {
@@ -192,31 +119,172 @@ function labelOf(field: string): string {
   return LABELS[field] ?? field;
 }
 
-type FieldKind = 'integer' | 'string' | 'boolean' | 'origins' | 'autoRespond' | 'providerKeys';
+// ───────────────────────── field schemas, shared by the file and the page ─────────────────────────
 
-/** Every field a page may send in `settings.set`, and its JSON type. Anything else is refused. */
-const PATCH_FIELDS: Readonly<Record<keyof SettingsPatch, FieldKind>> = {
-  port: 'integer',
-  bindHost: 'string',
-  apiKey: 'string',
-  allowedOrigins: 'origins',
-  defaultWorkdir: 'string',
-  maxAgents: 'integer',
-  terminalCols: 'integer',
-  terminalRows: 'integer',
-  fontSize: 'integer',
-  scrollback: 'integer',
-  autoRespond: 'autoRespond',
-  notifications: 'boolean',
-  openLoginPagesAutomatically: 'boolean',
-  theme: 'string',
-  openAtLogin: 'boolean',
-  providerKeys: 'providerKeys',
+function wholeNumber(field: NumericField) {
+  const { min, max } = LIMITS[field];
+  const error = `${labelOf(field)} must be a whole number from ${min} to ${max}.`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+function onOff(field: string) {
+  return z.boolean({ error: `${labelOf(field)} must be on or off.` });
+}
+
+const bindHost = z.enum(BIND_HOSTS, {
+  error: `The API only listens on loopback (${BIND_HOSTS.join(', ')}): any other address would let the network type into your agents.`,
+});
+const theme = z.enum(THEME_PREFERENCES, { error: 'The theme is system, light or dark.' });
+
+const autoRespondFields = {
+  trustFolder: z.boolean(),
+  apiKey: z.boolean(),
+  update: z.boolean(),
+  telemetry: z.boolean(),
+  survey: z.boolean(),
+} satisfies Record<keyof AutoRespondConfig, z.ZodBoolean>;
+
+/** The fields whose stored and page-sent forms are the same value with the same rules. */
+const sharedFields = {
+  port: wholeNumber('port'),
+  bindHost,
+  maxAgents: wholeNumber('maxAgents'),
+  terminalCols: wholeNumber('terminalCols'),
+  terminalRows: wholeNumber('terminalRows'),
+  fontSize: wholeNumber('fontSize'),
+  scrollback: wholeNumber('scrollback'),
+  notifications: onOff('notifications'),
+  openLoginPagesAutomatically: onOff('openLoginPagesAutomatically'),
+  theme,
+  openAtLogin: onOff('openAtLogin'),
 };
 
-/** Generous for any real value (paths, keys, URLs), small enough that no page can bloat the file. */
-const MAX_STRING = 4096;
-const MAX_ORIGINS = 50;
+// ───────────────────────── the settings file ─────────────────────────
+
+/**
+ * What the settings file holds. Objects stay open (`looseObject`) so an older app can read a newer
+ * file; the top level is open too, since only its `properties` go to the store (`jsonSchema()`).
+ * No `.default()` here: the store would write defaults into a fresh file before the migrations saw
+ * it as unversioned.
+ */
+export const storedSettingsSchema = z.object({
+  schemaVersion: z.int().min(0),
+  ...sharedFields,
+  // Free-form in the file: a legacy plain key, or empty once `apiKeyCipher` holds it.
+  apiKey: z.string(),
+  apiKeyCipher: z.string().optional(),
+  allowedOrigins: z.array(z.string()),
+  defaultWorkdir: z.string(),
+  autoRespond: z.looseObject(autoRespondFields),
+  providerKeys: z.looseObject(Object.fromEntries(PROVIDERS.map((p) => [p, z.string().optional()])) as Record<Provider, z.ZodOptional<z.ZodString>>),
+  lastWorkdir: z.string(),
+});
+
+/** Compile-time proof that the schema's output is the StoredSettings the app uses. */
+const _storedMatches: z.ZodType<StoredSettings> = storedSettingsSchema;
+void _storedMatches;
+
+/**
+ * The JSON Schema (draft 2020-12, what electron-store/conf validate with ajv) of each stored field,
+ * generated from `storedSettingsSchema`. conf takes the map of properties; `additionalProperties`
+ * stays open so an older app can read a newer file without throwing.
+ */
+export function jsonSchema(): Record<string, Record<string, unknown>> {
+  const generated = z.toJSONSchema(storedSettingsSchema, { target: 'draft-2020-12' });
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const [field, schema] of Object.entries(generated.properties ?? {})) {
+    if (typeof schema === 'object') properties[field] = { ...schema };
+  }
+  return properties;
+}
+
+// ───────────────────────── a page's settings.set ─────────────────────────
+
+const apiKeyPatch = z
+  .string({ error: 'The API key must be text.' })
+  .max(MAX_STRING)
+  .trim()
+  .refine((key) => key === '' || API_KEY_PATTERN.test(key), { error: 'The API key needs 16–256 characters: letters, digits and . _ ~ + / = -' });
+
+/** A list of origins (or pages on them) → their origins, blanks skipped, duplicates removed. */
+const allowedOriginsPatch = z
+  .array(z.string().max(MAX_STRING), { error: 'Allowed origins must be a list.' })
+  .max(MAX_ORIGINS, { error: `At most ${MAX_ORIGINS} allowed origins.` })
+  .transform((list, ctx) => {
+    const origins: string[] = [];
+    for (const raw of list) {
+      if (raw.trim() === '') continue;
+      const origin = normalizeOrigin(raw);
+      if (!origin) {
+        ctx.addIssue({ code: 'custom', message: `"${raw}" is not an http(s) address such as https://docs.example.com.` });
+        return z.NEVER;
+      }
+      if (!origins.includes(origin)) origins.push(origin);
+    }
+    return origins;
+  });
+
+/** Switches not named keep their defaults (the settings page always sends all of them). */
+const autoRespondPatch = z
+  .strictObject(
+    {
+      trustFolder: autoRespondFields.trustFolder.optional(),
+      apiKey: autoRespondFields.apiKey.optional(),
+      update: autoRespondFields.update.optional(),
+      telemetry: autoRespondFields.telemetry.optional(),
+      survey: autoRespondFields.survey.optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown auto-response "${String(issue.keys[0])}".` : 'Auto-responses must be on or off.') },
+  )
+  .transform((auto): AutoRespondConfig => ({ ...DEFAULT_AUTO_RESPOND, ...auto }));
+
+/** A provider key to store (it goes to the secret store, trimmed, by the service), or null to remove it. */
+const providerKeyValue = z.string({ error: 'A provider key must be text, or null to remove it.' }).max(MAX_STRING).nullable().optional();
+const providerKeysPatch = z
+  .strictObject(Object.fromEntries(PROVIDERS.map((p) => [p, providerKeyValue])) as Record<Provider, typeof providerKeyValue>, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown provider "${String(issue.keys[0])}".` : 'Provider keys must be an object.'),
+  })
+  .superRefine((keys, ctx) => {
+    for (const [provider, value] of Object.entries(keys)) {
+      if (typeof value === 'string' && (value.trim().length < 8 || /\s/.test(value.trim()))) {
+        ctx.addIssue({ code: 'custom', path: [provider], message: 'That does not look like an API key (at least 8 characters, no spaces).' });
+      }
+    }
+  });
+
+/**
+ * Every field a page may send in `settings.set`, each checked for type, size and value. Internal
+ * fields (schemaVersion, lastWorkdir, apiKeyCipher) are unknown keys here, so a page cannot write them.
+ */
+const settingsPatchSchema = z.strictObject(
+  {
+    ...Object.fromEntries(Object.entries(sharedFields).map(([field, schema]) => [field, schema.optional()])) as {
+      [F in keyof typeof sharedFields]: z.ZodOptional<(typeof sharedFields)[F]>;
+    },
+    apiKey: apiKeyPatch.optional(),
+    allowedOrigins: allowedOriginsPatch.optional(),
+    defaultWorkdir: z.string({ error: 'The default folder must be a path.' }).max(MAX_STRING, { error: 'The default folder path is too long.' }).trim().optional(),
+    autoRespond: autoRespondPatch.optional(),
+    providerKeys: providerKeysPatch.optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `"${String(issue.keys[0]).slice(0, 64)}" is not a setting a page may change.`
+        : 'Settings must be sent as an object of fields.',
+  },
+);
+
+/**
+ * The field an issue is about: an unknown key names itself, a value rule on an entry of a map
+ * names the entry (`providerKeys.openai`), anything else names the setting.
+ */
+function fieldOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys' && issue.path.length === 0) return String(issue.keys[0]).slice(0, 64);
+  if (issue.path.length === 0) return 'settings';
+  if (issue.code === 'custom' && issue.path.length > 1) return issue.path.map(String).join('.');
+  return String(issue.path[0]);
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -224,68 +292,31 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function shortString(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= MAX_STRING;
+/**
+ * `settings.set` from a page arrives as whatever the page chose to send (structured clone of any
+ * shape). Parsed with the patch schema: only known fields, each of its type and within its limits;
+ * origins normalised, the key and folder trimmed. Provider keys are kept for the service.
+ */
+export function parseSettingsPatch(raw: unknown): ValidationResult<SettingsPatch> {
+  if (!isPlainObject(raw)) return { ok: false, field: 'settings', error: 'Settings must be sent as an object of fields.' };
+  const parsed = settingsPatchSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, field: issue ? fieldOf(issue) : 'settings', error: issue?.message ?? 'Invalid settings.' };
+  }
+  return { ok: true, value: parsed.data };
 }
 
 /**
- * `settings.set` from a page arrives as whatever the page chose to send (structured clone of any
- * shape). This checks the shape against the settings schema before validatePatch checks the
- * values: only known fields, each of its type, no oversized strings or lists.
+ * The cleaned values of a patch, provider keys excluded: the settings service stores those
+ * separately because they need the secret store.
  */
-export function parseSettingsPatch(raw: unknown): ValidationResult<SettingsPatch> {
-  if (!isPlainObject(raw)) return fail('settings', 'Settings must be sent as an object of fields.');
-  for (const [field, value] of Object.entries(raw)) {
-    const kind = (PATCH_FIELDS as Readonly<Record<string, FieldKind>>)[field];
-    if (kind === undefined) return fail(field, `"${field.slice(0, 64)}" is not a setting a page may change.`);
-    const ok =
-      kind === 'integer'
-        ? typeof value === 'number'
-        : kind === 'string'
-          ? shortString(value)
-          : kind === 'boolean'
-            ? typeof value === 'boolean'
-            : kind === 'origins'
-              ? Array.isArray(value) && value.length <= MAX_ORIGINS && value.every(shortString)
-              : kind === 'autoRespond'
-                ? isPlainObject(value) && Object.values(value).every((v) => typeof v === 'boolean')
-                : isPlainObject(value) && Object.values(value).every((v) => v === null || shortString(v));
-    if (!ok) return fail(field, `${labelOf(field)} has the wrong type or size.`);
-  }
-  return { ok: true, value: raw as SettingsPatch };
+export function validatePatch(patch: unknown): ValidationResult<Partial<EditableSettings>> {
+  const parsed = parseSettingsPatch(patch);
+  if (!parsed.ok) return parsed;
+  const { providerKeys: _providerKeys, ...values } = parsed.value;
+  return { ok: true, value: values };
 }
 
 /** Settings changes that need the API server restarted (it binds and authorises at start). */
 export const SERVER_FIELDS: readonly (keyof EditableSettings)[] = ['port', 'bindHost', 'apiKey', 'allowedOrigins'];
-
-/**
- * JSON schema (draft 2020-12, what electron-store/conf validate with ajv). Generated from the limits
- * above. `additionalProperties` stays open so an older app can read a newer file without throwing.
- */
-export function jsonSchema(): Record<string, Record<string, unknown>> {
-  const int = (field: NumericField) => ({ type: 'integer', minimum: LIMITS[field].min, maximum: LIMITS[field].max });
-  return {
-    schemaVersion: { type: 'integer', minimum: 0 },
-    port: int('port'),
-    bindHost: { type: 'string' },
-    apiKey: { type: 'string' },
-    apiKeyCipher: { type: 'string' },
-    allowedOrigins: { type: 'array', items: { type: 'string' } },
-    defaultWorkdir: { type: 'string' },
-    maxAgents: int('maxAgents'),
-    terminalCols: int('terminalCols'),
-    terminalRows: int('terminalRows'),
-    fontSize: int('fontSize'),
-    scrollback: int('scrollback'),
-    autoRespond: {
-      type: 'object',
-      properties: Object.fromEntries(AUTO_RESPOND_KEYS.map((key) => [key, { type: 'boolean' }])),
-    },
-    notifications: { type: 'boolean' },
-    openLoginPagesAutomatically: { type: 'boolean' },
-    theme: { type: 'string', enum: [...THEME_PREFERENCES] },
-    openAtLogin: { type: 'boolean' },
-    providerKeys: { type: 'object', properties: Object.fromEntries(PROVIDERS.map((p) => [p, { type: 'string' }])) },
-    lastWorkdir: { type: 'string' },
-  };
-}
