@@ -246,10 +246,6 @@ export function wsUrl(httpUrl: string, urlPath: string): string {
   return `${httpUrl.replace(/^http/, 'ws')}${urlPath}`;
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The one polling helper of the test suite, re-exported for the server tests that import it from here. */
 export { until } from '../support/until';
 

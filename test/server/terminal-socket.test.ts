@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src-shared/agent';
 import { WS_CLOSE, type RuntimeMetrics } from '../../src-shared/api';
 import { HIGH_WATER, MAX_FRAME_CHARS } from '../../src-main/server/output-pump';
-import { connectCounting, connectWs, delay, isJsonFrame, startTestServer, until, wsUrl, type TestServer, type WsClient } from './support';
+import { connectCounting, connectWs, isJsonFrame, startTestServer, until, wsUrl, type TestServer, type WsClient } from './support';
 
 let t: TestServer;
 let agent: AgentHandle;
