@@ -4,7 +4,8 @@ import { DesktopApp } from '../../src-main/desktop/app/desktop-app';
 import { RuntimeError } from '../../src-main/runtime/errors';
 import type { TrayMenuItem } from '../../src-main/desktop/tray-model';
 import { agent, reply } from './agents';
-import { fakeWorld, settle, type FakeWorld } from './fake-electron-ports';
+import { until } from '../support/until';
+import { fakeWorld, type FakeWorld } from './fake-electron-ports';
 
 const ORIGIN = 'http://127.0.0.1:8765';
 
@@ -21,7 +22,6 @@ function item(menu: TrayMenuItem[], id: string): TrayMenuItem {
 async function started(world: FakeWorld = fakeWorld()): Promise<{ world: FakeWorld; desktop: DesktopApp<ReturnType<FakeWorld['runtime']>> }> {
   const desktop = new DesktopApp(world.deps);
   expect(await desktop.start()).toBe('primary');
-  await settle(10);
   return { world, desktop };
 }
 
@@ -41,7 +41,7 @@ describe('single instance', () => {
     const { world } = await started(fakeWorld({ argv: ['--hidden'] }));
     expect(world.windows).toHaveLength(0);
     world.app.secondInstance.emit();
-    await settle(10);
+    await until(() => world.windows[0]?.focused, 5_000, 'the window to be focused');
     expect(world.windows).toHaveLength(1);
     expect(world.windows[0].loads).toEqual([`${ORIGIN}/`]);
     expect(world.windows[0].visible).toBe(true);
@@ -79,7 +79,8 @@ describe('start-up', () => {
     const world = fakeWorld({ settings: { openAtLogin: false } });
     world.autostart.enabled = true;
     await started(world);
-    await settle();
+    await until(() => world.settings.get().openAtLogin, 5_000, 'the OS setting to be taken');
+    await until(() => item(world.tray().menu, 'open-at-login').checked, 5_000, 'the menu to show it');
     expect(world.settings.get().openAtLogin).toBe(true);
     expect(item(world.tray().menu, 'open-at-login').checked).toBe(true);
   });
@@ -102,8 +103,7 @@ describe('port conflict', () => {
     expect(world.settings.get().port).toBe(8766);
     expect(world.servers.started.map((s) => s.port)).toEqual([8765, 8766]);
     expect(world.windows[0].loads).toEqual(['http://127.0.0.1:8766/']);
-    await settle();
-    expect(world.tray().state).toBe('idle');
+    await until(() => world.tray().state === 'idle', 5_000, 'the tray to show the running server');
   });
 
   it('another program, dismissed: the tray shows the error and retries from its menu', async () => {
@@ -120,7 +120,7 @@ describe('port conflict', () => {
     // The other program went away; Retry from the tray starts the server and opens the window.
     world.servers.taken.delete(8765);
     item(world.tray().menu, 'retry-server').click?.();
-    await settle();
+    await until(() => world.tray().state === 'idle' && world.windows.length > 0, 5_000, 'the server to run after Retry');
     expect(world.servers.started.map((s) => s.port)).toEqual([8765, 8765]);
     expect(world.tray().state).toBe('idle');
     expect(world.windows[0].loads).toEqual([`${ORIGIN}/`]);
@@ -218,7 +218,7 @@ describe('preload bridge handlers', () => {
     await world.windows[0].loadURL(`${ORIGIN}/#/settings`);
     const ok = await world.ipc.invoke(IPC.settingsSet, `${ORIGIN}/`, 1, { port: 9100 });
     expect(ok).toMatchObject({ ok: true, settings: { port: 9100, restartRequired: true } });
-    await settle();
+    await until(() => world.windows[0].currentURL() === 'http://127.0.0.1:9100/#/settings', 5_000, 'the window to move to the new port');
     expect(world.servers.closed).toEqual([8765]);
     expect(world.servers.started.map((s) => s.port)).toEqual([8765, 9100]);
     expect(world.windows[0].currentURL()).toBe('http://127.0.0.1:9100/#/settings');
@@ -228,7 +228,7 @@ describe('preload bridge handlers', () => {
   it('settings: runtime fields apply to the live runtime for the next spawn', async () => {
     const { world } = await started();
     await world.ipc.invoke(IPC.settingsSet, `${ORIGIN}/`, 1, { maxAgents: 3, terminalCols: 100, providerKeys: { anthropic: 'sk-ant-test-1234' } });
-    await settle();
+    await until(() => world.runtime().config.maxAgents === 3, 5_000, 'the runtime to take the settings');
     expect(world.runtime().config).toMatchObject({ maxAgents: 3, cols: 100, credentials: { anthropicKey: 'sk-ant-test-1234' } });
     expect(world.servers.started).toHaveLength(1);
   });
@@ -244,8 +244,7 @@ describe('runtime events', () => {
     expect(world.opened).toEqual(['https://example.test/device']);
     expect(world.notifications.shown).toHaveLength(1);
     expect(world.notifications.shown[0]).toMatchObject({ title: 'claude needs you to sign in', body: 'Code ABCD-EFGH — Open and enter the code.' });
-    await settle();
-    expect(world.tray().state).toBe('attention');
+    await until(() => world.tray().state === 'attention', 5_000, 'the tray to ask for attention');
     expect(world.tray().tooltip).toBe('Raven Agent Runtime — 1 agent: 1 needs you');
     world.notifications.shown[0].onClick?.();
     expect(world.windows[0].sent).toContainEqual({ channel: IPC.navigate, payload: '#/agents/l1' });
@@ -278,24 +277,21 @@ describe('runtime events', () => {
     const { world, desktop } = await started();
     const a = agent({ id: 'c1', name: 'aider', status: 'stopped' });
     world.runtime().emit({ type: 'agent_stopped', agentId: 'c1', agent: a, reason: 'exit code 2', exitCode: 2 });
-    await settle();
-    expect(world.tray().state).toBe('error');
+    await until(() => world.tray().state === 'error', 5_000, 'the tray to turn red');
     expect(world.notifications.shown.map((n) => n.title)).toEqual(['aider crashed']);
     desktop.openAgent('c1');
-    await settle();
-    expect(world.tray().state).toBe('idle');
+    await until(() => world.tray().state === 'idle', 5_000, 'the tray to calm down');
   });
 
   it('rebuilds the menu as agents change', async () => {
     const { world } = await started();
     const a = agent({ id: 'm1', name: 'shell', status: 'starting' });
     world.runtime().emit({ type: 'agent_started', agentId: 'm1', agent: a });
-    await settle();
+    await until(() => world.tray().menu.some((m) => m.id === 'agent:m1' || m.submenu?.some((sub) => sub.id === 'agent:m1')), 5_000, 'the agent in the menu');
     expect(item(world.tray().menu, 'agent:m1').label).toBe('◐ shell — Starting…');
     expect(world.tray().state).toBe('working');
     world.runtime().emit({ type: 'status_changed', agentId: 'm1', agent: { ...a, status: 'ready' }, status: 'ready', previous: 'starting' });
-    await settle();
-    expect(item(world.tray().menu, 'agent:m1').label).toBe('○ shell — Ready');
+    await until(() => item(world.tray().menu, 'agent:m1').label === '○ shell — Ready', 5_000, 'the menu to show the new status');
     expect(world.tray().state).toBe('idle');
   });
 });
@@ -305,7 +301,7 @@ describe('tray actions', () => {
     const { world } = await started(fakeWorld({ settings: { lastWorkdir: '/home/tester/api' } }));
     world.dialog.folders = ['/home/tester/web'];
     item(world.tray().menu, 'spawn:claude-code').click?.();
-    await settle();
+    await until(() => world.windows[0].sent.some((m) => m.channel === IPC.navigate), 5_000, 'the spawned agent to be opened');
     expect(world.dialog.folderRequests[0]).toEqual({ title: 'Choose the working folder for Claude Code', defaultPath: '/home/tester/api' });
     expect(world.runtime().spawned).toEqual([{ type: 'claude-code', workdir: '/home/tester/web' }]);
     const id = world.runtime().agents[0].id;
@@ -316,8 +312,13 @@ describe('tray actions', () => {
     const { world } = await started();
     world.dialog.folders = [null];
     item(world.tray().menu, 'spawn:codex').click?.();
-    await settle();
-    expect(world.runtime().spawned).toEqual([]);
+    // Then a second spawn, whose folder is chosen. Both take the same steps and the cancelled one
+    // started first, so once the second has spawned, the first has decided (and spawned nothing).
+    await until(() => world.dialog.folderRequests.length === 1, 5_000, 'the folder dialog');
+    world.dialog.folders = ['/tmp/second'];
+    item(world.tray().menu, 'spawn:codex').click?.();
+    await until(() => world.runtime().spawned.length > 0, 5_000, 'the second spawn');
+    expect(world.runtime().spawned).toEqual([{ type: 'codex', workdir: '/tmp/second' }]);
   });
 
   it('a missing CLI shows its install command with the error code', async () => {
@@ -325,7 +326,7 @@ describe('tray actions', () => {
     world.dialog.folders = ['/tmp'];
     world.runtime().spawnError = new RuntimeError('CLI_NOT_FOUND', 'Aider ("aider") is not installed or not on the PATH.', { installHint: 'pipx install aider-chat' });
     item(world.tray().menu, 'spawn:aider').click?.();
-    await settle();
+    await until(() => world.dialog.boxes.length > 0, 5_000, 'the error dialog');
     expect(world.dialog.boxes[0]).toMatchObject({
       type: 'error',
       message: 'Aider could not start (CLI_NOT_FOUND)',
@@ -337,7 +338,7 @@ describe('tray actions', () => {
     const { world } = await started();
     world.dialog.folders = ['/home/tester/my proj'];
     item(world.tray().menu, 'spawn:custom').click?.();
-    await settle();
+    await until(() => world.windows[0].sent.some((m) => m.channel === IPC.navigate), 5_000, 'the form to open');
     expect(world.windows[0].sent).toContainEqual({ channel: IPC.navigate, payload: '#/new?type=custom&workdir=%2Fhome%2Ftester%2Fmy%20proj' });
   });
 
@@ -346,7 +347,7 @@ describe('tray actions', () => {
     item(world.tray().menu, 'copy-address').click?.();
     expect(world.clipboard).toEqual([ORIGIN]);
     item(world.tray().menu, 'open-at-login').click?.();
-    await settle();
+    await until(() => item(world.tray().menu, 'open-at-login').checked, 5_000, 'the menu to show open at login');
     expect(world.autostart.enabled).toBe(true);
     expect(item(world.tray().menu, 'open-at-login').checked).toBe(true);
     item(world.tray().menu, 'settings').click?.();

@@ -4,7 +4,8 @@ import { DesktopApp } from '../../src-main/desktop/app/desktop-app';
 import { BASIC_TEXT_REASON, memorySecretBox, safeStorageSecretBox, type SafeStorageLike } from '../../src-main/desktop/settings/secrets';
 import { memoryBackend, SettingsService } from '../../src-main/desktop/settings/service';
 import { agent } from './agents';
-import { fakeWorld, settle, type FakeWorld } from './fake-electron-ports';
+import { until } from '../support/until';
+import { fakeWorld, type FakeWorld } from './fake-electron-ports';
 
 /**
  * Issue 9, findings 5 and 13 on the desktop side: untrusted login links are asked about, never
@@ -34,15 +35,16 @@ describe('login links from agents', () => {
 
     world.confirm.answers = [false];
     world.runtime().emit(loginEvent('a2', 'https://phish.example/x', false));
-    await settle();
     expect(world.confirm.requests).toHaveLength(1);
     expect(world.confirm.requests[0]).toMatchObject({ title: 'Open this sign-in link?', confirmLabel: 'Open link' });
     expect(world.confirm.requests[0].detail).toContain('https://phish.example/x');
     expect(world.opened).toEqual(['https://claude.ai/oauth/authorize?x=1']);
 
+    // The next link is answered yes and takes the same steps after the answer: once it is open,
+    // the refused one has had its chance to be opened, and was not.
     world.confirm.answers = [true];
     world.runtime().emit(loginEvent('a3', 'https://sso.example.org/login', false));
-    await settle();
+    await until(() => world.opened.length > 1, 5_000, 'the accepted link to open');
     expect(world.opened).toEqual(['https://claude.ai/oauth/authorize?x=1', 'https://sso.example.org/login']);
   });
 
@@ -50,18 +52,25 @@ describe('login links from agents', () => {
     const world = await started();
     world.runtime().emit(loginEvent('b1', 'https://example.test/device', undefined));
     world.runtime().emit(loginEvent('b2', 'file:///etc/passwd', false));
-    await settle();
-    expect(world.confirm.requests.map((r) => r.detail?.split('\n')[0])).toEqual(['https://example.test/device']);
-    expect(world.opened).toEqual([]);
+    // A later link the person accepts: once it is open, the two before it have been dealt with.
+    world.confirm.answers = [true];
+    world.runtime().emit(loginEvent('b3', 'https://sso.example.org/later', false));
+    await until(() => world.opened.length > 0, 5_000, 'the accepted link to open');
+    expect(world.confirm.requests.map((r) => r.detail?.split('\n')[0])).toEqual(['https://example.test/device', 'https://sso.example.org/later']);
+    expect(world.opened).toEqual(['https://sso.example.org/later']);
   });
 
   it('with automatic opening off, nothing is opened or asked', async () => {
     const world = await started(fakeWorld({ settings: { openLoginPagesAutomatically: false } }));
     world.runtime().emit(loginEvent('c1', 'https://phish.example/x', false));
     world.runtime().emit(loginEvent('c2', 'https://claude.ai/x', true));
-    await settle();
+    // Then the setting is turned on and a trusted link arrives: once it is open, anything the
+    // earlier two had set in motion would have shown by now.
+    await world.settings.update({ openLoginPagesAutomatically: true });
+    world.runtime().emit(loginEvent('c3', 'https://claude.ai/later', true));
+    await until(() => world.opened.length > 0, 5_000, 'the later trusted link to open');
     expect(world.confirm.requests).toEqual([]);
-    expect(world.opened).toEqual([]);
+    expect(world.opened).toEqual(['https://claude.ai/later']);
   });
 });
 

@@ -437,8 +437,3 @@ export function fakeWorld(options: { settings?: Record<string, unknown>; argv?: 
   };
   return world;
 }
-
-/** Lets queued microtasks and short timers (the tray's 80 ms coalescing) run. */
-export function settle(ms = 120): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

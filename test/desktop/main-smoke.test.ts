@@ -7,6 +7,7 @@ import type { AgentHandle } from '../../src-shared/agent';
 import { isAlive } from '../../src-main/runtime/process/process-tree';
 import { findItem, lastTrayMenu, repoRoot, state, waitForQuit } from './fake-electron';
 import { freePort } from '../support/net';
+import { until } from '../support/until';
 
 /**
  * Boots the real Electron entry (src-main/desktop/main.ts) under Node against a fake `electron`
@@ -19,15 +20,6 @@ vi.mock('electron', async () => (await import('./fake-electron')).electronModule
 vi.mock('electron-store', async () => (await import('./fake-electron')).fakeElectronStore());
 
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 let scratch = '';
 let port = 0;
@@ -60,22 +52,22 @@ afterAll(() => {
 
 describe('the desktop main process under Node with a fake electron', () => {
   it('starts the API server on the settings port, migrating the settings file', async () => {
-    const health = await until('the API server', async () => {
+    const health = await until(async () => {
       try {
         const response = await fetch(`http://127.0.0.1:${port}/health`);
         return response.ok ? ((await response.json()) as { healthy: boolean; version: string; runtime: { name: string } }) : undefined;
       } catch {
         return undefined;
       }
-    });
+    }, 15_000, 'the API server');
     expect(health).toMatchObject({ healthy: true, version: '0.1.0-smoke', runtime: { name: 'Raven Agent Runtime' } });
     const settings = JSON.parse(fs.readFileSync(path.join(state.userData, 'settings.json'), 'utf8')) as Record<string, unknown>;
     expect(settings).toMatchObject({ schemaVersion: 1, port, bindHost: '127.0.0.1' });
   });
 
   it('creates the tray with its icon and the expected menu', async () => {
-    const tray = await until('the tray', () => state.trays[0]);
-    const labels = await until('the menu', () => (lastTrayMenu().length > 0 ? lastTrayMenu().map((i) => (i.type === 'separator' ? '---' : i.label)) : undefined));
+    const tray = await until(() => state.trays[0], 15_000, 'the tray');
+    const labels = await until(() => (lastTrayMenu().length > 0 ? lastTrayMenu().map((i) => (i.type === 'separator' ? '---' : i.label)) : undefined), 15_000, 'the menu');
     expect(labels).toEqual([
       'Open Raven Agent Runtime',
       '---',
@@ -97,14 +89,14 @@ describe('the desktop main process under Node with a fake electron', () => {
   });
 
   it('shows the window, loading the UI from the in-process server, with a locked-down webPreferences', async () => {
-    const win = await until('the main window', () => state.windows[0]);
+    const win = await until(() => state.windows[0], 15_000, 'the main window');
     expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
-    const load = await until('the page load', () => state.loads[0]);
+    const load = await until(() => state.loads[0], 15_000, 'the page load');
     expect(load.url).toBe(`http://127.0.0.1:${port}/`);
     expect(load.status).toBe(200);
     expect(load.contentType).toMatch(/text\/html/);
     expect(load.body).toContain('Raven Agent Runtime');
-    await until('the window to show', () => win.visible);
+    await until(() => win.visible, 15_000, 'the window to show');
   });
 
   it('installs the guards: navigation, window.open, permissions, CSP', async () => {
@@ -118,7 +110,7 @@ describe('the desktop main process under Node with a fake electron', () => {
 
     expect(win.webContents.windowOpenHandler?.({ url: 'https://example.test/docs' })).toEqual({ action: 'deny' });
     expect(win.webContents.windowOpenHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    await until('openExternal', () => state.openedExternal.length > 0);
+    await until(() => state.openedExternal.length > 0, 15_000, 'openExternal');
     expect(state.openedExternal).toEqual(['https://example.test/docs']);
 
     const decisions: boolean[] = [];
@@ -150,7 +142,7 @@ describe('the desktop main process under Node with a fake electron', () => {
     });
     expect(response.status).toBe(201);
     const agent = (await response.json()) as AgentHandle;
-    await until('the agent in the tray', () => findItem(lastTrayMenu(), '○ smoke-shell — Ready'), 20_000);
+    await until(() => findItem(lastTrayMenu(), '○ smoke-shell — Ready'), 20_000, 'the agent in the tray');
     expect(state.trays[0].tooltip).toBe('Raven Agent Runtime — 1 agent');
     const pid = agent.pid as number;
     expect(isAlive(pid)).toBe(true);

@@ -7,6 +7,7 @@ import { startModelServer, type ModelServer } from '../support/model-server';
 import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, removeBuildBinDirs, type CliBuild } from '../support/cli-versions';
 import { createHarness, type Harness } from '../support/runtime-harness';
 import { processesWithHome } from '../support/screen-recorder';
+import { until } from '../support/until';
 
 /**
  * The runtime against the REAL Claude Code, Codex CLI and Gemini CLI (installed as devDependencies),
@@ -59,10 +60,10 @@ interface Started {
  */
 /** Waits until the agent's screen (its recent lines) shows `pattern`, as a person would before typing. */
 async function screenShows(harness: Harness, id: string, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(harness.manager.logs(id, 60).join('\n'))) {
-    if (Date.now() > deadline) throw new Error(`screen never showed ${pattern}:\n${harness.manager.logs(id, 30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await until(() => pattern.test(harness.manager.logs(id, 60).join('\n')), timeoutMs, `the screen to show ${pattern}`, 100);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; it shows:\n${harness.manager.logs(id, 30).join('\n')}`);
   }
 }
 
@@ -249,8 +250,8 @@ describe('Claude Code first-start prompts (real CLI)', () => {
       const rules = harness.events.filter((e) => e.type === 'blocking_prompt' && e.agentId === on.id).map((e) => (e.type === 'blocking_prompt' ? e.rule : ''));
       expect(rules).toContain('claude.use-project-mcp');
       // The approved MCP server runs as Claude's child…
-      await new Promise((r) => setTimeout(r, 1_000));
       const mcpChild = () => processesWithHome(home.home).filter((p) => p.cmd.includes('setInterval'));
+      await until(() => mcpChild().length > 0, 10_000, 'the MCP server to start');
       expect(mcpChild().length).toBe(1);
       // …and dies with the agent.
       await manager.stop(on.id);

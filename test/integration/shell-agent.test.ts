@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src-main/runtime/process/process-tree';
 import { ScreenModel } from '../../src-main/runtime/screen/screen-model';
 import { createHarness, scratchDir, type Harness } from '../support/runtime-harness';
+import { until } from '../support/until';
 
 let h: Harness;
 beforeEach(() => {
@@ -56,8 +57,9 @@ describe('shell agent (real PTY)', () => {
     const agent = await h.manager.spawn({ type: 'shell', workdir });
     await h.waitFor('agent_ready', agent.id);
     await h.manager.send(agent.id, 'yes | cat | cat', { timeoutMs: 1_000, expectResponse: false });
-    await new Promise((r) => setTimeout(r, 1_000));
     const session = h.manager.sessionFor(agent.id);
+    // The pipeline is running once its output flows and all of its processes are listed.
+    await until(() => h.manager.output(agent.id).includes('y\r\ny\r\n') && session.liveProcesses().length >= 4, 10_000, 'the pipeline to run');
     const procs = session.liveProcesses();
     expect(procs.length).toBeGreaterThanOrEqual(4); // bash, yes, cat, cat
     const started = Date.now();

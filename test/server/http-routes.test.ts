@@ -262,10 +262,11 @@ describe.each(['/api', ''])('agent routes under "%s"', (prefix) => {
     expect(messages.map((m) => m.data).join('')).toContain('sse-99');
 
     // The stream ends when the agent stops, with a final SSE message.
-    const ending = readStream(`${t.url}${prefix}/agents/${agent.id}/stream?format=sse`, { done: (body) => body.includes('"type":"end"') });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await t.request('POST', `${prefix}/agents/${agent.id}/stop`);
-    const ended = await ending;
+    // Stopped once the stream is open (its headers arrived), so the end is seen on this stream.
+    const ended = await readStream(`${t.url}${prefix}/agents/${agent.id}/stream?format=sse`, {
+      done: (body) => body.includes('"type":"end"'),
+      onOpen: () => void t.request('POST', `${prefix}/agents/${agent.id}/stop`),
+    });
     expect(sseMessages(ended.body).at(-1)).toMatchObject({ type: 'end', reason: 'stopped', status: 'stopped' });
   });
 
@@ -273,7 +274,8 @@ describe.each(['/api', ''])('agent routes under "%s"', (prefix) => {
     const agent = await t.spawnShell();
     const read = readStream(`${t.url}${prefix}/events`, {
       done: (body) => sseMessages(body).some((m) => (m as { event: string }).event === 'agent_stopped'),
-      onOpen: () => setTimeout(() => void t.request('POST', `${prefix}/agents/${agent.id}/stop`), 50),
+      // Headers arrive once the subscription exists: a stop from here on is seen on this stream.
+      onOpen: () => void t.request('POST', `${prefix}/agents/${agent.id}/stop`),
     });
     const { body, headers } = await read;
     expect(headers['content-type']).toMatch(/^text\/event-stream/);

@@ -10,7 +10,6 @@ import { cliSpawnEnv, createClaudeHome, type CliHome } from '../support/cli-home
 import { startModelServer, type ModelServer } from '../support/model-server';
 import {
   connectWs,
-  delay,
   SHELL_ENV,
   startCallbackReceiver,
   startTestServer,
@@ -156,9 +155,13 @@ describe('Raven Docs replay with the real Claude Code CLI', () => {
     expect(isAlive(pid)).toBe(false);
     expect(t.h.manager.sessionFor(id).liveProcesses()).toEqual([]);
     expect((await terminal.closed).code).toBe(4410);
-    // Only the ready callback: no failure for a requested stop.
-    await delay(100);
-    expect(callbacks.bodies.map((b) => b.status)).toEqual(['ready']);
+    // Only the ready callback: no failure for a requested stop. Such a failure would be queued at
+    // the stop, before a later agent's ready callback to the same receiver.
+    const later = await t.request('POST', '/api/spawn', { body: { agentType: 'shell', workspaceId: 'ws-123', callbackUrl: callbacks.url } });
+    expect(later.status).toBe(201);
+    const laterId = (later.json as RavenSpawnResponse).agents[0].id;
+    await until(() => callbacks.bodies.some((b) => b.agentId === laterId), 10_000, 'the later agent’s ready callback');
+    expect(callbacks.bodies.map((b) => `${b.agentId}:${b.status}`)).toEqual([`${id}:ready`, `${laterId}:ready`]);
   });
 
   it('answers 422 CLI_NOT_FOUND with the install command when claude is not on the PATH', async () => {
@@ -176,8 +179,13 @@ describe('Raven Docs replay with the real Claude Code CLI', () => {
     expect(body.error).toContain('npm install -g @anthropic-ai/claude-code');
     expect(body.details).toMatchObject({ command: 'claude', installHint: 'npm install -g @anthropic-ai/claude-code', type: 'claude-code' });
     expect(t.h.manager.list()).toEqual([]);
-    await delay(100);
-    expect(callbacks.attempts).toBe(0);
+    // Nothing is called back for the refused spawn: the next spawn's ready callback is the first.
+    const later = await t.request('POST', '/api/spawn', { body: { agentType: 'shell', workspaceId: 'ws-123', callbackUrl: callbacks.url } });
+    expect(later.status).toBe(201);
+    const laterId = (later.json as RavenSpawnResponse).agents[0].id;
+    await until(() => callbacks.bodies.length > 0, 10_000, 'the later agent’s ready callback');
+    expect(callbacks.attempts).toBe(1);
+    expect(callbacks.bodies[0]).toMatchObject({ agentId: laterId, status: 'ready' });
   });
 });
 
@@ -247,14 +255,17 @@ describe('Raven Docs replay with shell and custom agents', () => {
   });
 
   it('gives up quietly when the callback URL is unreachable; the server keeps serving', async () => {
-    const t = await server();
+    const records: LogRecord[] = [];
+    const t = await server({ server: { logger: createLogger('info', (r) => records.push(r)) } });
     const dead = await startCallbackReceiver();
     await dead.close();
     const res = await t.request('POST', '/api/spawn', { body: { agentType: 'shell', callbackUrl: dead.url, workspaceId: 'ws-1' } });
     expect(res.status).toBe(201);
     const id = (res.json as RavenSpawnResponse).agents[0].id;
     await t.h.waitFor('agent_ready', id);
-    await delay(600); // retries at 50, 100, 200 ms
+    // Every retry (at 50, 100, 200 ms) has run once the runtime says it gave up.
+    await until(() => records.some((r) => r.msg === 'spawn callback gave up' && r.agentId === id), 10_000, 'the callback to be given up');
+    expect(records.filter((r) => r.msg === 'spawn callback attempt failed' && r.agentId === id)).toHaveLength(4);
     expect((await t.request('GET', '/api/health')).status).toBe(200);
     expect(t.h.manager.get(id).status).toBe('ready');
   });
@@ -342,7 +353,8 @@ describe('Raven registration (access-request) and runtime heartbeat', () => {
     for (const { agents } of [a, b, c]) await t.h.waitFor('agent_ready', agents[0].id);
     // The failed registration does not stop the ready callback (which Raven may accept or not).
     await until(() => failing.bodies.length === 1, 5_000, 'ready callback after a failed registration');
-    await delay(200);
+    // Heartbeats start only once registration is over (announce() is done): no retry can follow.
+    await until(() => failing.heartbeats.length > 0 && hung.heartbeats.length > 0, 5_000, 'heartbeats after registration');
     expect(failing.accessRequests).toHaveLength(1);
     expect(hung.accessRequests).toHaveLength(1);
   });
@@ -354,9 +366,12 @@ describe('Raven registration (access-request) and runtime heartbeat', () => {
     const noWorkspace = await ravenSpawn(t, { callbackUrl: raven.url });
     await until(() => raven.bodies.length === 2, 10_000, 'both ready callbacks');
     expect(raven.bodies.map((b) => b.agentId).sort()).toEqual([other.agents[0].id, noWorkspace.agents[0].id].sort());
-    await delay(300);
-    expect(raven.accessRequests).toEqual([]);
-    expect(raven.heartbeats).toEqual([]);
+    // A clock: an agent that does register and heartbeat, spawned after the two. By its third beat
+    // the others would have registered (before their spawn was answered) and beaten too.
+    const clock = await ravenSpawn(t, { workspaceId: 'ws-clock', callbackUrl: raven.url });
+    await until(() => raven.heartbeats.length >= 3, 5_000, 'the clock agent’s heartbeats');
+    expect(raven.accessRequests.map((r) => r.agentId)).toEqual([clock.agents[0].id]);
+    expect(new Set(raven.heartbeats.map((h) => h.body.workspaceId))).toEqual(new Set(['ws-clock']));
   });
 
   it('heartbeats at once and then every interval per workspace while its agents live, and stops with the last one', async () => {
@@ -388,19 +403,26 @@ describe('Raven registration (access-request) and runtime heartbeat', () => {
     expect(raven.heartbeats.slice(afterA).filter((h) => h.body.workspaceId === 'ws-1').every((h) => h.body.activeAgents === 1)).toBe(true);
 
     expect((await t.request('POST', `/api/agents/${b}/stop`)).status).toBe(200);
-    await delay(150); // a beat already in flight may still land
+    // ws-2 keeps beating at the same interval: it is the clock. A ws-1 beat already in flight
+    // lands by ws-2's next beat; after that, three more ws-2 intervals bring no ws-1 beat.
+    const ws2AtStop = beats('ws-2').length;
+    await until(() => beats('ws-2').length > ws2AtStop, 5_000, 'a ws-2 beat after the stop');
     const ws1Stopped = beats('ws-1').length;
     const ws2Before = beats('ws-2').length;
-    await delay(500);
+    await until(() => beats('ws-2').length >= ws2Before + 3, 5_000, 'three more ws-2 beats');
     expect(beats('ws-1').length).toBe(ws1Stopped);
-    // The other workspace's heartbeat is unaffected.
-    expect(beats('ws-2').length).toBeGreaterThan(ws2Before);
 
     expect((await t.request('POST', `/api/agents/${c}/stop`)).status).toBe(200);
-    await delay(150);
-    const allStopped = raven.heartbeats.length;
-    await delay(500);
-    expect(raven.heartbeats.length).toBe(allStopped);
+    // With ws-2's agent gone too, a new workspace's beats are the clock.
+    const d = await spawn('ws-3');
+    await until(() => beats('ws-3').length >= 1, 5_000, 'the first ws-3 beat');
+    const ws2Stopped = beats('ws-2').length;
+    const ws3Before = beats('ws-3').length;
+    await until(() => beats('ws-3').length >= ws3Before + 3, 5_000, 'three more ws-3 beats');
+    expect(beats('ws-1').length).toBe(ws1Stopped);
+    expect(beats('ws-2').length).toBe(ws2Stopped);
+    expect(beats('ws-3').every((h) => h.body.activeAgents === 1)).toBe(true);
+    expect((await t.request('POST', `/api/agents/${d}/stop`)).status).toBe(200);
   });
 
   it('stops heartbeats when the server closes, though the agent (owned by the manager) lives on', async () => {
@@ -409,10 +431,16 @@ describe('Raven registration (access-request) and runtime heartbeat', () => {
     const id = (await ravenSpawn(t, { workspaceId: 'ws-1', callbackUrl: raven.url })).agents[0].id;
     await until(() => raven.heartbeats.length >= 2, 5_000, 'heartbeats');
     await t.server.close();
-    await delay(150);
-    const atClose = raven.heartbeats.length;
-    await delay(500);
-    expect(raven.heartbeats.length).toBe(atClose);
+    // A second server heartbeating to the same Raven for another workspace is the clock: a beat of
+    // the first one in flight at the close lands by the second's first beat, and none follows in
+    // three more intervals. (Both share the process's runtime id, so workspaces tell them apart.)
+    const second = await server({ server: { tuning } });
+    await ravenSpawn(second, { workspaceId: 'ws-2', callbackUrl: raven.url });
+    const beats = (workspaceId: string) => raven.heartbeats.filter((h) => h.body.workspaceId === workspaceId).length;
+    await until(() => beats('ws-2') >= 1, 5_000, 'the second server’s first beat');
+    const atClose = beats('ws-1');
+    await until(() => beats('ws-2') >= 4, 5_000, 'three more beats of the second server');
+    expect(beats('ws-1')).toBe(atClose);
     expect(t.h.manager.get(id).status).toBe('ready');
   });
 

@@ -246,19 +246,8 @@ export function wsUrl(httpUrl: string, urlPath: string): string {
   return `${httpUrl.replace(/^http/, 'ws')}${urlPath}`;
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls until `check` returns true. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await delay(25);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The one polling helper of the test suite, re-exported for the server tests that import it from here. */
+export { until } from '../support/until';
 
 /** One request to the fake Raven, as it arrived. */
 export interface RavenRequest {

@@ -16,13 +16,24 @@ function options(dir: string, overrides: Partial<TranscriptOptions> = {}): Trans
   };
 }
 
+/**
+ * A fresh transcripts folder holding only this test's recording, so that listing it cannot be
+ * satisfied by a recording some earlier run left in the shared temp folder.
+ */
+function ownTranscriptsDir(): { root: string; dir: string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'transcripts-'));
+  const dir = path.join(root, 'a1');
+  fs.mkdirSync(dir);
+  return { root, dir };
+}
+
 function readCast(file: string): unknown[] {
   return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
 }
 
 describe('TranscriptWriter (asciicast v2, written by the worker thread)', () => {
   it('records output, input and resize in order with a header', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cast-'));
+    const { root, dir } = ownTranscriptsDir();
     const writer = new TranscriptWriter(options(dir));
     writer.output('hello ');
     writer.output('world\r\n');
@@ -41,11 +52,12 @@ describe('TranscriptWriter (asciicast v2, written by the worker thread)', () => 
     const times = events.map((e) => (e as number[])[0]);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'))).toMatchObject({ id: 'a1', exitCode: 0, parts: ['0001.cast'] });
-    expect(listTranscripts(path.dirname(dir)).some((m) => m.id === 'a1')).toBe(true);
+    expect(listTranscripts(root).map((m) => m.id)).toEqual(['a1']);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('rotates at the size cap and keeps only the newest parts, each a valid recording', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cast-'));
+    const { root, dir } = ownTranscriptsDir();
     const writer = new TranscriptWriter(options(dir, { maxBytes: 20_000, keepParts: 2 }));
     const block = 'x'.repeat(1000) + '\r\n';
     for (let i = 0; i < 100; i++) writer.output(block + `#${i}`);
@@ -61,5 +73,6 @@ describe('TranscriptWriter (asciicast v2, written by the worker thread)', () => 
       expect(fs.statSync(path.join(dir, part)).size).toBeLessThan(20_000 + 40_000);
     }
     expect(fs.readFileSync(path.join(dir, files[1]), 'utf8')).toContain('#99');
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
