@@ -52,13 +52,17 @@ const SCENARIO_ID = /^([a-z0-9][a-z0-9-]*): /;
 const SCREEN_MARKER = '--- last screen ---';
 /** A stack frame line, where a failure message's own text ends. */
 const STACK_FRAME = /^\s+at \S/;
-/** Colour and cursor sequences vitest or a CLI may leave in a message. */
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+/**
+ * Escape sequences vitest or a CLI's raw output may leave in a message: CSI (colours, cursor moves),
+ * OSC (titles, links) and two-byte escapes; then carriage returns and other control bytes.
+ */
+const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[()][0-9A-Za-z]|\u001b[ -~]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 const REASON_MAX = 200;
 
 export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
+  return text.replace(ESCAPES, '').replace(CONTROL, '');
 }
 
 /** The agent's screen from a failure message the harness wrote (`--- last screen ---` up to the stack). */
@@ -117,7 +121,7 @@ export function driftRows(report: JsonReport, expected: readonly DriftBuild[]): 
         row.reason = messages.length > 0 ? reasonOf(messages[0]) : 'failed without a message';
         const fromMessage = messages.map(screenFromFailure).find((s) => s !== undefined);
         const fromMeta = Array.isArray(meta.lastScreens) ? meta.lastScreens.filter((s): s is string => typeof s === 'string') : [];
-        row.screen = fromMessage ?? trimBlankEdges(fromMeta.join('\n').split('\n'));
+        row.screen = fromMessage ?? trimBlankEdges(stripAnsi(fromMeta.join('\n')).split('\n'));
       }
       rows.push(row);
     }

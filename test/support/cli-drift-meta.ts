@@ -17,14 +17,14 @@ declare module 'vitest' {
 /** How many screen lines the table shows: the bottom of a TUI holds its prompt and dialogs. */
 export const SCREEN_LINES = 30;
 
-/** Each agent's last screen lines, trimmed of trailing blank rows, for every agent of these managers. */
+/** Each agent's last rendered screen lines (as a person saw them), for every agent of these managers. */
 export function lastScreensOf(managers: readonly AgentManager[]): string[] {
   const screens: string[] = [];
   for (const manager of managers) {
     for (const agent of manager.list()) {
       let screen: string;
       try {
-        screen = manager.output(agent.id).trimEnd().split('\n').slice(-SCREEN_LINES).join('\n');
+        screen = manager.logs(agent.id, SCREEN_LINES).join('\n').trimEnd();
       } catch {
         screen = '(no output)';
       }

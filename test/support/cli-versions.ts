@@ -113,8 +113,9 @@ const DRIFT_DIR = process.env.RAVEN_CLI_DRIFT_DIR;
 
 export const CLI_BUILDS: readonly CliBuild[] = [...REPO_BUILDS, ...(DRIFT_DIR ? driftBuilds(path.resolve(DRIFT_DIR)) : [])];
 
+/** The builds of a CLI that CI tests (pinned and latest; the drift check's build is not one). */
 export function buildsOf(cli: CliName): CliBuild[] {
-  return CLI_BUILDS.filter((b) => b.cli === cli);
+  return CLI_BUILDS.filter((b) => b.cli === cli && b.channel !== 'drift');
 }
 
 export function buildFor(cli: CliName, channel: CliBuild['channel']): CliBuild {
