@@ -198,9 +198,11 @@ for (const build of CLI_BUILDS) {
       // Codex reads its key from the variable its provider config names; it has no key prompt.
       it(
         "key-in-env: answers the first-start prompts with the provider key given only in the spawn's env",
-        async () => {
+        async ({ task }) => {
+          task.meta.step = 'first start';
           const { harness, id } = await start(cli, 'logged-in', {}, {}, { build, keyIn: 'env' });
           await expectReadyAfterFirstStart(harness, cli, id, build);
+          task.meta.step = 'reply';
           await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ status: 'ready', response: 'PONG' });
         },
         LONG_TEST_TIMEOUT,
