@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { CliName } from '../test/support/cli-home';
-import { CLI_PACKAGES, driftBuilds, driftInstallDir } from '../test/support/cli-versions';
+import { buildBinary, buildVersion, CLI_PACKAGES, driftBuilds, driftInstallDir } from '../test/support/cli-versions';
 import { driftFailed, driftRows, formatTable, parseReport, type DriftBuild } from './cli-drift-report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -115,7 +115,7 @@ async function main(): Promise<number> {
   }
   const found = driftBuilds(scratch);
   for (const build of builds) {
-    if (!found.some((b) => b.cli === build.cli && fs.existsSync(path.join(b.modulesDir ?? '', b.packageDir, b.bin)))) {
+    if (!found.some((b) => b.cli === build.cli && buildVersion(b) === build.version && fs.existsSync(buildBinary(b)))) {
       throw new Error(`${build.cli} ${build.version} is installed but its bin is missing`);
     }
   }
