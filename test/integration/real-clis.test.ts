@@ -8,6 +8,7 @@ import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, 
 import { createHarness, type Harness } from '../support/runtime-harness';
 import { processesWithHome } from '../support/screen-recorder';
 import { until } from '../support/until';
+import { lastScreensOf } from '../support/cli-drift-meta';
 
 /**
  * The runtime against the REAL Claude Code, Codex CLI and Gemini CLI (installed as devDependencies),
@@ -18,6 +19,10 @@ import { until } from '../support/until';
  * and the newest release of Claude Code and Codex); the login and preset variants run on the
  * pinned builds. `node_modules/.bin` may link either build, so each build's own bin goes first on
  * the PATH.
+ *
+ * The per-build tests are titled `<scenario id>: <what it shows>` and record the step they are in
+ * (`task.meta.step`) and, when they fail, each agent's last screen (`task.meta.lastScreens`): the
+ * drift check (scripts/check-cli-drift.ts) reads these from vitest's JSON report for its table.
  */
 
 const TYPES: Record<CliName, string> = { claude: 'claude-code', codex: 'codex', gemini: 'gemini-cli' };
@@ -39,7 +44,8 @@ afterAll(async () => {
   await server.close();
   removeBuildBinDirs();
 });
-afterEach(async () => {
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') task.meta.lastScreens = lastScreensOf(live.map((l) => l.harness.manager));
   for (const { harness, home } of live.splice(0)) {
     await harness.close();
     // Nothing the CLI started may outlive the test.
@@ -129,17 +135,20 @@ for (const build of CLI_BUILDS) {
   const cli = build.cli;
   describe(`${buildLabel(build)} (real CLI, ${build.channel})`, () => {
     it(
-      'answers the first-start prompts, becomes ready, replies, asks about a tool, returns a long reply whole, and stops clean',
-      async () => {
+      'core: answers the first-start prompts, becomes ready, replies, asks about a tool, returns a long reply whole, and stops clean',
+      async ({ task }) => {
+        task.meta.step = 'first start';
         const { harness, home, id } = await start(cli, 'logged-in', {}, {}, { build });
         const { manager } = harness;
         await expectReadyAfterFirstStart(harness, cli, id, build);
 
+        task.meta.step = 'reply';
         const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
         expect(hello).toMatchObject({ status: 'ready', response: 'PONG', message: { type: 'response', direction: 'outbound', content: 'PONG', agentId: id } });
         expect((await harness.waitFor('message', id)).content).toBe('PONG');
 
         // Multi-line text goes in as one bracketed paste and arrives as one message.
+        task.meta.step = 'multi-line paste';
         const multi = await manager.send(id, 'first line of the note\nsecond line of the note', { timeoutMs: 30_000 });
         expect(multi.status).toBe('ready');
         expect(multi.response).toContain('ECHO: first line of the note');
@@ -147,6 +156,7 @@ for (const build of CLI_BUILDS) {
         expect(request?.lastUserText).toContain('second line of the note');
 
         // A tool call that writes a file: the CLI asks permission, the runtime reports a question.
+        task.meta.step = 'permission question';
         const asked = await manager.send(id, 'RUN_TOOL', { timeoutMs: 30_000 });
         expect(asked.status).toBe('waiting_input');
         expect(asked.question?.kind).toBe('permission');
@@ -171,9 +181,11 @@ for (const build of CLI_BUILDS) {
         expect(fs.readFileSync(path.join(home.workdir, 'out.txt'), 'utf8')).toBe('TOOL_OUTPUT_42\n');
         expect(manager.get(id).status).toBe('ready');
 
+        task.meta.step = '400-line reply';
         const long = await manager.send(id, 'LONG', { timeoutMs: 30_000 });
         lines400(long.response);
 
+        task.meta.step = 'stop';
         const pid = manager.get(id).pid!;
         await manager.stop(id);
         expect(manager.get(id).status).toBe('stopped');
@@ -186,10 +198,12 @@ for (const build of CLI_BUILDS) {
     if (cli !== 'codex') {
       // Codex reads its key from the variable its provider config names; it has no key prompt.
       it(
-        "answers the first-start prompts with the provider key given only in the spawn's env",
-        async () => {
+        "key-in-env: answers the first-start prompts with the provider key given only in the spawn's env",
+        async ({ task }) => {
+          task.meta.step = 'first start';
           const { harness, id } = await start(cli, 'logged-in', {}, {}, { build, keyIn: 'env' });
           await expectReadyAfterFirstStart(harness, cli, id, build);
+          task.meta.step = 'reply';
           await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ status: 'ready', response: 'PONG' });
         },
         LONG_TEST_TIMEOUT,

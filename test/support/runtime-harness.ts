@@ -80,7 +80,8 @@ function describeHistory(manager: AgentManager, events: RuntimeEvent[], agentId:
   });
   let screen = '';
   try {
-    screen = manager.output(agentId).trimEnd().split('\n').slice(-30).join('\n');
+    // The rendered rows, as a person saw them: the raw output of a TUI is mostly cursor movement.
+    screen = manager.logs(agentId, 30).join('\n').trimEnd();
   } catch {
     screen = '(no output)';
   }
