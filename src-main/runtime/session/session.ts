@@ -12,22 +12,22 @@ import {
   type AutoRespondConfig,
   type LoginInfo,
   type PendingQuestion,
-} from '../../src-shared/agent';
-import type { RuntimeEvent } from '../../src-shared/events';
-import { keysToSequences, PASTE_END, PASTE_START, UnknownKeyError } from '../../src-shared/keys';
-import type { ClassifyContext, CliAdapter, DetectedPrompt, ScreenState } from './adapters/types';
-import { SESSION_MARKER_VARIABLE } from './env';
-import { RuntimeError } from './errors';
-import type { Logger } from './logger';
-import { OutputBuffer } from './output-buffer';
-import { judgeLogin, loginTrustPolicy, type LoginTrustPolicy } from './detect/login-trust';
-import { OwnedProcesses } from './process/owned-processes';
+} from '../../../src-shared/agent';
+import type { RuntimeEvent } from '../../../src-shared/events';
+import { keysToSequences, PASTE_END, PASTE_START, UnknownKeyError } from '../../../src-shared/keys';
+import type { ClassifyContext, CliAdapter, DetectedPrompt, ScreenState } from '../adapters/types';
+import { SESSION_MARKER_VARIABLE } from '../env';
+import { RuntimeError } from '../errors';
+import type { Logger } from '../logger';
+import { OutputBuffer } from '../output-buffer';
+import { judgeLogin, loginTrustPolicy, type LoginTrustPolicy } from '../detect/login-trust';
+import { OwnedProcesses } from '../process/owned-processes';
 import { DrainingPty } from './pty-drain';
-import { joinWrapped, ScreenModel } from './screen/screen-model';
-import { StateTracker } from './state-tracker';
+import { joinWrapped, ScreenModel } from '../screen/screen-model';
+import { StateTracker } from '../state-tracker';
 import { DEFAULT_STILLNESS, StillnessWatchdog, type StillnessOptions } from './stillness-watchdog';
-import { unknownDialog } from './detect/unknown-dialog';
-import { TranscriptWriter } from './transcript';
+import { unknownDialog } from '../detect/unknown-dialog';
+import { TranscriptWriter } from '../transcript';
 
 /**
  * One agent: a PTY running a CLI, the screen model fed by it, the state tracker reading the screen,
