@@ -1,7 +1,7 @@
 import type { AutoRespondConfig } from '../../../src-shared/agent';
 import { Emitter, type Disposable } from '../../../src-shared/emitter';
 import type { AutoAnswer, DetectedPrompt } from '../adapters/types';
-import { KEY_GAP_MS, type TerminalInput } from './input';
+import { KEY_GAP_MS } from './input';
 
 /**
  * The runtime answering a CLI's routine dialogs itself (trust this folder, use this key, update,
@@ -21,7 +21,12 @@ export interface AutoAnswering {
   tries: number;
 }
 
-/** When the program last printed something (SessionOutput). */
+/** Presses keys by name into the program (TerminalInput). */
+export interface KeyPresser {
+  pressKeys(keys: readonly string[]): Promise<void>;
+}
+
+/** When the program last printed something other than a resize redraw (SessionOutput). */
 export interface OutputClock {
   readonly lastOutputAt: number;
 }
@@ -34,7 +39,7 @@ export class AutoAnswerer {
 
   constructor(
     private readonly config: AutoRespondConfig,
-    private readonly input: TerminalInput,
+    private readonly input: KeyPresser,
     private readonly output: OutputClock,
   ) {}
 
