@@ -3,7 +3,8 @@ import { DEFAULT_AUTO_RESPOND, type LoginInfo } from '../../src-shared/agent';
 import type { CliAdapter, DetectedPrompt, ScreenState } from '../../src-main/runtime/adapters/types';
 import { sameScreenState } from '../../src-main/runtime/state-tracker';
 import { AutoAnswerer, type AutoAnswering, type KeyPresser } from '../../src-main/runtime/session/auto-answer';
-import { buildHandle, lastWords, type HandleFacts } from '../../src-main/runtime/session/handle';
+import { judgeExit, lastWords } from '../../src-main/runtime/session/exit';
+import { buildHandle, type HandleFacts } from '../../src-main/runtime/session/handle';
 import { LoginState } from '../../src-main/runtime/session/login';
 import { MessageFactory } from '../../src-main/runtime/session/turn';
 
@@ -186,6 +187,20 @@ describe('handle and messages', () => {
     // The handle's arrays are copies: a caller changing them does not change the session.
     ready.args.push('x');
     expect(facts.args).toEqual(['-i']);
+  });
+
+  it('judges an exit: the reason always, a start-up error only when it died unasked before ready', () => {
+    const base = { stopRequested: false, wasReady: false, exitCode: 1, signal: undefined, displayName: 'Gemini CLI', lastLogin: undefined, finalLines: ['Error: no key'] };
+    expect(judgeExit(base)).toEqual({ reason: 'exit code 1', startupError: { message: 'Gemini CLI exited during start-up (exit code 1). Its last output: Error: no key', report: true } });
+    expect(judgeExit({ ...base, signal: 9 }).reason).toBe('killed by signal 9');
+    expect(judgeExit({ ...base, stopRequested: true })).toEqual({ reason: 'stopped' });
+    expect(judgeExit({ ...base, wasReady: true })).toEqual({ reason: 'exit code 1' });
+    expect(judgeExit({ ...base, exitCode: 0 })).toEqual({ reason: 'normal exit' });
+    // After a login_required the handle says why, without a second alarm.
+    expect(judgeExit({ ...base, lastLogin: { method: 'api_key', instructions: 'Set GEMINI_API_KEY' } }).startupError).toEqual({
+      message: 'Gemini CLI exited during start-up (exit code 1) while it needed a login: Set GEMINI_API_KEY',
+      report: false,
+    });
   });
 
   it('quotes the last non-blank lines of a CLI that died, shortened from the front', () => {

@@ -66,14 +66,3 @@ export function buildHandle(facts: HandleFacts): AgentHandle {
     stalledSince: facts.stalledSince !== undefined ? new Date(facts.stalledSince).toISOString() : undefined,
   };
 }
-
-/**
- * The last few non-blank lines a CLI printed before it died, for the start-up error: a bare exit
- * code tells a person nothing, while "No input provided via stdin" or a stack trace's first line
- * says what to fix.
- */
-export function lastWords(lines: readonly string[]): string {
-  const said = lines.map((line) => line.trim()).filter((line) => line.length > 0).slice(-3).join(' | ');
-  if (said.length === 0) return '';
-  return ` Its last output: ${said.length > 400 ? `…${said.slice(-400)}` : said}`;
-}

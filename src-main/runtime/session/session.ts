@@ -9,7 +9,8 @@ import { ScreenModel } from '../screen/screen-model';
 import { StateTracker, type ClassifyContextSource } from '../state-tracker';
 import { AutoAnswerer } from './auto-answer';
 import { deliver } from './delivery';
-import { buildHandle, lastWords } from './handle';
+import { judgeExit } from './exit';
+import { buildHandle } from './handle';
 import { TerminalInput } from './input';
 import { LoginState } from './login';
 import { SessionOutput } from './output';
@@ -207,19 +208,13 @@ export class AgentSession implements ClassifyContextSource {
         this.emitLoginRequired(login);
       }
     }
-    const reason = this.stopRequested ? 'stopped' : signal ? `killed by signal ${signal}` : exitCode === 0 ? 'normal exit' : `exit code ${exitCode}`;
+    const verdict = judgeExit({ stopRequested: this.stopRequested, wasReady, exitCode, signal, displayName: this.adapter.displayName, lastLogin: this.logins.last, finalLines: this.finalLines });
+    const reason = verdict.reason;
     this.stopReason = reason;
     this.failTurn(new RuntimeError('AGENT_NOT_READY', `The agent exited (${reason}) before the turn ended.`));
-    if (!this.stopRequested && !wasReady && (signal || exitCode !== 0)) {
-      const lastLogin = this.logins.last;
-      if (lastLogin) {
-        // login_required already went out (and, to Raven, requires_login): no second alarm, but the
-        // handle keeps why the agent is gone and what would fix it.
-        this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}) while it needed a login: ${lastLogin.instructions}`;
-      } else {
-        this.errorMessage = `${this.adapter.displayName} exited during start-up (${reason}).${lastWords(this.finalLines)}`;
-        this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
-      }
+    if (verdict.startupError) {
+      this.errorMessage = verdict.startupError.message;
+      if (verdict.startupError.report) this.emit({ type: 'agent_error', error: this.errorMessage, code: 'SPAWN_FAILED' });
     }
     this.question = undefined;
     // The transcript is complete on disk before anyone hears the agent stopped.
