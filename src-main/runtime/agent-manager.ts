@@ -19,7 +19,7 @@ import type { RuntimeConfig } from './config';
 import { augmentPath, buildAgentEnv } from './env';
 import { RuntimeError } from './errors';
 import { createLogger, type Logger } from './logger';
-import { AgentSession, assertTerminalSize, type SendResult } from './session';
+import { AgentSession, assertTerminalSize, type SendResult } from './session/session';
 import { listTranscripts, type TranscriptMeta } from './transcript';
 
 /**

@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_AUTO_RESPOND, type AutoRespondConfig, type ProviderCredentials } from '../../src-shared/agent';
 import { parseLogLevel, type LogLevel } from './logger';
-import { DEFAULT_STILLNESS, type StillnessOptions } from './stillness-watchdog';
+import { DEFAULT_STILLNESS, type StillnessOptions } from './session/stillness-watchdog';
 
 export interface RuntimeConfig {
   /** Live (not stopped) agents allowed at once. */
@@ -27,7 +27,7 @@ export interface RuntimeConfig {
   transcriptKeepParts: number;
   /** Env var names never passed to agents (the runtime's own API key, at least). */
   secretEnvNames: string[];
-  /** When a busy agent's still screen counts as an unknown dialog, or as a stall (stillness-watchdog.ts). */
+  /** When a busy agent's still screen counts as an unknown dialog, or as a stall (session/stillness-watchdog.ts). */
   stillness: StillnessOptions;
 }
 

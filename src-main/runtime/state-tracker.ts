@@ -1,3 +1,4 @@
+import { Emitter, type Disposable } from '../../src-shared/emitter';
 import type { ClassifyContext, CliAdapter, ScreenState } from './adapters/types';
 import type { ScreenModel } from './screen/screen-model';
 
@@ -18,20 +19,39 @@ import type { ScreenModel } from './screen/screen-model';
  */
 const MIN_EVALUATION_GAP_MS = 25;
 
-export function stateKey(state: ScreenState): string {
-  switch (state.kind) {
+/** What the tracker asks, before each classification, about the turn and the agent's phase. */
+export interface ClassifyContextSource {
+  classifyContext(): ClassifyContext;
+}
+
+/**
+ * Whether two classifications mean the same thing to the session: the same kind, and for a prompt
+ * the same dialog (its fingerprint), for a login the same method, URL and device code. Anything
+ * else a classification carries (a prompt's wording after a redraw) does not make it news.
+ */
+export function sameScreenState(a: ScreenState, b: ScreenState): boolean {
+  switch (a.kind) {
     case 'prompt':
-      return `prompt:${state.prompt.fingerprint}`;
+      return b.kind === 'prompt' && a.prompt.fingerprint === b.prompt.fingerprint;
     case 'login':
-      return `login:${state.login.method}:${state.login.loginUrl ?? ''}:${state.login.deviceCode ?? ''}`;
+      return (
+        b.kind === 'login' &&
+        a.login.method === b.login.method &&
+        (a.login.loginUrl ?? '') === (b.login.loginUrl ?? '') &&
+        (a.login.deviceCode ?? '') === (b.login.deviceCode ?? '')
+      );
     default:
-      return state.kind;
+      return a.kind === b.kind;
   }
 }
 
+function same(a: ScreenState | undefined, b: ScreenState): boolean {
+  return a !== undefined && sameScreenState(a, b);
+}
+
 export class StateTracker {
-  private candidateKey: string | undefined;
-  private committedKey: string | undefined;
+  private candidate: ScreenState | undefined;
+  private committedState: ScreenState | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private evaluationQueued = false;
   private lastEvaluationAt = 0;
@@ -39,14 +59,14 @@ export class StateTracker {
   private quietTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
   private disposed = false;
+  private readonly commits = new Emitter<[state: ScreenState]>();
   /** The last classification, whether committed or not (the sender peeks at it). */
   latest: ScreenState = { kind: 'starting' };
 
   constructor(
     private readonly adapter: CliAdapter,
     private readonly screen: ScreenModel,
-    private readonly context: () => ClassifyContext,
-    private readonly onCommit: (state: ScreenState) => void,
+    private readonly context: ClassifyContextSource,
   ) {
     this.unsubscribe = screen.onChange(() => {
       this.queueEvaluation();
@@ -54,8 +74,19 @@ export class StateTracker {
     });
   }
 
-  get committed(): string | undefined {
-    return this.committedKey;
+  /** A classification held for the adapter's settle time (and, after `recommit`, even if unchanged). */
+  onCommit(listener: (state: ScreenState) => void): Disposable {
+    return this.commits.on(listener);
+  }
+
+  /** The last committed state, until `recommit` forgets it. */
+  get committed(): ScreenState | undefined {
+    return this.committedState;
+  }
+
+  /** Whether `state` is what the tracker last committed (compared with sameScreenState). */
+  isCommitted(state: ScreenState): boolean {
+    return same(this.committedState, state);
   }
 
   /** Classify soon (coalesces bursts of parsed writes into one classification). */
@@ -82,14 +113,14 @@ export class StateTracker {
 
   /** Forget the committed state, so the next stable state is committed even if it is the same. */
   recommit(): void {
-    this.committedKey = undefined;
-    this.candidateKey = undefined;
+    this.committedState = undefined;
+    this.candidate = undefined;
     this.clearSettle();
     this.queueEvaluation();
   }
 
   private classify(): ScreenState {
-    this.latest = this.adapter.classify(this.screen.snapshot(), this.context());
+    this.latest = this.adapter.classify(this.screen.snapshot(), this.context.classifyContext());
     return this.latest;
   }
 
@@ -97,11 +128,10 @@ export class StateTracker {
     if (this.disposed) return;
     this.lastEvaluationAt = Date.now();
     const state = this.classify();
-    const key = stateKey(state);
-    if (key === this.candidateKey) return; // its settle timer is already running
-    this.candidateKey = key;
+    if (same(this.candidate, state)) return; // its settle timer is already running
+    this.candidate = state;
     this.clearSettle();
-    if (key === this.committedKey) return; // back to what we had: the change was a flicker
+    if (same(this.committedState, state)) return; // back to what we had: the change was a flicker
     this.settleTimer = setTimeout(() => this.confirm(), this.adapter.settleMs);
   }
 
@@ -109,14 +139,13 @@ export class StateTracker {
     this.settleTimer = undefined;
     if (this.disposed) return;
     const state = this.classify();
-    const key = stateKey(state);
-    if (key !== this.candidateKey) {
-      this.candidateKey = key;
-      if (key !== this.committedKey) this.settleTimer = setTimeout(() => this.confirm(), this.adapter.settleMs);
+    if (!same(this.candidate, state)) {
+      this.candidate = state;
+      if (!same(this.committedState, state)) this.settleTimer = setTimeout(() => this.confirm(), this.adapter.settleMs);
       return;
     }
-    this.committedKey = key;
-    this.onCommit(state);
+    this.committedState = state;
+    this.commits.emit(state);
   }
 
   private clearSettle(): void {
@@ -129,5 +158,6 @@ export class StateTracker {
     this.clearSettle();
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.unsubscribe();
+    this.commits.dispose();
   }
 }

@@ -16,7 +16,7 @@ import { ERROR_CODES } from '../../src-shared/errors';
 import { THREAD_STATUSES, type ThreadHandle, type ThreadSendRequest } from '../../src-shared/threads';
 import { keysToSequences } from '../../src-shared/keys';
 import { AGENT_ID_PATTERN, MAX_LOG_LINES, MAX_SEND_TIMEOUT_MS } from '../runtime/agent-manager';
-import { MAX_MESSAGE_CHARS } from '../runtime/session';
+import { MAX_MESSAGE_CHARS } from '../runtime/session/session';
 
 /**
  * One zod schema per route input, checked at the boundary. Bodies are strict: a field nobody

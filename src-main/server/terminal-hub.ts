@@ -4,7 +4,7 @@ import { WS_CLOSE } from '../../src-shared/api';
 import type { AgentManager } from '../runtime/agent-manager';
 import { RuntimeError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
-import type { AgentSession } from '../runtime/session';
+import type { AgentSession } from '../runtime/session/session';
 import { OutputPump, type PumpOptions } from './output-pump';
 
 /**

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DetectedPrompt } from '../../src-main/runtime/adapters/types';
 import { unknownDialog } from '../../src-main/runtime/detect/unknown-dialog';
 import { ScreenModel, type ScreenSnapshot } from '../../src-main/runtime/screen/screen-model';
-import { StillnessWatchdog, type WatchdogClock } from '../../src-main/runtime/stillness-watchdog';
+import { StillnessWatchdog, type WatchdogClock } from '../../src-main/runtime/session/stillness-watchdog';
 
 /** A clock the test moves by hand: timers fire only when `advance` passes their due time. */
 class ManualClock implements WatchdogClock {

@@ -1,4 +1,4 @@
-import type { DetectedPrompt } from './adapters/types';
+import type { DetectedPrompt } from '../adapters/types';
 
 /**
  * Nothing unknown may leave an agent `busy` forever. While the agent is busy, every screen change
