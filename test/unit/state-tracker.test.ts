@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createShellAdapter } from '../../src-main/runtime/adapters/shell';
 import type { ClassifyContext, CliAdapter, ScreenState } from '../../src-main/runtime/adapters/types';
 import type { ScreenModel, ScreenSnapshot } from '../../src-main/runtime/screen/screen-model';
-import { StateTracker, stateKey } from '../../src-main/runtime/state-tracker';
+import { sameScreenState, StateTracker } from '../../src-main/runtime/state-tracker';
 
 /**
  * StateTracker under fake timers: a classification is committed only after it held for the
@@ -53,7 +53,8 @@ function makeTracker(overrides: Partial<Pick<CliAdapter, 'quietReadyMs'>> = {}):
     },
   };
   const context = (): ClassifyContext => ({ workdir: '/tmp', keyFromRuntime: false, quietMs: 0 });
-  tracker = new StateTracker(adapter, screen as unknown as ScreenModel, context, (state) => commits.push(state));
+  tracker = new StateTracker(adapter, screen as unknown as ScreenModel, { classifyContext: context });
+  tracker.onCommit((state) => commits.push(state));
 }
 
 function prompt(fingerprint: string): ScreenState {
@@ -86,7 +87,7 @@ describe('StateTracker: settle, then commit', () => {
     vi.advanceTimersByTime(1);
     expect(commits).toEqual([{ kind: 'ready' }]);
     expect(classifications).toBe(2);
-    expect(tracker.committed).toBe('ready');
+    expect(tracker.committed).toEqual({ kind: 'ready' });
     expect(tracker.latest).toEqual({ kind: 'ready' });
   });
 
@@ -134,8 +135,8 @@ describe('StateTracker: settle, then commit', () => {
   });
 
   it('two prompts are different states when their fingerprints differ, the same when they match', () => {
-    expect(stateKey(prompt('a'))).toBe(stateKey(prompt('a')));
-    expect(stateKey(prompt('a'))).not.toBe(stateKey(prompt('b')));
+    expect(sameScreenState(prompt('a'), prompt('a'))).toBe(true);
+    expect(sameScreenState(prompt('a'), prompt('b'))).toBe(false);
     makeTracker();
     current = prompt('a');
     screen.changed();
