@@ -93,7 +93,14 @@ export async function startSignalPty(options: SignalPtyOptions): Promise<SignalP
     waitScreen: (match, timeoutMs, from = 0) => poll(() => screenStates.slice(from).find((e) => match(e.state)), timeoutMs, 'a screen state', describe),
     async submit(text, timeoutMs) {
       child.write(text);
-      await poll(() => (options.adapter.inputText(screen.snapshot())?.includes(text) ? true : undefined), timeoutMs, `"${text}" in the input box`, describe);
+      // The adapter's input box, or failing that a prompt row ending in the text: a notice can
+      // replace the footer the adapter anchors the box on (Codex's `⚠ 1 warning · f2 to view`).
+      const typed = (): true | undefined => {
+        const snapshot = screen.snapshot();
+        if (options.adapter.inputText(snapshot)?.includes(text)) return true;
+        return snapshot.lines.some((line) => /^\s*[›❯>]\s/.test(line) && line.trimEnd().endsWith(text)) ? true : undefined;
+      };
+      await poll(typed, timeoutMs, `"${text}" in the input box`, describe);
       child.write('\r');
     },
     keys(names) {

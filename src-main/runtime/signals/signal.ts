@@ -21,7 +21,15 @@ export type AgentSignal =
    * The turn is over and the CLI waits for input. `reply` is the last assistant text when the CLI
    * says it in the payload; `transcriptPath` names the CLI's own record of the conversation.
    */
-  | { kind: 'turn_ended'; reply?: string; transcriptPath?: string }
+  | {
+      kind: 'turn_ended';
+      reply?: string;
+      transcriptPath?: string;
+      /** Codex: the conversation thread the turn belongs to (its title generator runs turns on threads of its own). */
+      threadId?: string;
+      /** Codex: the user inputs of the turn, to tell the session's turn from a side thread's. */
+      prompts?: string[];
+    }
   /** A sub-agent finished its work (the main turn goes on). */
   | { kind: 'subagent_ended' }
   /** The CLI session is ending (`reason`: exit, clear, logout, …). */
