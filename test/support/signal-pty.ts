@@ -36,10 +36,14 @@ export interface SignalPty {
 }
 
 export interface SignalPtyOptions {
+  /** Folder the channel's folder is made in (default: the OS temp folder). */
+  channelParent?: string;
   file: string;
   args: (channel: SignalChannel) => string[];
   cwd: string;
   env: Record<string, string>;
+  /** Variables that depend on the channel (called after `args`), merged over `env`. */
+  envFor?: (channel: SignalChannel) => Record<string, string>;
   adapter: CliAdapter;
   keyFromRuntime?: boolean;
 }
@@ -58,7 +62,7 @@ function poll<T>(find: () => T | undefined, timeoutMs: number, what: string, onT
 }
 
 export async function startSignalPty(options: SignalPtyOptions): Promise<SignalPty> {
-  const channel = await SignalChannel.open();
+  const channel = await SignalChannel.open({ parentDir: options.channelParent });
   const screen = new ScreenModel({ cols: 120, rows: 40, scrollback: 2000 });
   const messages: HookMessage[] = [];
   const screenStates: ScreenEntry[] = [];
@@ -70,7 +74,9 @@ export async function startSignalPty(options: SignalPtyOptions): Promise<SignalP
     if (!previous || JSON.stringify(previous.state) !== JSON.stringify(state)) screenStates.push({ state, at: Date.now() });
   };
   screen.onChange(classify);
-  const child = pty.spawn(options.file, options.args(channel), { name: 'xterm-256color', cols: 120, rows: 40, cwd: options.cwd, env: { ...options.env, ...channel.hookEnv() } });
+  const args = options.args(channel);
+  const env = { ...options.env, ...channel.hookEnv(), ...options.envFor?.(channel) };
+  const child = pty.spawn(options.file, args, { name: 'xterm-256color', cols: 120, rows: 40, cwd: options.cwd, env });
   child.onData((data) => {
     lastOutput = Date.now();
     screen.write(data);
@@ -101,6 +107,9 @@ export async function startSignalPty(options: SignalPtyOptions): Promise<SignalP
         return snapshot.lines.some((line) => /^\s*[›❯>]\s/.test(line) && line.trimEnd().endsWith(text)) ? true : undefined;
       };
       await poll(typed, timeoutMs, `"${text}" in the input box`, describe);
+      // The session's own pause between text and Enter: a CLI that sees both in one read takes the
+      // Enter as part of a paste (a newline in the box) instead of a submit.
+      await new Promise((resolve) => setTimeout(resolve, options.adapter.enterDelayMs));
       child.write('\r');
     },
     keys(names) {
