@@ -117,7 +117,13 @@ export async function startSignalPty(options: SignalPtyOptions): Promise<SignalP
     },
     async close() {
       if (running) {
-        child.kill('SIGKILL');
+        // The PTY child leads its own process group (setsid), so the group is exactly the CLI and
+        // what it started (Codex and Gemini run helpers of their own).
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
         await exited;
       }
       screen.dispose();
