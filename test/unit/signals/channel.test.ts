@@ -164,6 +164,28 @@ describe('signal channel', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a CLI that never closes the hook\'s stdin holds it no longer than its timeout either', async () => {
+    const c = await channel();
+    const got: HookMessage[] = [];
+    c.received.on((m) => got.push(m));
+    const timeoutMs = 500;
+    const result = await new Promise<{ code: number | null; stdout: string; elapsedMs: number }>((resolve, reject) => {
+      const started = performance.now();
+      const child = spawn(process.execPath, [hookClientPath(), 'Stop'], { env: { PATH: process.env.PATH ?? '', ...c.hookEnv(), RAVEN_SIGNAL_TIMEOUT_MS: String(timeoutMs) }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, elapsedMs: performance.now() - started }));
+      // Half a payload, and the pipe left open.
+      child.stdin.write('{"session_id":');
+    });
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(timeoutMs);
+    expect(result.elapsedMs).toBeLessThan(timeoutMs + 2_000);
+    // Nothing half-read was sent as if it were the event.
+    expect(got).toEqual([]);
+  });
+
   it('a runtime that is gone (no socket) lets the hook exit 0 at once, silently', async () => {
     const run = await runHook('Stop', '{}', { RAVEN_SIGNAL_SOCKET: path.join(os.tmpdir(), 'raven-no-such-dir', 'hooks.sock'), RAVEN_SIGNAL_TOKEN: 't', RAVEN_SIGNAL_TIMEOUT_MS: '5000' });
     expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
