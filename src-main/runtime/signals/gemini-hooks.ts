@@ -86,6 +86,42 @@ function readSettings(file: string): GeminiSettings {
 }
 
 /**
+ * Why Gemini would skip a system settings file at `file`, or undefined if it would load it.
+ * Gemini 0.61.0 (`isFileAndDirectorySecureSync`, POSIX) loads a system layer only if the file and
+ * every folder above it are owned by root and writable by neither group nor others. So the layer
+ * works when the runtime runs as root, or when an installer has put a root-owned file in place; a
+ * file the runtime writes as an ordinary user is skipped (with a warning on Gemini's screen).
+ */
+export function geminiSystemLayerRefusal(file: string): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  let current = path.resolve(file);
+  for (;;) {
+    let stats: fs.Stats;
+    try {
+      stats = fs.statSync(current);
+    } catch (error) {
+      return `cannot inspect ${current}: ${(error as Error).message}`;
+    }
+    if (stats.uid !== 0) return `${current} is not owned by root (uid ${stats.uid})`;
+    if ((stats.mode & 0o022) !== 0) return `${current} is writable by group or others (mode ${(stats.mode & 0o7777).toString(8)})`;
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
+
+export interface GeminiLayer {
+  file: string;
+  /** Variables for the CLI's environment that make Gemini read the layer. */
+  env: Record<string, string>;
+  /**
+   * Set when Gemini would skip the file (see geminiSystemLayerRefusal): its hooks will not run,
+   * and the session must rely on the screen alone for this agent.
+   */
+  refusal?: string;
+}
+
+/**
  * Writes the runtime's system-defaults layer into `dir` (the session's 0700 channel folder) and
  * returns the variable that points Gemini at it. `inheritedFrom`: the system-defaults file Gemini
  * would otherwise read (the variable's value in the user's environment, or the machine's).
@@ -95,10 +131,13 @@ export function writeGeminiHookSettings(
   program: HookProgram,
   channelEnv: Record<string, string>,
   inheritedFrom: string = process.env.GEMINI_CLI_SYSTEM_DEFAULTS_PATH ?? machineSystemDefaultsPath(),
-): { file: string; env: Record<string, string> } {
+): GeminiLayer {
   const file = path.join(dir, 'gemini-system-defaults.json');
   fs.writeFileSync(file, JSON.stringify(withGeminiHooks(readSettings(inheritedFrom), program, channelEnv), null, 2), { mode: 0o600 });
-  return { file, env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: file } };
+  const layer: GeminiLayer = { file, env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: file } };
+  const refusal = geminiSystemLayerRefusal(file);
+  if (refusal !== undefined) layer.refusal = refusal;
+  return layer;
 }
 
 /** One Gemini hook payload as a signal; undefined for an event this runtime does not use. */

@@ -46,17 +46,30 @@ describe.each(buildsOf('gemini'))('Gemini CLI hooks over the signal channel ($ch
       const userSettings = JSON.parse(fs.readFileSync(userSettingsFile, 'utf8')) as Record<string, unknown>;
       fs.writeFileSync(userSettingsFile, JSON.stringify({ ...userSettings, hooks: { AfterAgent: [{ hooks: [{ name: 'user', type: 'command', command: `echo user-after >> '${userLog}'` }] }] } }));
       const adapter = createGeminiAdapter();
+      let refusal: string | undefined;
       const cli = await startSignalPty({
         file: buildBinary(build),
         args: () => [],
         // Gemini skips a settings file when any folder above it is writable by others (/tmp is).
         channelParent: secureParent,
-        envFor: (channel) => writeGeminiHookSettings(channel.dir, defaultHookProgram(), channel.hookEnv(), path.join(home.root, 'no-system-defaults.json')).env,
+        envFor: (channel) => {
+          const layer = writeGeminiHookSettings(channel.dir, defaultHookProgram(), channel.hookEnv(), path.join(home.root, 'no-system-defaults.json'));
+          refusal = layer.refusal;
+          return layer.env;
+        },
         cwd: home.workdir,
         env: cliSpawnEnv(home),
         adapter,
       });
       ptys.push(cli);
+      // Gemini loads the layer only if it and every folder above are root-owned (see
+      // geminiSystemLayerRefusal). Run as another user, the layer must say it will be skipped,
+      // and there is nothing more this test can check (docs/signals.md "Gemini CLI").
+      if (process.getuid?.() !== 0) {
+        expect(refusal).toMatch(/not owned by root/);
+        return;
+      }
+      expect(refusal).toBeUndefined();
       const started = await cli.waitMessage((m) => m.event === 'SessionStart', 90_000);
       expect(parseGeminiHook(started)).toMatchObject({ kind: 'session_started', source: 'startup' });
       await cli.waitScreen((s) => s.kind === 'ready', 90_000);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HookMessage } from '../../../src-main/runtime/signals/channel';
-import { GEMINI_HOOK_EVENTS, parseGeminiHook, withGeminiHooks, writeGeminiHookSettings } from '../../../src-main/runtime/signals/gemini-hooks';
+import { GEMINI_HOOK_EVENTS, geminiSystemLayerRefusal, parseGeminiHook, withGeminiHooks, writeGeminiHookSettings } from '../../../src-main/runtime/signals/gemini-hooks';
 import { lastGeminiReply } from '../../../src-main/runtime/signals/gemini-transcript';
 import type { HookProgram } from '../../../src-main/runtime/signals/hook-command';
 import { longReplyText } from '../../support/model-server';
@@ -34,10 +34,33 @@ describe('Gemini hook settings layer', () => {
 
   it('writes a private file and names it in GEMINI_CLI_SYSTEM_DEFAULTS_PATH; a missing machine file is no error', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gemini-layer-'));
-    const { file, env } = writeGeminiHookSettings(dir, program, channelEnv, path.join(dir, 'absent.json'));
+    const layer = writeGeminiHookSettings(dir, program, channelEnv, path.join(dir, 'absent.json'));
+    const { file, env } = layer;
     expect(env).toEqual({ GEMINI_CLI_SYSTEM_DEFAULTS_PATH: file });
+    // Under the OS temp folder (mode 1777) Gemini would skip it; the result says so and why.
+    expect(layer.refusal).toMatch(/writable by group or others|not owned by root/);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(JSON.parse(JSON.stringify(withGeminiHooks({}, program, channelEnv))));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('geminiSystemLayerRefusal (Gemini loads a system layer only if it and every folder above are root-owned and not group/other-writable)', () => {
+  it('refuses anything under the OS temp folder', () => {
+    expect(geminiSystemLayerRefusal(path.join(os.tmpdir(), 'x.json'))).toBeDefined();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gemini-refusal-'));
+    fs.writeFileSync(path.join(dir, 'f.json'), '{}');
+    expect(geminiSystemLayerRefusal(path.join(dir, 'f.json'))).toMatch(new RegExp(process.getuid?.() === 0 ? 'writable by group or others' : 'not owned by root'));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a group-writable file, and a missing one', () => {
+    const dir = fs.mkdtempSync(path.join(os.homedir(), '.raven-refusal-'));
+    const file = path.join(dir, 'f.json');
+    fs.writeFileSync(file, '{}', { mode: 0o660 });
+    fs.chmodSync(file, 0o660);
+    expect(geminiSystemLayerRefusal(file)).toMatch(/writable by group or others|not owned by root/);
+    expect(geminiSystemLayerRefusal(path.join(dir, 'missing.json'))).toMatch(/cannot inspect/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
