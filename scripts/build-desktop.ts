@@ -36,6 +36,8 @@ async function bundle(): Promise<void> {
   await build({ ...common, entryPoints: [path.join(ROOT, 'src-main/desktop/preload.ts')], outfile: path.join(outdir, 'preload.js') });
   // The echo agent is a program of its own (run by the app's Node), found next to the bundle.
   fs.copyFileSync(path.join(ROOT, 'src-main/runtime/adapters/echo-agent.cjs'), path.join(outdir, 'echo-agent.cjs'));
+  // So is the hook command the CLIs run to reach a session's signal channel (signals/channel.ts).
+  fs.copyFileSync(path.join(ROOT, 'src-main/runtime/signals/hook-client.cjs'), path.join(outdir, 'hook-client.cjs'));
 }
 
 // ───────────────────────────── icons ─────────────────────────────

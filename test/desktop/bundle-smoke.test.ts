@@ -53,6 +53,8 @@ describe('the desktop bundle', () => {
     expect(result.afterQuit).toBe('down');
     // The echo agent ran from the copy next to the bundle (electron-builder packages that file).
     expect(fs.existsSync(path.join(outdir, 'echo-agent.cjs'))).toBe(true);
+    // The signal hook command ships beside it too (signals/channel.ts finds it next to the bundle).
+    expect(fs.readFileSync(path.join(outdir, 'hook-client.cjs'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'src-main/runtime/signals/hook-client.cjs'), 'utf8'));
     expect(result.echo).toEqual({ args: [path.join(outdir, 'echo-agent.cjs')], reply: 'from the bundle' });
   }, 90_000);
 });

@@ -1,0 +1,126 @@
+/**
+ * Replies from Claude Code's own record of the conversation (docs/signals.md "Replies"): the JSONL
+ * transcript named by `transcript_path` in every hook payload. It holds the model's text exactly
+ * as sent — any length, no spinners, footers or wrapping — which the screen cannot give.
+ *
+ * One JSON object per line. The ones that matter here:
+ *   {"type":"user", "isMeta"?, "message":{"role":"user","content": string | [{type:"text"|"tool_result"|…}]}}
+ *   {"type":"assistant", "message":{"id","role":"assistant","content":[{type:"text","text"}|{type:"tool_use"}|{type:"thinking"}…]}}
+ * Claude writes one line per content block, so one assistant message (one `message.id`) can span
+ * several lines. Other line types (summary, system, attachment, file-history-snapshot…) are skipped.
+ */
+import * as fs from 'node:fs';
+import { isRecord } from './signal';
+
+interface TranscriptLine {
+  type: string;
+  isMeta: boolean;
+  messageId?: string;
+  content: unknown;
+}
+
+function parseLine(text: string): TranscriptLine | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // A line still being written (the file is appended while we read) or damaged: not ours to judge.
+    return undefined;
+  }
+  if (!isRecord(value) || typeof value.type !== 'string') return undefined;
+  const message = isRecord(value.message) ? value.message : undefined;
+  return {
+    type: value.type,
+    isMeta: value.isMeta === true,
+    messageId: message && typeof message.id === 'string' ? message.id : undefined,
+    content: message?.content,
+  };
+}
+
+function blocks(content: unknown): Record<string, unknown>[] {
+  return Array.isArray(content) ? content.filter(isRecord) : [];
+}
+
+/** A prompt the person typed (not a tool result fed back, not a meta line Claude injects). */
+function isPrompt(line: TranscriptLine): boolean {
+  if (line.type !== 'user' || line.isMeta) return false;
+  if (typeof line.content === 'string') return true;
+  return blocks(line.content).some((b) => b.type === 'text');
+}
+
+function textOf(line: TranscriptLine): string | undefined {
+  const texts = blocks(line.content)
+    .filter((b) => b.type === 'text' && typeof b.text === 'string')
+    .map((b) => b.text as string);
+  return texts.length > 0 ? texts.join('') : undefined;
+}
+
+/**
+ * The last assistant text of the latest turn in a transcript's text: the text blocks of the last
+ * assistant message after the last prompt, joined. Undefined when that turn has no text yet (it
+ * only called tools, or the line is not written yet).
+ */
+export function lastClaudeReply(transcript: string): string | undefined {
+  const lines = transcript
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(parseLine)
+    .filter((l): l is TranscriptLine => l !== undefined);
+  let turnStart = 0;
+  lines.forEach((line, index) => {
+    if (isPrompt(line)) turnStart = index + 1;
+  });
+  const turn = lines.slice(turnStart);
+  for (let i = turn.length - 1; i >= 0; i--) {
+    const line = turn[i];
+    if (line.type !== 'assistant' || textOf(line) === undefined) continue;
+    // Gather every line of this message (one per content block), in order.
+    const parts = turn.filter((l) => l.type === 'assistant' && l.messageId !== undefined && l.messageId === line.messageId).map(textOf);
+    const joined = parts.filter((p): p is string => p !== undefined).join('');
+    return line.messageId === undefined ? textOf(line) : joined;
+  }
+  return undefined;
+}
+
+export interface ReadReplyOptions {
+  /** How long to wait for the reply's line to be written after the Stop hook (Claude appends it asynchronously). */
+  timeoutMs?: number;
+}
+
+/**
+ * Reads the reply of the turn that just ended from the transcript file. The Stop hook can run a
+ * moment before Claude has appended the reply's line, so it re-reads on each change of the file
+ * until the turn has a text or `timeoutMs` passes; undefined then (the screen's reply is the fallback).
+ */
+export async function readClaudeReply(transcriptPath: string, options: ReadReplyOptions = {}): Promise<string | undefined> {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const attempt = (): string | undefined => {
+    try {
+      return lastClaudeReply(fs.readFileSync(transcriptPath, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const first = attempt();
+  if (first !== undefined) return first;
+  return new Promise((resolve) => {
+    let watcher: fs.FSWatcher | undefined;
+    const finish = (value: string | undefined): void => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish(attempt()), timeoutMs);
+    try {
+      watcher = fs.watch(transcriptPath, () => {
+        const found = attempt();
+        if (found !== undefined) finish(found);
+      });
+      // The file may have changed between the first read and the watch starting.
+      const found = attempt();
+      if (found !== undefined) finish(found);
+    } catch {
+      // No file (yet): the timer gives the answer.
+    }
+  });
+}
