@@ -1,4 +1,5 @@
 import * as pty from 'node-pty';
+import { MAX_MESSAGE_CHARS } from '../../src-shared/limits';
 import {
   isValidTerminalSize,
   MAX_COLS,
@@ -79,8 +80,6 @@ export interface StopOptions {
   force?: boolean;
 }
 
-/** Largest message `send` accepts. */
-export const MAX_MESSAGE_CHARS = 1024 * 1024;
 /** VALIDATION_ERROR unless the size is within the contract's limits (src-shared/agent.ts). */
 export function assertTerminalSize(cols: number, rows: number): void {
   if (!isValidTerminalSize(cols, rows)) {
