@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractDeviceCode, extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, tidy, unbox, unbullet } from './tui';
+import { dedent, type EchoStyle, findEcho, folderShownUnder, keysFor, lastIndexMatching, menuPrompt, tidy, trustOwnFolder, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -104,13 +104,9 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
   const lines = screen.lines;
   const trust = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /trust this folder\?|do you trust the contents of this directory/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
-    // Codex names the folder on the line under "Folder access"; answer only for the spawn's own.
-    const at = lastIndexMatching(lines, /folder access/i);
-    const shown = at >= 0 ? lines.slice(at + 1, at + 3).map((l) => l.trim()).find((l) => l.startsWith('/') || /^[A-Za-z]:\\/.test(l)) : undefined;
-    const keys = keysFor(trust, /trust|yes/i);
-    if (keys && (!shown || shown.replace(/\/+$/, '') === context.workdir.replace(/\/+$/, ''))) {
-      trust.autoAnswer = { rule: 'codex.trust-folder', category: 'trustFolder', keys };
-    }
+    // Codex names the folder on the line under "Folder access".
+    const shown = folderShownUnder(lines, /folder access/i, 2);
+    trustOwnFolder(trust, { rule: 'codex.trust-folder', accept: /trust|yes/i, shown, workdir: context.workdir });
     if (shown) trust.question = `${trust.question.split('?')[0]}? (${shown})`;
     return trust;
   }

@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, tidy, unbox, unbullet } from './tui';
+import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, sameFolder, tidy, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -143,9 +143,8 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
 function labelNamesFolder(label: string, workdir: string): boolean {
   const shown = /\(([^)]*)\)\s*$/.exec(label)?.[1]?.trim();
   if (!shown) return true;
-  const clean = workdir.replace(/[\\/]+$/, '');
-  const base = clean.split(/[\\/]/).pop() ?? clean;
-  return shown === clean || shown === base;
+  const base = workdir.replace(/[\\/]+$/, '').split(/[\\/]/).pop();
+  return sameFolder(shown, workdir) || shown === base;
 }
 
 function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState {

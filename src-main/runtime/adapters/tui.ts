@@ -129,3 +129,45 @@ export function menuPrompt(lines: readonly string[], spec: MenuPromptSpec): Dete
 export function keysFor(prompt: DetectedPrompt, label: RegExp): string[] | undefined {
   return prompt.options.find((o) => label.test(o.label))?.keys;
 }
+
+// ───────────────────────────── trust-folder dialogs ─────────────────────────────
+
+const ABSOLUTE_PATH = /^(?:\/|[A-Za-z]:\\)/;
+
+/** The absolute path a dialog shows in the `within` lines under its `heading` line, if any. */
+export function folderShownUnder(lines: readonly string[], heading: RegExp, within: number): string | undefined {
+  const at = lastIndexMatching(lines, heading);
+  if (at < 0) return undefined;
+  return lines
+    .slice(at + 1, at + 1 + within)
+    .map((line) => line.trim())
+    .find((line) => ABSOLUTE_PATH.test(line));
+}
+
+/** The same folder, written with or without trailing separators. */
+export function sameFolder(shown: string, workdir: string): boolean {
+  const trim = (folder: string) => folder.replace(/[\\/]+$/, '');
+  return trim(shown) === trim(workdir);
+}
+
+export interface TrustAnswer {
+  /** The auto-answer rule's name, reported in events (`claude.trust-folder`). */
+  rule: string;
+  /** The label of the option that trusts the folder. */
+  accept: RegExp;
+  /** The folder the dialog names, when it names one. */
+  shown: string | undefined;
+  workdir: string;
+}
+
+/**
+ * Arms the trust dialog's auto-answer only for the spawn's own folder: a dialog naming another
+ * folder (a parent, a symlinked elsewhere) is left to a person. A dialog naming no folder is about
+ * the folder the CLI started in, which is the workdir.
+ */
+export function trustOwnFolder(prompt: DetectedPrompt, answer: TrustAnswer): void {
+  const keys = keysFor(prompt, answer.accept);
+  if (keys && (answer.shown === undefined || sameFolder(answer.shown, answer.workdir))) {
+    prompt.autoAnswer = { rule: answer.rule, category: 'trustFolder', keys };
+  }
+}
