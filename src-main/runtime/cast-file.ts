@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TranscriptMeta } from '../../src-shared/api';
+import { castEventLine, parseSize, type CastEventCode } from '../../src-shared/asciicast';
 
 /**
  * The transcript's file writer and the message protocol that drives it. It runs on the transcript
@@ -18,7 +19,7 @@ export interface TranscriptOptions {
 }
 
 /** asciicast v2 event kinds: output, input, resize, marker. */
-export type EventKind = 'o' | 'i' | 'r' | 'm';
+export type EventKind = CastEventCode;
 
 /** What the main thread posts to the writer, one message per call. */
 export type CastFileMessage =
@@ -69,12 +70,11 @@ export class CastFile {
   event(kind: EventKind, at: number, data: string): void {
     if (this.failed || this.fd === undefined) return;
     if (kind === 'r') {
-      const [cols, rows] = data.split('x').map(Number);
-      this.cols = cols;
-      this.rows = rows;
+      const size = parseSize(data);
+      if (size) ({ cols: this.cols, rows: this.rows } = size);
     }
     const seconds = Math.max(0, at - this.partStartedAt) / 1000;
-    const line = `${JSON.stringify([Number(seconds.toFixed(6)), kind, data])}\n`;
+    const line = `${castEventLine(seconds, kind, data)}\n`;
     this.append(line);
     // Counted in characters: exact bytes would cost another pass, and the cap only needs to
     // bound the size (bytes ≤ 3 × characters).

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TranscriptMeta } from '../../src-shared/api';
+import { formatSize } from '../../src-shared/asciicast';
 import { castFileHandler, type CastFileMessage, type EventKind, type TranscriptOptions, type WorkerReply, type WorkerRequest } from './cast-file';
 
 export type { TranscriptMeta, TranscriptOptions };
@@ -187,7 +188,7 @@ export class TranscriptWriter {
 
   resize(cols: number, rows: number): void {
     this.flushOutput();
-    this.post('r', `${cols}x${rows}`, Date.now());
+    this.post('r', formatSize(cols, rows), Date.now());
   }
 
   /** A marker event (asciicast v2 `"m"`), e.g. where flood output was skipped. */
