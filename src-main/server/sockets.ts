@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { WS_CLOSE, type LegacyClientFrame, type LegacySendResultFrame, type PongFrame } from '../../src-shared/api';
 import type { ErrorCode } from '../../src-shared/errors';
 import { EVENTS_MAX_BUFFERED_BYTES, EVENTS_MAX_PAYLOAD_BYTES, MAX_ID_CHARS, TERMINAL_MAX_PAYLOAD_BYTES } from '../../src-shared/limits';
@@ -8,6 +8,7 @@ import { RuntimeError } from '../runtime/errors';
 import type { ServerContext } from './context';
 import { errorBody } from './errors';
 import { parseRequestTarget } from './request-target';
+import { frameText, parseTypedFrame } from './socket-frames';
 import { keyCandidates, type SecurityPolicy } from './security';
 import type { TerminalAttachOptions } from './terminal-hub';
 
@@ -43,17 +44,9 @@ function refuse(socket: Duplex, status: number, code: ErrorCode, message: string
 }
 
 /** The client frames the event sockets understand; anything else is `undefined` (ignored). */
-function parseClientFrame(data: unknown): LegacyClientFrame | undefined {
-  const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
-  if (!text.startsWith('{')) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const frame = parsed as Record<string, unknown>;
+function parseClientFrame(data: RawData): LegacyClientFrame | undefined {
+  const frame = parseTypedFrame(frameText(data));
+  if (!frame) return undefined;
   if (frame.type === 'ping') return { type: 'ping' };
   if (frame.type === 'send' && typeof frame.agentId === 'string' && typeof frame.message === 'string') {
     return { type: 'send', agentId: frame.agentId, message: frame.message };
