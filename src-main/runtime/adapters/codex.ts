@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractDeviceCode, extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, folderShownUnder, keysFor, lastIndexMatching, menuPrompt, tidy, trustOwnFolder, unbox, unbullet } from './tui';
+import { dedent, type EchoStyle, findEcho, folderShownUnder, type InputRow, inputRowAboveFooter, keysFor, lastIndexMatching, menuPrompt, tidy, trustOwnFolder, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -38,24 +38,16 @@ const COMPOSER = /^›\s(.*)$/;
 const PLACEHOLDERS = /^(?:ask codex to do anything|ask a follow-up question)$/i;
 const WORKED_FOR = /^\s*(?:─+\s*)?worked for\s+<?\d+(?:h\s*\d+m\s*\d+s|m\s*\d+s|s)\b/i;
 
-interface Composer {
-  row: number;
-  text: string;
+interface Composer extends InputRow {
   /** The full footer (model line) is drawn: Codex finished starting. */
   complete: boolean;
 }
 
+/** The composer: `› ` above the `? for shortcuts` footer; numbered `› 1.` rows are menu entries. */
 function composer(lines: readonly string[]): Composer | undefined {
-  const footer = lastIndexMatching(lines, SHORTCUTS);
-  if (footer < 0) return undefined;
-  for (let i = footer - 1; i >= Math.max(0, footer - 8); i--) {
-    const match = COMPOSER.exec(lines[i]);
-    if (!match || /^\d+\.\s/.test(match[1])) continue;
-    const text = match[1].trim();
-    const complete = lines.slice(i + 1, footer + 1).some((l) => MODEL_LINE.test(l));
-    return { row: i, text: PLACEHOLDERS.test(text) ? '' : text, complete };
-  }
-  return undefined;
+  const input = inputRowAboveFooter(lines, { footer: SHORTCUTS, row: COMPOSER, skip: /^\d+\.\s/, placeholder: PLACEHOLDERS });
+  if (!input) return undefined;
+  return { ...input, complete: lines.slice(input.row + 1, input.footer + 1).some((l) => MODEL_LINE.test(l)) };
 }
 
 function reported(screen: ScreenSnapshot): string | undefined {

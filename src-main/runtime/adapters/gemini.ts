@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, sameFolder, tidy, unbox, unbullet } from './tui';
+import { dedent, type EchoStyle, findEcho, type InputRow, inputRowAboveFooter, keysFor, lastIndexMatching, menuPrompt, sameFolder, tidy, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -33,22 +33,9 @@ const FOOTER = /workspace \(\/directory\)|no sandbox|\/model\s*$/i;
 const HALF_BLOCK_RULE = /^[▄▀]{10,}\s*$/;
 const REPLY = /^\s*✦\s/;
 
-interface InputBox {
-  row: number;
-  text: string;
-}
-
 /** The input row is the last ` > ` row, with the footer drawn below it. */
-function inputBox(lines: readonly string[]): InputBox | undefined {
-  const footer = lastIndexMatching(lines, FOOTER);
-  if (footer < 0) return undefined;
-  for (let i = footer - 1; i >= Math.max(0, footer - 8); i--) {
-    const match = INPUT_ROW.exec(lines[i]);
-    if (!match) continue;
-    const text = match[1].trim();
-    return { row: i, text: PLACEHOLDER.test(text) ? '' : text };
-  }
-  return undefined;
+function inputBox(lines: readonly string[]): InputRow | undefined {
+  return inputRowAboveFooter(lines, { footer: FOOTER, row: INPUT_ROW, placeholder: PLACEHOLDER });
 }
 
 function titleSays(screen: ScreenSnapshot): 'ready' | 'working' | 'action' | undefined {

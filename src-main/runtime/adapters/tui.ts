@@ -171,3 +171,42 @@ export function trustOwnFolder(prompt: DetectedPrompt, answer: TrustAnswer): voi
     prompt.autoAnswer = { rule: answer.rule, category: 'trustFolder', keys };
   }
 }
+
+// ───────────────────────────── input rows above a footer ─────────────────────────────
+
+export interface InputRowSpec {
+  /** The footer drawn under the input (the last match counts). */
+  footer: RegExp;
+  /** The input row; group 1 is what is typed. */
+  row: RegExp;
+  /** Rows that match `row` but are not the input (a menu entry): skipped. */
+  skip?: RegExp;
+  /** Hint text shown in an empty input. */
+  placeholder: RegExp;
+}
+
+export interface InputRow {
+  /** Index of the input row. */
+  row: number;
+  /** What is typed, '' while the placeholder shows. */
+  text: string;
+  /** Index of the footer line. */
+  footer: number;
+}
+
+/**
+ * The input row of CLIs that draw it right above a footer (Codex's composer, Gemini's ` > `): the
+ * last matching row within 8 lines above the footer. Undefined while no footer is drawn (a dialog,
+ * a login screen, or still starting).
+ */
+export function inputRowAboveFooter(lines: readonly string[], spec: InputRowSpec): InputRow | undefined {
+  const footer = lastIndexMatching(lines, spec.footer);
+  if (footer < 0) return undefined;
+  for (let i = footer - 1; i >= Math.max(0, footer - 8); i--) {
+    const match = spec.row.exec(lines[i]);
+    if (!match || spec.skip?.test(match[1])) continue;
+    const text = match[1].trim();
+    return { row: i, text: spec.placeholder.test(text) ? '' : text, footer };
+  }
+  return undefined;
+}
