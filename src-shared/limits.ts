@@ -4,6 +4,12 @@
  */
 
 /**
+ * Largest request body unless the server is started with another (`bodyLimitBytes`): room for a
+ * long message or a handful of context files; anything bigger is a mistake or an attack.
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
  * Deepest nesting accepted anywhere in a JSON body. Real requests nest 4–6 levels (config →
  * contextFiles → item → field); 64 leaves room for free-form metadata while keeping every later
  * recursive walk (zod, JSON.stringify of snapshots) far from the stack limit.
@@ -41,6 +47,16 @@ export const MAX_ID_CHARS = 256;
 export const MAX_MESSAGE_CHARS = 1024 * 1024;
 /** Names, roles and other labels show in lists and terminal titles; 200 is the manager's own cap. */
 export const MAX_LABEL_CHARS = 200;
+/** Capabilities and permissions are short tags; 100 of them is far more than any agent has. */
+export const MAX_LABELS = 100;
+/** Agent type names and their aliases are one word (`claude-code`, `openai-codex`). */
+export const MAX_AGENT_TYPE_CHARS = 64;
+/** API keys and tokens are a few hundred characters at most; 4096 takes any real one. */
+export const MAX_SECRET_CHARS = 4096;
+/** Environment variable names are identifiers; 1024 is far above any real one. */
+export const MAX_ENV_NAME_CHARS = 1024;
+/** A context file's path relative to the workdir (its folders are checked again when written). */
+export const MAX_CONTEXT_PATH_CHARS = 1024;
 /** PATH_MAX on Linux: the longest workdir, command or repository URL. */
 export const MAX_PATH_CHARS = 4096;
 /** Generous for real environments (a few hundred variables) while bounding the work per request. */

@@ -3,19 +3,24 @@ import { z } from 'zod';
 import { AGENT_TYPES, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS, resolveAgentType } from '../../../src-shared/agent';
 import { keysToSequences } from '../../../src-shared/keys';
 import {
+  MAX_AGENT_TYPE_CHARS,
   MAX_ARG_CHARS,
   MAX_ARGS,
   MAX_CONTEXT_FILES,
+  MAX_CONTEXT_PATH_CHARS,
   MAX_ENV_ENTRIES,
+  MAX_ENV_NAME_CHARS,
   MAX_ENV_VALUE_CHARS,
   MAX_ID_CHARS,
   MAX_KEY_NAME_CHARS,
   MAX_KEYS,
   MAX_LABEL_CHARS,
+  MAX_LABELS,
   MAX_MESSAGE_CHARS,
   MAX_METADATA_BYTES,
   MAX_METADATA_DEPTH,
   MAX_PATH_CHARS,
+  MAX_SECRET_CHARS,
 } from '../../../src-shared/limits';
 import { nestsDeeperThan } from '../json-depth';
 
@@ -31,14 +36,14 @@ const noNul = (value: string) => !value.includes('\0');
 export const osString = (max: number) => z.string().max(max).refine(noNul, { message: 'must not contain NUL characters' });
 
 export const label = z.string().max(MAX_LABEL_CHARS);
-export const labelList = z.array(label).max(100);
+export const labelList = z.array(label).max(MAX_LABELS);
 export const programPath = osString(MAX_PATH_CHARS).min(1);
 export const argList = z.array(osString(MAX_ARG_CHARS)).max(MAX_ARGS);
 
 export const agentTypeSchema = z
   .string()
   .min(1)
-  .max(64)
+  .max(MAX_AGENT_TYPE_CHARS)
   .refine((value) => resolveAgentType(value) !== undefined, {
     message: `unknown agent type; known types: ${AGENT_TYPES.join(', ')} (aliases such as claude, gemini are accepted)`,
   })
@@ -54,7 +59,7 @@ export const envSchema = z
     z
       .string()
       .min(1)
-      .max(1024)
+      .max(MAX_ENV_NAME_CHARS)
       .regex(/^[^=\0]+$/, { message: 'variable names must not contain "=" or NUL' }),
     osString(MAX_ENV_VALUE_CHARS),
   )
@@ -63,13 +68,15 @@ export const envSchema = z
 export const colsSchema = z.number().int().min(MIN_COLS).max(MAX_COLS);
 export const rowsSchema = z.number().int().min(MIN_ROWS).max(MAX_ROWS);
 
+const secret = z.string().max(MAX_SECRET_CHARS);
+
 export const credentialsSchema = z.strictObject({
-  anthropicKey: z.string().max(4096).optional(),
-  openaiKey: z.string().max(4096).optional(),
-  googleKey: z.string().max(4096).optional(),
+  anthropicKey: secret.optional(),
+  openaiKey: secret.optional(),
+  googleKey: secret.optional(),
   // Parallax AgentConfig fields; accepted for compatibility, not used by any adapter.
-  githubToken: z.string().max(4096).optional(),
-  custom: z.record(z.string(), z.string().max(4096)).optional(),
+  githubToken: secret.optional(),
+  custom: z.record(z.string(), secret).optional(),
 });
 
 /** A message to an agent: bounded, and not blank (an empty turn would wait for a reply that never comes). */
@@ -103,7 +110,7 @@ export const keyList = z.array(keyName).min(1).max(MAX_KEYS).refine(validKeys, {
 export const keyOrKeyList = z.union([keyName, z.array(keyName).min(1).max(MAX_KEYS)]).refine(validKeys, { message: UNKNOWN_KEY_MESSAGE });
 
 export const contextFileSchema = z.strictObject({
-  path: z.string().min(1).max(1024).meta({ description: 'Relative to the workdir; may not leave it.' }),
+  path: z.string().min(1).max(MAX_CONTEXT_PATH_CHARS).meta({ description: 'Relative to the workdir; may not leave it.' }),
   content: z.string(),
 });
 export const contextFileList = z.array(contextFileSchema).max(MAX_CONTEXT_FILES);
