@@ -3,7 +3,7 @@ import { extractUrls, pickLoginUrl } from '../detect/login';
 import { keyHintOptions, lastHintLine, parseKeyHints } from '../detect/key-hints';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, folderShownUnder, keysFor, lastIndexMatching, menuPrompt, RULE, tidy, trustOwnFolder, unbullet } from './tui';
+import { answeredSinceEcho, dedent, type EchoStyle, findEcho, folderShownUnder, keysFor, lastIndexMatching, menuPrompt, RULE, tidy, trustOwnFolder, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -254,9 +254,7 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
 
 /** After a message, the idle box is not enough: the turn must have produced something after the echo. */
 function turnFinished(history: readonly string[], message: string): boolean {
-  const echo = findEcho(history, message, ECHO_STYLE);
-  if (echo < 0) return false;
-  return history.slice(echo + 1).some((l) => BULLET.test(l) || TURN_DONE.test(l) || /^\s*⎿/.test(l) || /interrupted/i.test(l));
+  return answeredSinceEcho(history, message, ECHO_STYLE, (l) => BULLET.test(l) || TURN_DONE.test(l) || /^\s*⎿/.test(l) || /interrupted/i.test(l));
 }
 
 

@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractDeviceCode, extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, folderShownUnder, type InputRow, inputRowAboveFooter, keysFor, lastIndexMatching, menuPrompt, tidy, trustOwnFolder, unbox, unbullet } from './tui';
+import { answeredSinceEcho, dedent, type EchoStyle, findEcho, folderShownUnder, type InputRow, inputRowAboveFooter, keysFor, lastIndexMatching, menuPrompt, tidy, trustOwnFolder, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -141,8 +141,7 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
     if (signal === 'working' || signal === 'blocked') return { kind: 'busy' };
     const turnLines = context.turn.lines();
     const history = turnLines.slice(0, composer(turnLines)?.row ?? turnLines.length);
-    const echo = findEcho(history, context.turn.message, ECHO_STYLE);
-    if (echo < 0 || !history.slice(echo + 1).some((l) => WORKED_FOR.test(l))) return { kind: 'busy' };
+    if (!answeredSinceEcho(history, context.turn.message, ECHO_STYLE, (l) => WORKED_FOR.test(l))) return { kind: 'busy' };
   }
   return { kind: 'ready' };
 }

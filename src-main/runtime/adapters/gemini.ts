@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, type InputRow, inputRowAboveFooter, keysFor, lastIndexMatching, menuPrompt, sameFolder, tidy, unbox, unbullet } from './tui';
+import { answeredSinceEcho, dedent, type EchoStyle, findEcho, type InputRow, inputRowAboveFooter, keysFor, lastIndexMatching, menuPrompt, sameFolder, tidy, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -150,9 +150,8 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
   if (context.turn) {
     const turnLines = context.turn.lines();
     const history = turnLines.slice(0, inputBox(turnLines)?.row ?? turnLines.length);
-    const echo = findEcho(history, context.turn.message, ECHO_STYLE);
-    const answered = history.slice(echo + 1).some((l) => REPLY.test(l) || /request cancelled/i.test(l) || /^\s*│?\s*[✓x✕]\s/.test(unbox(l)));
-    if (echo < 0 || !answered) return { kind: 'busy' };
+    const answered = answeredSinceEcho(history, context.turn.message, ECHO_STYLE, (l) => REPLY.test(l) || /request cancelled/i.test(l) || /^\s*│?\s*[✓x✕]\s/.test(unbox(l)));
+    if (!answered) return { kind: 'busy' };
   }
   return { kind: 'ready' };
 }

@@ -41,6 +41,16 @@ export function findEcho(lines: readonly string[], message: string, style: EchoS
   return -1;
 }
 
+/**
+ * Whether the turn that typed `message` has produced its answer: after the message's echo, some row
+ * satisfies `isAnswerRow` (a reply bullet, a "Worked for" line). False while the echo is not drawn.
+ * The CLIs' idle screens look the same before and after a turn, so the answer rows are the proof.
+ */
+export function answeredSinceEcho(history: readonly string[], message: string, style: EchoStyle, isAnswerRow: (line: string) => boolean): boolean {
+  const echo = findEcho(history, message, style);
+  return echo >= 0 && history.slice(echo + 1).some(isAnswerRow);
+}
+
 /** A horizontal rule drawn with box characters (the borders around Claude's input box). */
 export const RULE = /^\s*[─━═╌╍┄┅-]{10,}\s*$/;
 
