@@ -7,8 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Terminal } from '@xterm/headless';
-
-type CastEvent = [number, string, string];
+import { parseCast } from '../src-shared/asciicast';
 
 const SEQUENCES: Record<string, RegExp> = {
   '?2004h bracketed paste': /\x1b\[\?2004h/g,
@@ -34,18 +33,13 @@ const SEQUENCES: Record<string, RegExp> = {
   'ED3 (CSI 3J) clear scrollback': /\x1b\[3J/g,
 };
 
-function readCast(file: string): { header: { width: number; height: number; title: string }; events: CastEvent[] } {
-  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-  return { header: JSON.parse(lines[0]), events: lines.slice(1).map((l) => JSON.parse(l) as CastEvent) };
-}
-
 /** Replay output events (up to marker `untilMarker`, if given) into a fresh headless terminal. */
 async function replay(file: string, untilMarker?: string): Promise<{ term: Terminal; output: string }> {
-  const { header, events } = readCast(file);
+  const { header, events } = parseCast(fs.readFileSync(file, 'utf8'));
   const term = new Terminal({ cols: header.width, rows: header.height, scrollback: 100000, allowProposedApi: true });
-  const stop = untilMarker ? events.findIndex((e) => e[1] === 'm' && e[2] === untilMarker) : -1;
+  const stop = untilMarker ? events.findIndex((e) => e.code === 'm' && e.data === untilMarker) : -1;
   const upto = stop >= 0 ? events.slice(0, stop) : events;
-  const output = upto.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+  const output = upto.filter((e) => e.code === 'o').map((e) => e.data).join('');
   // Chunked writes with completion callbacks keep us under xterm's write-buffer limit.
   for (let i = 0; i < output.length; i += 65536) {
     await new Promise<void>((r) => term.write(output.slice(i, i + 65536), () => r()));

@@ -34,6 +34,9 @@ async function bundle(): Promise<void> {
   await build({ ...common, entryPoints: [path.join(ROOT, 'src-main/desktop/main.ts')], outfile: path.join(outdir, 'main.js') });
   // The preload runs sandboxed: only `electron` can be required there, so it must be self-contained.
   await build({ ...common, entryPoints: [path.join(ROOT, 'src-main/desktop/preload.ts')], outfile: path.join(outdir, 'preload.js') });
+  // The transcript writer's worker thread loads its own entry file, found next to the bundle
+  // (src-main/runtime/transcript.ts looks for transcript-worker.js beside itself).
+  await build({ ...common, entryPoints: [path.join(ROOT, 'src-main/runtime/transcript-worker.ts')], outfile: path.join(outdir, 'transcript-worker.js') });
   // The echo agent is a program of its own (run by the app's Node), found next to the bundle.
   fs.copyFileSync(path.join(ROOT, 'src-main/runtime/adapters/echo-agent.cjs'), path.join(outdir, 'echo-agent.cjs'));
   // So is the hook command the CLIs run to reach a session's signal channel (signals/channel.ts).

@@ -13,6 +13,7 @@ import {
   type SpawnConfig,
 } from '../../src-shared/agent';
 import type { RuntimeEvent } from '../../src-shared/events';
+import { AGENT_ID_PATTERN, MAX_LABEL_CHARS, MAX_LOG_LINES, MAX_SEND_TIMEOUT_MS } from '../../src-shared/limits';
 import { adapterFor, spawnSuppliesKey } from './adapters/registry';
 import { findExecutable, VersionProber } from './cli-locator';
 import type { RuntimeConfig } from './config';
@@ -59,13 +60,6 @@ export function newAgentId(): string {
   return timeOrderedId('agent');
 }
 
-/** Ids are file names (transcripts) and URL segments: letters, digits, ".", "_", "-"; up to 128. */
-export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-/** Lines one `logs` call returns at most: the screen model keeps about that much anyway. */
-export const MAX_LOG_LINES = 10_000;
-/** Longest wait `send` accepts: an hour-long turn is an agent left alone, not a reply. */
-export const MAX_SEND_TIMEOUT_MS = 3_600_000;
-const MAX_NAME = 200;
 
 export class AgentManager {
   private readonly sessions = new Map<string, AgentSession>();
@@ -124,7 +118,7 @@ export class AgentManager {
     if (!AGENT_ID_PATTERN.test(id)) throw new RuntimeError('VALIDATION_ERROR', 'The id may hold letters, digits, ".", "_" and "-" (up to 128).', { field: 'id' });
     this.assertIdFree(id);
     const name = (request.name ?? '').trim() || `${type}-${id.slice(-6)}`;
-    if (name.length > MAX_NAME) throw new RuntimeError('VALIDATION_ERROR', `The name is longer than ${MAX_NAME} characters.`, { field: 'name' });
+    if (name.length > MAX_LABEL_CHARS) throw new RuntimeError('VALIDATION_ERROR', `The name is longer than ${MAX_LABEL_CHARS} characters.`, { field: 'name' });
     const cols = request.cols ?? this.config.cols;
     const rows = request.rows ?? this.config.rows;
     assertTerminalSize(cols, rows);

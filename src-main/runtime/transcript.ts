@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TranscriptMeta } from '../../src-shared/api';
+import { formatSize } from '../../src-shared/asciicast';
+import { castFileHandler, type CastFileMessage, type EventKind, type TranscriptOptions, type WorkerReply, type WorkerRequest } from './cast-file';
 
-export type { TranscriptMeta };
+export type { TranscriptMeta, TranscriptOptions };
 
 /**
  * A session's full transcript in asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/):
@@ -21,19 +23,9 @@ export type { TranscriptMeta };
  * per second of JSON escaping plus page-cache copies; on the event loop that work, and the garbage
  * it leaves for the GC, stalls PTY reads, and the agent blocks on a full PTY buffer (measured:
  * throughput fell from ~0.8 to ~0.6 of raw node-pty). The main thread only coalesces chunks and
- * posts them. If a worker cannot be started, the same writer runs inline.
+ * posts them. The writer itself is cast-file.ts; the worker's entry is transcript-worker.ts. If the
+ * worker cannot be started, the same writer runs inline (with a TranscriptWorkerWarning).
  */
-
-export interface TranscriptOptions {
-  dir: string;
-  meta: Omit<TranscriptMeta, 'parts'>;
-  cols: number;
-  rows: number;
-  maxBytes: number;
-  keepParts: number;
-}
-
-type EventKind = 'o' | 'i' | 'r' | 'm';
 
 /**
  * Output is coalesced for up to OUTPUT_COALESCE_MS (or OUTPUT_COALESCE_CHARS) before it becomes an
@@ -45,171 +37,17 @@ type EventKind = 'o' | 'i' | 'r' | 'm';
 const OUTPUT_COALESCE_MS = 10;
 const OUTPUT_COALESCE_CHARS = 32 * 1024;
 
-// ───────────────────────── the file writer (runs in the worker) ─────────────────────────
-
-interface CastFileApi {
-  event(kind: EventKind, at: number, data: string): void;
-  close(stoppedAt: string, exitCode: number | null): void;
-}
-type CastFileClass = new (options: TranscriptOptions) => CastFileApi;
-
-/**
- * Builds the file writer from injected `fs`/`path`. It is self-contained (no outer references)
- * because its source text is also what the worker evaluates.
- */
-export function castFileFactory(fsModule: typeof fs, pathModule: typeof path): CastFileClass {
-  return class CastFile implements CastFileApi {
-    private fd: number | undefined;
-    private partBytes = 0;
-    private partIndex = 0;
-    private partStartedAt = 0;
-    private cols: number;
-    private rows: number;
-    private readonly meta: TranscriptMeta;
-    /** Parts an earlier session under the same (reused) agent id left in this folder: never touched. */
-    private readonly earlierParts: string[] = [];
-    private failed = false;
-
-    constructor(private readonly options: TranscriptOptions) {
-      this.cols = options.cols;
-      this.rows = options.rows;
-      this.meta = { ...options.meta, parts: [] };
-      try {
-        fsModule.mkdirSync(options.dir, { recursive: true });
-        // A reused id finds the earlier session's parts here: number on after the highest one.
-        for (const entry of fsModule.readdirSync(options.dir).sort()) {
-          const match = /^(\d{4})\.cast$/.exec(entry);
-          if (!match) continue;
-          this.earlierParts.push(entry);
-          this.partIndex = Math.max(this.partIndex, Number(match[1]));
-        }
-        this.meta.parts.push(...this.earlierParts);
-      } catch {
-        this.failed = true;
-        return;
-      }
-      this.startPart(Date.now());
-      this.writeMeta();
-    }
-
-    event(kind: EventKind, at: number, data: string): void {
-      if (this.failed || this.fd === undefined) return;
-      if (kind === 'r') {
-        const [cols, rows] = data.split('x').map(Number);
-        this.cols = cols;
-        this.rows = rows;
-      }
-      const seconds = Math.max(0, at - this.partStartedAt) / 1000;
-      const line = `${JSON.stringify([Number(seconds.toFixed(6)), kind, data])}\n`;
-      this.append(line);
-      // Counted in characters: exact bytes would cost another pass, and the cap only needs to
-      // bound the size (bytes ≤ 3 × characters).
-      this.partBytes += line.length;
-      if (this.partBytes >= this.options.maxBytes) {
-        this.closeFd();
-        this.startPart(at);
-        this.writeMeta();
-      }
-    }
-
-    close(stoppedAt: string, exitCode: number | null): void {
-      this.meta.stoppedAt = stoppedAt;
-      this.meta.exitCode = exitCode;
-      this.writeMeta();
-      this.closeFd();
-    }
-
-    private append(text: string): void {
-      if (this.fd === undefined) return;
-      try {
-        fsModule.writeSync(this.fd, text);
-      } catch {
-        // A full or read-only disk must not take the session down; the transcript just stops.
-        this.failed = true;
-      }
-    }
-
-    private closeFd(): void {
-      if (this.fd === undefined) return;
-      try {
-        fsModule.closeSync(this.fd);
-      } catch {
-        // Already closed, or the disk went away: nothing left to save.
-      }
-      this.fd = undefined;
-    }
-
-    private startPart(at: number): void {
-      this.partIndex++;
-      const name = `${String(this.partIndex).padStart(4, '0')}.cast`;
-      this.partStartedAt = at;
-      try {
-        this.fd = fsModule.openSync(pathModule.join(this.options.dir, name), 'w');
-      } catch {
-        this.failed = true;
-        return;
-      }
-      const header = {
-        version: 2,
-        width: this.cols,
-        height: this.rows,
-        timestamp: Math.floor(at / 1000),
-        title: `${this.meta.name} (${this.meta.type})${this.partIndex > 1 ? ` part ${this.partIndex}` : ''}`,
-        env: { TERM: 'xterm-256color' },
-      };
-      const line = `${JSON.stringify(header)}\n`;
-      this.append(line);
-      this.partBytes = line.length;
-      this.meta.parts.push(name);
-      // Rotation removes this session's oldest parts only; the earlier session's stay listed first.
-      while (this.meta.parts.length - this.earlierParts.length > this.options.keepParts) {
-        const oldest = this.meta.parts.splice(this.earlierParts.length, 1)[0];
-        try {
-          fsModule.rmSync(pathModule.join(this.options.dir, oldest), { force: true });
-        } catch {
-          // Removing an old part is housekeeping; failing it loses nothing.
-        }
-      }
-    }
-
-    private writeMeta(): void {
-      try {
-        fsModule.writeFileSync(pathModule.join(this.options.dir, 'meta.json'), JSON.stringify(this.meta, null, 2));
-      } catch {
-        this.failed = true;
-      }
-    }
-  };
-}
-
 // ───────────────────────── the backend (worker, or inline fallback) ─────────────────────────
 
-type BackendMessage =
-  | { op: 'open'; id: number; options: TranscriptOptions }
-  | { op: 'event'; id: number; kind: EventKind; at: number; data: string }
-  | { op: 'close'; id: number; stoppedAt: string; exitCode: number | null };
-
 interface Backend {
-  post(message: BackendMessage): void;
+  post(message: CastFileMessage): void;
   /** Resolves when every message posted so far has been handled. */
   drain(): Promise<void>;
 }
 
-function handlerFor(CastFile: CastFileClass): (message: BackendMessage) => void {
-  const files = new Map<number, CastFileApi>();
-  return (message) => {
-    if (message.op === 'open') files.set(message.id, new CastFile(message.options));
-    else if (message.op === 'event') files.get(message.id)?.event(message.kind, message.at, message.data);
-    else {
-      files.get(message.id)?.close(message.stoppedAt, message.exitCode);
-      files.delete(message.id);
-    }
-  };
-}
-
 class InlineBackend implements Backend {
-  private readonly handle = handlerFor(castFileFactory(fs, path));
-  post(message: BackendMessage): void {
+  private readonly handle = castFileHandler();
+  post(message: CastFileMessage): void {
     this.handle(message);
   }
   drain(): Promise<void> {
@@ -217,48 +55,56 @@ class InlineBackend implements Backend {
   }
 }
 
-/**
- * The worker evaluates the factory's compiled source. The shims cover helpers a TS compiler may
- * emit inside it (esbuild's `__name` when names are kept); they are harmless otherwise.
- */
-function workerSource(): string {
-  return [
-    'var __defProp = Object.defineProperty;',
-    'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });',
-    "const { parentPort } = require('node:worker_threads');",
-    `const factory = (${castFileFactory.toString()});`,
-    "const CastFile = factory(require('node:fs'), require('node:path'));",
-    `const handle = (${handlerFor.toString()})(CastFile);`,
-    "parentPort.on('message', (m) => { if (m.op === 'drain') parentPort.postMessage({ drained: m.seq }); else handle(m); });",
-  ].join('\n');
-}
+/** Where recordings are written: the worker thread, or the main thread when the worker could not start. */
+export type TranscriptThread = 'worker' | 'main';
 
 class WorkerBackend implements Backend {
   private readonly waiting = new Map<number, () => void>();
   private seq = 0;
   private broken = false;
+  /**
+   * Until the worker says it loaded, what was posted is kept: if loading fails, the main thread
+   * writes it all, so no recording loses its start.
+   */
+  private unconfirmed: CastFileMessage[] | undefined = [];
   private readonly fallback = new InlineBackend();
+  /** Settles once the worker has loaded, or has failed and the main thread took over. */
+  readonly thread: Promise<TranscriptThread>;
+  private settleThread!: (thread: TranscriptThread) => void;
 
   constructor(private readonly worker: Worker) {
+    this.thread = new Promise((resolve) => (this.settleThread = resolve));
     worker.unref();
-    worker.on('message', (message: { drained?: number }) => {
-      if (message.drained === undefined) return;
+    worker.on('message', (message: WorkerReply) => {
+      if ('ready' in message) {
+        this.unconfirmed = undefined;
+        this.settleThread('worker');
+        return;
+      }
       this.waiting.get(message.drained)?.();
       this.waiting.delete(message.drained);
     });
-    worker.on('error', () => this.fail());
-    worker.on('exit', () => this.fail());
+    worker.on('error', (error: Error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`the transcript worker exited with code ${code}`)));
   }
 
-  private fail(): void {
+  private fail(error: Error): void {
+    if (this.broken) return;
     this.broken = true;
+    // A missing or unloadable worker file is a packaging bug; say so where an operator looks,
+    // while recordings continue on the main thread.
+    process.emitWarning(`transcripts are written on the main thread: ${error.message}`, 'TranscriptWorkerWarning');
+    for (const message of this.unconfirmed ?? []) this.fallback.post(message);
+    this.unconfirmed = undefined;
+    this.settleThread('main');
     for (const resolve of this.waiting.values()) resolve();
     this.waiting.clear();
   }
 
-  post(message: BackendMessage): void {
+  post(message: CastFileMessage): void {
     if (this.broken) return this.fallback.post(message);
-    this.worker.postMessage(message);
+    this.unconfirmed?.push(message);
+    this.worker.postMessage(message satisfies WorkerRequest);
   }
 
   drain(): Promise<void> {
@@ -266,21 +112,44 @@ class WorkerBackend implements Backend {
     const seq = ++this.seq;
     return new Promise((resolve) => {
       this.waiting.set(seq, resolve);
-      this.worker.postMessage({ op: 'drain', seq });
+      this.worker.postMessage({ op: 'drain', seq } satisfies WorkerRequest);
     });
   }
 }
 
-let sharedBackend: Backend | undefined;
+/** The worker's file name, without extension: the desktop build emits `transcript-worker.js` next to its bundle. */
+const WORKER_ENTRY = 'transcript-worker';
+
+/**
+ * Starts the worker from its entry file. In a bundle the compiled `.js` sits next to this code
+ * (`__dirname` is the bundle's folder); from source (tsx, vitest) the `.ts` entry is loaded
+ * through tsx's require hook, registered inside the worker before the entry is required.
+ */
+function startWorker(): Worker {
+  const compiled = path.join(__dirname, `${WORKER_ENTRY}.js`);
+  if (fs.existsSync(compiled)) return new Worker(compiled);
+  const source = path.join(__dirname, `${WORKER_ENTRY}.ts`);
+  const tsx = require.resolve('tsx/cjs/api');
+  return new Worker(`require(${JSON.stringify(tsx)}).register();\nrequire(${JSON.stringify(source)});`, { eval: true });
+}
+
+let sharedBackend: WorkerBackend | InlineBackend | undefined;
 
 function backend(): Backend {
   if (sharedBackend) return sharedBackend;
   try {
-    sharedBackend = new WorkerBackend(new Worker(workerSource(), { eval: true }));
-  } catch {
+    sharedBackend = new WorkerBackend(startWorker());
+  } catch (error) {
+    process.emitWarning(`transcripts are written on the main thread: ${String(error)}`, 'TranscriptWorkerWarning');
     sharedBackend = new InlineBackend();
   }
   return sharedBackend;
+}
+
+/** Which thread writes recordings in this process (starting the worker if no recording has yet). */
+export function transcriptThread(): Promise<TranscriptThread> {
+  const current = backend();
+  return current instanceof WorkerBackend ? current.thread : Promise.resolve('main');
 }
 
 let nextId = 0;
@@ -319,7 +188,7 @@ export class TranscriptWriter {
 
   resize(cols: number, rows: number): void {
     this.flushOutput();
-    this.post('r', `${cols}x${rows}`, Date.now());
+    this.post('r', formatSize(cols, rows), Date.now());
   }
 
   /** A marker event (asciicast v2 `"m"`), e.g. where flood output was skipped. */

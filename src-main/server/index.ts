@@ -1,7 +1,6 @@
 /** The HTTP + WebSocket API server (Electron-free): started by the desktop app and by `raven-runtime start`. */
 export {
   createServerParts,
-  DEFAULT_BODY_LIMIT_BYTES,
   ServerStartError,
   shutdownRuntime,
   startServer,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HTTP_STATUS_BY_CODE, type ErrorCode } from '../../src-shared/errors';
 import type { RouteDoc } from './route';
-import { errorBodySchema } from './schemas';
+import { errorBodySchema } from './schemas/responses';
 
 /**
  * The OpenAPI 3.1 document, generated from the same route descriptions and zod schemas that

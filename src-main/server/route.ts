@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { RuntimeError } from '../runtime/errors';
-import { emptyObject } from './schemas';
+import { emptyObject } from './schemas/common';
 
 /**
  * A route is its documentation plus a typed handler: `defineRoute` validates params, query and body

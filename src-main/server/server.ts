@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { AgentHandle } from '../../src-shared/agent';
 import { SERVICE_NAME } from '../../src-shared/api';
 import type { ErrorCode } from '../../src-shared/errors';
-import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_EVENT_SUBSCRIBERS, MAX_VIEWERS_PER_AGENT, REQUEST_TIMEOUT_MS } from '../../src-shared/limits';
+import { DEFAULT_BODY_LIMIT_BYTES, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_EVENT_SUBSCRIBERS, MAX_VIEWERS_PER_AGENT, REQUEST_TIMEOUT_MS } from '../../src-shared/limits';
 import type { AgentManager } from '../runtime/agent-manager';
 import type { Logger } from '../runtime/logger';
 import { MetricsTracker } from './agent-metrics';
@@ -129,8 +129,6 @@ export class ServerStartError extends Error {
   }
 }
 
-/** Room for a long message or a handful of context files; anything bigger is a mistake or an attack. */
-export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** Short API keys can be guessed; refuse anything below 128 bits' worth of base64. */
 const MIN_API_KEY_LENGTH = 16;
 

@@ -1,12 +1,14 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { WS_CLOSE, type LegacyClientFrame, type LegacySendResultFrame, type PongFrame } from '../../src-shared/api';
 import type { ErrorCode } from '../../src-shared/errors';
+import { EVENTS_MAX_BUFFERED_BYTES, EVENTS_MAX_PAYLOAD_BYTES, MAX_ID_CHARS, TERMINAL_MAX_PAYLOAD_BYTES } from '../../src-shared/limits';
 import { RuntimeError } from '../runtime/errors';
 import type { ServerContext } from './context';
 import { errorBody } from './errors';
 import { parseRequestTarget } from './request-target';
+import { frameText, parseTypedFrame } from './socket-frames';
 import { keyCandidates, type SecurityPolicy } from './security';
 import type { TerminalAttachOptions } from './terminal-hub';
 
@@ -16,14 +18,8 @@ import type { TerminalAttachOptions } from './terminal-hub';
  * events fan-out. A ping every HEARTBEAT_MS reaps peers that vanished without closing.
  */
 
-/** A pasted file or a long message typed into the terminal; matches the HTTP body limit's order of magnitude. */
-const TERMINAL_MAX_PAYLOAD = 1024 * 1024;
-/** Event clients send pings, and on `/ws` a message to an agent: the 1 MB cap of an HTTP body. */
-const EVENTS_MAX_PAYLOAD = 1024 * 1024;
 /** Dead peers (a laptop lid closed) are noticed within a minute; idle traffic stays negligible. */
 const HEARTBEAT_MS = 30_000;
-/** An events subscriber this far behind is not reading: close it (it reconnects and gets a snapshot). */
-const EVENTS_MAX_BUFFERED = 4 * 1024 * 1024;
 /** On shutdown, how long clients get to finish the closing handshake before being cut. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -31,8 +27,6 @@ const TERMINAL_PATH = /^\/ws\/agents\/([^/]+)\/terminal\/?$/;
 const EVENTS_PATH = /^\/ws\/events\/?$/;
 /** Parallax's general socket (docs/compatibility.md "Parallax's general socket"): the control plane's RuntimeClient connects to `<base>/ws`. */
 const LEGACY_PATH = /^\/(ws\/?)?$/;
-/** Ids in filters are agent or thread ids: at most 256 characters, like the HTTP path parameters. */
-const MAX_FILTER_ID = 256;
 
 function refuse(socket: Duplex, status: number, code: ErrorCode, message: string, extraHeaders: string[] = []): void {
   const body = JSON.stringify(errorBody(code, message));
@@ -50,17 +44,9 @@ function refuse(socket: Duplex, status: number, code: ErrorCode, message: string
 }
 
 /** The client frames the event sockets understand; anything else is `undefined` (ignored). */
-function parseClientFrame(data: unknown): LegacyClientFrame | undefined {
-  const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
-  if (!text.startsWith('{')) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const frame = parsed as Record<string, unknown>;
+function parseClientFrame(data: RawData): LegacyClientFrame | undefined {
+  const frame = parseTypedFrame(frameText(data));
+  if (!frame) return undefined;
   if (frame.type === 'ping') return { type: 'ping' };
   if (frame.type === 'send' && typeof frame.agentId === 'string' && typeof frame.message === 'string') {
     return { type: 'send', agentId: frame.agentId, message: frame.message };
@@ -76,8 +62,8 @@ function flag(value: string | null, fallback: boolean): boolean | undefined {
 }
 
 export class SocketServer {
-  private readonly terminalWss = new WebSocketServer({ noServer: true, maxPayload: TERMINAL_MAX_PAYLOAD, perMessageDeflate: false });
-  private readonly eventsWss = new WebSocketServer({ noServer: true, maxPayload: EVENTS_MAX_PAYLOAD, perMessageDeflate: false });
+  private readonly terminalWss = new WebSocketServer({ noServer: true, maxPayload: TERMINAL_MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+  private readonly eventsWss = new WebSocketServer({ noServer: true, maxPayload: EVENTS_MAX_PAYLOAD_BYTES, perMessageDeflate: false });
   private readonly awaitingPong = new Set<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -189,8 +175,8 @@ export class SocketServer {
     const agentId = query.get('agentId') ?? undefined;
     const threadId = query.get('threadId') ?? undefined;
     for (const [name, value] of [['agentId', agentId], ['threadId', threadId]] as const) {
-      if (value !== undefined && (value === '' || value.length > MAX_FILTER_ID)) {
-        ws.close(WS_CLOSE.BAD_REQUEST, `${name} must be 1-${MAX_FILTER_ID} characters`);
+      if (value !== undefined && (value === '' || value.length > MAX_ID_CHARS)) {
+        ws.close(WS_CLOSE.BAD_REQUEST, `${name} must be 1-${MAX_ID_CHARS} characters`);
         return;
       }
     }
@@ -200,7 +186,7 @@ export class SocketServer {
       format,
       send: (frame) => {
         if (ws.readyState !== WebSocket.OPEN) return;
-        if (ws.bufferedAmount > EVENTS_MAX_BUFFERED) {
+        if (ws.bufferedAmount > EVENTS_MAX_BUFFERED_BYTES) {
           this.ctx.logger.warn('closing an events socket that stopped reading', { agentId: agentId ?? '' });
           ws.close(WS_CLOSE.TOO_SLOW, 'Too slow: reconnect for a fresh snapshot');
           setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();

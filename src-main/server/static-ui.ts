@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { SERVICE_NAME, type ServiceDescription } from '../../src-shared/api';
 import type { ServerContext } from './context';
 import { defineRoute, type MountedRoute } from './route';
-import { serviceDescriptionSchema } from './schemas';
+import { serviceDescriptionSchema } from './schemas/responses';
 
 /**
  * `GET /`: the app's UI (the vite build in `uiDir`) for browsers, the JSON service description for

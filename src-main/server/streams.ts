@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { StreamMessage } from '../../src-shared/api';
+import { EVENTS_MAX_BUFFERED_BYTES } from '../../src-shared/limits';
 import type { ServerContext } from './context';
 import { OutputPump } from './output-pump';
 
@@ -10,11 +11,6 @@ import { OutputPump } from './output-pump';
 
 /** Proxies and browsers drop connections idle for ~30–60 s; a comment line twice as often keeps them open. */
 const KEEPALIVE_MS = 15_000;
-/**
- * An event subscriber this far behind is not reading; ending its stream (it reconnects and gets a
- * snapshot) keeps memory bounded. Events are ~1 KB, so this is thousands of events of slack.
- */
-const EVENTS_MAX_BUFFERED = 4 * 1024 * 1024;
 
 /** Open streaming responses, so shutdown can end them. */
 export class StreamRegistry {
@@ -60,7 +56,7 @@ export function serveEventStream(ctx: ServerContext, res: Response, filter: { ag
     ...filter,
     send: (frame) => {
       if (closed) return;
-      if (res.writableLength > EVENTS_MAX_BUFFERED) {
+      if (res.writableLength > EVENTS_MAX_BUFFERED_BYTES) {
         ctx.logger.warn('ending an event stream that stopped reading', { agentId: agentId ?? '' });
         res.destroy();
         return;

@@ -1,4 +1,4 @@
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import type { TerminalMode, TerminalServerFrame } from '../../src-shared/api';
 import { WS_CLOSE } from '../../src-shared/api';
 import type { AgentManager } from '../runtime/agent-manager';
@@ -6,6 +6,7 @@ import { RuntimeError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
 import type { AgentSession } from '../runtime/session/session';
 import { OutputPump, type PumpOptions } from './output-pump';
+import { frameText, parseTypedFrame, type TypedFrame } from './socket-frames';
 
 /**
  * `/ws/agents/:id/terminal`: raw terminal I/O as text frames, several viewers per agent.
@@ -61,28 +62,6 @@ class Room {
   stopData: () => void = () => undefined;
 
   constructor(readonly session: AgentSession) {}
-}
-
-type ControlFrame = { type: string } & Record<string, unknown>;
-
-/** A text frame that is a JSON object with a string `type` is a control frame; anything else is input. */
-export function parseControlFrame(text: string): ControlFrame | undefined {
-  if (!text.startsWith('{')) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const type = (value as Record<string, unknown>).type;
-  return typeof type === 'string' ? (value as ControlFrame) : undefined;
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  return data.toString('utf8');
 }
 
 export class TerminalHub {
@@ -143,7 +122,7 @@ export class TerminalHub {
     viewer.sendFrame(this.hello(session, viewer));
     if (viewer.mode === 'read-only') viewer.sendFrame({ type: 'mode', mode: 'read-only', reason: 'Connected with ?mode=view.' });
     // Binary frames are decoded as UTF-8 too: some clients send keystrokes that way.
-    ws.on('message', (data) => this.onMessage(room, viewer, rawToString(data)));
+    ws.on('message', (data) => this.onMessage(room, viewer, frameText(data)));
     ws.on('close', () => this.detach(agentId, room, viewer));
     ws.on('error', (error) => this.logger.debug('terminal socket error', { agentId, viewer: viewer.id, error: error.message }));
     if (options.replay) void this.replay(room, viewer);
@@ -199,7 +178,8 @@ export class TerminalHub {
 
   private onMessage(room: Room, viewer: Viewer, text: string): void {
     if (viewer.closed) return;
-    const control = parseControlFrame(text);
+    // A JSON object with a string `type` is a control frame; anything else is input.
+    const control = parseTypedFrame(text);
     if (control) {
       this.onControl(room, viewer, control);
       return;
@@ -218,7 +198,7 @@ export class TerminalHub {
     }
   }
 
-  private onControl(room: Room, viewer: Viewer, frame: ControlFrame): void {
+  private onControl(room: Room, viewer: Viewer, frame: TypedFrame): void {
     switch (frame.type) {
       case 'resize': {
         if (!viewer.canWrite) {

@@ -1,6 +1,6 @@
 import { Terminal } from '@xterm/xterm';
 import type { ApiClient, TranscriptSummary } from '../api/client';
-import { compressIdle, parseCast, parseSize, type Cast } from '../lib/asciicast';
+import { compressIdle, parseCast, parseSize, type Cast } from '../../src-shared/asciicast';
 import { h, replaceChildren } from '../lib/dom';
 import { duration, shortPath } from '../lib/format';
 import { icon, TYPE_LABELS } from '../lib/icons';

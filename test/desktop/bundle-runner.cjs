@@ -53,8 +53,11 @@ async function until(probe, ms) {
   await fake.waitForQuit(20000);
   const afterQuit = await fetch(`http://127.0.0.1:${port}/health`).then(() => 'still up', () => 'down');
   const settings = JSON.parse(fs.readFileSync(path.join(fake.state.userData, 'settings.json'), 'utf8'));
+  // Quitting stopped the agent and waited for its transcript: the recording is complete on disk.
+  const castFile = path.join(process.env.RAVEN_DATA_DIR, 'transcripts', spawned.id, '0001.cast');
+  const recording = fs.existsSync(castFile) ? fs.readFileSync(castFile, 'utf8') : '';
   process.stdout.write(
-    `${JSON.stringify({ health, loads: fake.state.loads.map((l) => `${l.url} ${l.status}`), menu, errors: fake.state.errorBoxes, storeChannels, afterQuit, settings, echo })}\n`,
+    `${JSON.stringify({ health, loads: fake.state.loads.map((l) => `${l.url} ${l.status}`), menu, errors: fake.state.errorBoxes, storeChannels, afterQuit, settings, echo, recording })}\n`,
   );
   fs.rmSync(scratch, { recursive: true, force: true });
   process.exit(0);

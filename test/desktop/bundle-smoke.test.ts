@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/net';
 
@@ -31,8 +32,11 @@ describe('the desktop bundle', () => {
     expect([...preload.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
 
     const port = await freePort();
-    const out = execFileSync(process.execPath, [path.join(__dirname, 'bundle-runner.cjs'), outdir, String(port)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    const result = JSON.parse(out.trim().split('\n').pop() as string) as {
+    const run = spawnSync(process.execPath, [path.join(__dirname, 'bundle-runner.cjs'), outdir, String(port)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    // The bundle found transcript-worker.js beside it: no fallback to the main thread was announced.
+    expect(run.stderr).not.toContain('TranscriptWorkerWarning');
+    const result = JSON.parse(run.stdout.trim().split('\n').pop() as string) as {
       health: { healthy: boolean; runtime: { name: string } };
       loads: string[];
       menu: string[];
@@ -41,6 +45,7 @@ describe('the desktop bundle', () => {
       afterQuit: string;
       settings: Record<string, unknown>;
       echo: { args: string[]; reply: string };
+      recording: string;
     };
     expect(result.errors).toEqual([]);
     expect(result.health).toMatchObject({ healthy: true, runtime: { name: 'Raven Agent Runtime' } });
@@ -56,5 +61,49 @@ describe('the desktop bundle', () => {
     // The signal hook command ships beside it too (signals/channel.ts finds it next to the bundle).
     expect(fs.readFileSync(path.join(outdir, 'hook-client.cjs'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'src-main/runtime/signals/hook-client.cjs'), 'utf8'));
     expect(result.echo).toEqual({ args: [path.join(outdir, 'echo-agent.cjs')], reply: 'from the bundle' });
+    // The echo session was recorded, message and reply, as asciicast v2.
+    const [header, ...events] = result.recording.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    expect(header).toMatchObject({ version: 2 });
+    expect(events.length).toBeGreaterThan(0);
+    expect(result.recording).toContain('from the bundle');
+
+    // And the emitted worker, on its own, is a working transcript writer.
+    expect(await recordWithBundledWorker(path.join(outdir, 'transcript-worker.js'))).toEqual({
+      parts: ['0001.cast'],
+      events: [
+        ['o', 'hello from the bundled worker\r\n'],
+        ['r', '80x24'],
+      ],
+      exitCode: 0,
+    });
   }, 90_000);
 });
+
+/** Drives the emitted worker file with the same messages transcript.ts posts, and reads back what it wrote. */
+async function recordWithBundledWorker(workerFile: string): Promise<{ parts: string[]; events: unknown[]; exitCode: unknown }> {
+  const dir = path.join(outdir, 'worker-recording');
+  const worker = new Worker(workerFile);
+  try {
+    const replies: unknown[] = [];
+    const drained = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: { ready?: true; drained?: number }) => {
+        replies.push(message);
+        if (message.drained === 1) resolve();
+      });
+      worker.on('error', reject);
+    });
+    const meta = { id: 'w1', name: 'bundled', type: 'shell', workdir: outdir, command: '/bin/sh', args: [], createdAt: new Date().toISOString() };
+    worker.postMessage({ op: 'open', id: 1, options: { dir, meta, cols: 100, rows: 30, maxBytes: 1024 * 1024, keepParts: 3 } });
+    worker.postMessage({ op: 'event', id: 1, kind: 'o', at: Date.now(), data: 'hello from the bundled worker\r\n' });
+    worker.postMessage({ op: 'event', id: 1, kind: 'r', at: Date.now(), data: '80x24' });
+    worker.postMessage({ op: 'close', id: 1, stoppedAt: new Date().toISOString(), exitCode: 0 });
+    worker.postMessage({ op: 'drain', seq: 1 });
+    await drained;
+    expect(replies[0]).toEqual({ ready: true });
+    const lines = fs.readFileSync(path.join(dir, '0001.cast'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown[]);
+    const written = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { parts: string[]; exitCode: unknown };
+    return { parts: written.parts, events: lines.slice(1).map((event) => event.slice(1)), exitCode: written.exitCode };
+  } finally {
+    await worker.terminate();
+  }
+}

@@ -1,24 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseCast, parseSize, type CastEventCode } from '../../src-shared/asciicast';
 import { joinWrapped, ScreenModel, type ScreenSnapshot } from '../../src-main/runtime/screen/screen-model';
 
 /** Recorded screens of the real CLIs (scripts/record-cli-screens.ts), replayed for detector tests. */
 
 export const FIXTURES = path.resolve(__dirname, '../fixtures/screens');
 
-export type CastEvent = [number, 'o' | 'i' | 'r' | 'm', string];
+export type CastEvent = [number, CastEventCode, string];
 
 export interface Cast {
   header: { width: number; height: number; title?: string };
   events: CastEvent[];
 }
 
+/** A fixture, read by the shared asciicast reader; events as tuples, which tests edit easily. */
 export function loadCast(cli: string, scenario: string): Cast {
-  const lines = fs.readFileSync(path.join(FIXTURES, cli, `${scenario}.cast`), 'utf8').trim().split('\n');
-  return {
-    header: JSON.parse(lines[0]) as Cast['header'],
-    events: lines.slice(1).map((line) => JSON.parse(line) as CastEvent),
-  };
+  const cast = parseCast(fs.readFileSync(path.join(FIXTURES, cli, `${scenario}.cast`), 'utf8'));
+  if (cast.skipped > 0) throw new Error(`${cli}/${scenario}.cast has ${cast.skipped} unreadable lines`);
+  return { header: cast.header, events: cast.events.map((event): CastEvent => [event.time, event.code, event.data]) };
 }
 
 export interface ReplayPoint {
@@ -58,9 +58,10 @@ export async function replayTo(cast: Cast, label: string, occurrence = 1): Promi
           typed = data;
         }
       } else if (kind === 'r') {
-        const [cols, rows] = data.split('x').map(Number);
+        const size = parseSize(data);
+        if (!size) throw new Error(`bad resize event "${data}"`);
         await screen.flush();
-        screen.resize(cols, rows);
+        screen.resize(size.cols, size.rows);
       } else if (kind === 'm' && data === label && ++seen === occurrence) {
         await screen.flush();
         const snapshot = screen.snapshot();

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as pty from 'node-pty';
 import { Terminal } from '@xterm/headless';
+import { castEventLine } from '../../src-shared/asciicast';
 
 export interface Screen {
   /** Viewport rows, right-trimmed. */
@@ -199,7 +200,7 @@ export class ScreenRecorder {
 
   toCast(header: Record<string, unknown>): string {
     const lines = [JSON.stringify(header)];
-    for (const [t, kind, data] of this.events) lines.push(JSON.stringify([Number(t.toFixed(6)), kind, data]));
+    for (const [t, kind, data] of this.events) lines.push(castEventLine(t, kind, data));
     return lines.join('\n') + '\n';
   }
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { listTranscripts, TranscriptWriter, type TranscriptOptions } from '../../src-main/runtime/transcript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listTranscripts, TranscriptWriter, transcriptThread, type TranscriptOptions } from '../../src-main/runtime/transcript';
 
 function options(dir: string, overrides: Partial<TranscriptOptions> = {}): TranscriptOptions {
   return {
@@ -16,24 +16,30 @@ function options(dir: string, overrides: Partial<TranscriptOptions> = {}): Trans
   };
 }
 
-/**
- * A fresh transcripts folder holding only this test's recording, so that listing it cannot be
- * satisfied by a recording some earlier run left in the shared temp folder.
- */
-function ownTranscriptsDir(): { root: string; dir: string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'transcripts-'));
-  const dir = path.join(root, 'a1');
-  fs.mkdirSync(dir);
-  return { root, dir };
+/** Each test's transcripts folder, so listing it sees only what this run wrote. */
+const made: string[] = [];
+function transcriptsDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'transcripts-'));
+  made.push(dir);
+  return dir;
 }
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function readCast(file: string): unknown[] {
   return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
 }
 
 describe('TranscriptWriter (asciicast v2, written by the worker thread)', () => {
+  it('runs its writer on the worker thread started from transcript-worker.ts', async () => {
+    // From source the worker is the .ts entry loaded through tsx; a failure here would otherwise
+    // only show as recordings silently moving to the main thread.
+    expect(await transcriptThread()).toBe('worker');
+  });
+
   it('records output, input and resize in order with a header', async () => {
-    const { root, dir } = ownTranscriptsDir();
+    const dir = path.join(transcriptsDir(), 'a1');
     const writer = new TranscriptWriter(options(dir));
     writer.output('hello ');
     writer.output('world\r\n');
@@ -52,12 +58,11 @@ describe('TranscriptWriter (asciicast v2, written by the worker thread)', () => 
     const times = events.map((e) => (e as number[])[0]);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'))).toMatchObject({ id: 'a1', exitCode: 0, parts: ['0001.cast'] });
-    expect(listTranscripts(root).map((m) => m.id)).toEqual(['a1']);
-    fs.rmSync(root, { recursive: true, force: true });
+    expect(listTranscripts(path.dirname(dir)).map((m) => m.id)).toEqual(['a1']);
   });
 
   it('rotates at the size cap and keeps only the newest parts, each a valid recording', async () => {
-    const { root, dir } = ownTranscriptsDir();
+    const dir = path.join(transcriptsDir(), 'a1');
     const writer = new TranscriptWriter(options(dir, { maxBytes: 20_000, keepParts: 2 }));
     const block = 'x'.repeat(1000) + '\r\n';
     for (let i = 0; i < 100; i++) writer.output(block + `#${i}`);
@@ -73,6 +78,5 @@ describe('TranscriptWriter (asciicast v2, written by the worker thread)', () => 
       expect(fs.statSync(path.join(dir, part)).size).toBeLessThan(20_000 + 40_000);
     }
     expect(fs.readFileSync(path.join(dir, files[1]), 'utf8')).toContain('#99');
-    fs.rmSync(root, { recursive: true, force: true });
   });
 });

@@ -29,7 +29,7 @@ export interface RavenSpawnDeps {
   raven: RavenPresence;
 }
 
-/** `body` has passed the route's schema, whose output matches RavenSpawnRequest (schemas.ts checks that). */
+/** `body` has passed the route's schema, whose output matches RavenSpawnRequest (server/schemas/raven.ts checks that). */
 export async function ravenSpawn(ctx: RavenSpawnDeps, body: RavenSpawnRequest, endpoint: string): Promise<RavenSpawnResponse> {
   const config = body.config ?? {};
   const count = body.count ?? 1;

@@ -3,7 +3,7 @@ import { extractUrls, pickLoginUrl } from '../detect/login';
 import { keyHintOptions, lastHintLine, parseKeyHints } from '../detect/key-hints';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, RULE, tidy, unbullet } from './tui';
+import { answeredSinceEcho, dedent, type EchoStyle, findEcho, folderShownUnder, keysFor, lastIndexMatching, menuPrompt, RULE, tidy, trustOwnFolder, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -146,11 +146,9 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
   const lines = screen.lines;
   const trust = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /is this a project you created or one you trust|do you trust the files in this folder/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
-    // Answer only for the spawn's own folder: Claude names it under "Accessing workspace:".
-    const at = lastIndexMatching(lines, /accessing workspace:/i);
-    const shown = at >= 0 ? lines.slice(at + 1, at + 4).map((l) => l.trim()).find((l) => l.startsWith('/') || /^[A-Za-z]:\\/.test(l)) : undefined;
-    const keys = keysFor(trust, /^yes/i);
-    if (keys && (!shown || samePath(shown, context.workdir))) trust.autoAnswer = { rule: 'claude.trust-folder', category: 'trustFolder', keys };
+    // Claude names the folder under "Accessing workspace:".
+    const shown = folderShownUnder(lines, /accessing workspace:/i, 3);
+    trustOwnFolder(trust, { rule: 'claude.trust-folder', accept: /^yes/i, shown, workdir: context.workdir });
     if (shown) trust.question = `${trust.question} (${shown})`;
     return trust;
   }
@@ -229,11 +227,6 @@ function lastLines(lines: readonly string[], count: number): string {
   return lines.slice(-count).join('\n');
 }
 
-function samePath(shown: string, workdir: string): boolean {
-  const trim = (p: string) => p.replace(/[\\/]+$/, '');
-  return trim(shown) === trim(workdir);
-}
-
 function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState {
   const login = detectLogin(screen);
   if (login) return { kind: 'login', login };
@@ -261,9 +254,7 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
 
 /** After a message, the idle box is not enough: the turn must have produced something after the echo. */
 function turnFinished(history: readonly string[], message: string): boolean {
-  const echo = findEcho(history, message, ECHO_STYLE);
-  if (echo < 0) return false;
-  return history.slice(echo + 1).some((l) => BULLET.test(l) || TURN_DONE.test(l) || /^\s*⎿/.test(l) || /interrupted/i.test(l));
+  return answeredSinceEcho(history, message, ECHO_STYLE, (l) => BULLET.test(l) || TURN_DONE.test(l) || /^\s*⎿/.test(l) || /interrupted/i.test(l));
 }
 
 

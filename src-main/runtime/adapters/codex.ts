@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractDeviceCode, extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, tidy, unbox, unbullet } from './tui';
+import { answeredSinceEcho, dedent, type EchoStyle, findEcho, folderShownUnder, type InputRow, inputRowAboveFooter, keysFor, lastIndexMatching, menuPrompt, tidy, trustOwnFolder, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -38,24 +38,16 @@ const COMPOSER = /^›\s(.*)$/;
 const PLACEHOLDERS = /^(?:ask codex to do anything|ask a follow-up question)$/i;
 const WORKED_FOR = /^\s*(?:─+\s*)?worked for\s+<?\d+(?:h\s*\d+m\s*\d+s|m\s*\d+s|s)\b/i;
 
-interface Composer {
-  row: number;
-  text: string;
+interface Composer extends InputRow {
   /** The full footer (model line) is drawn: Codex finished starting. */
   complete: boolean;
 }
 
+/** The composer: `› ` above the `? for shortcuts` footer; numbered `› 1.` rows are menu entries. */
 function composer(lines: readonly string[]): Composer | undefined {
-  const footer = lastIndexMatching(lines, SHORTCUTS);
-  if (footer < 0) return undefined;
-  for (let i = footer - 1; i >= Math.max(0, footer - 8); i--) {
-    const match = COMPOSER.exec(lines[i]);
-    if (!match || /^\d+\.\s/.test(match[1])) continue;
-    const text = match[1].trim();
-    const complete = lines.slice(i + 1, footer + 1).some((l) => MODEL_LINE.test(l));
-    return { row: i, text: PLACEHOLDERS.test(text) ? '' : text, complete };
-  }
-  return undefined;
+  const input = inputRowAboveFooter(lines, { footer: SHORTCUTS, row: COMPOSER, skip: /^\d+\.\s/, placeholder: PLACEHOLDERS });
+  if (!input) return undefined;
+  return { ...input, complete: lines.slice(input.row + 1, input.footer + 1).some((l) => MODEL_LINE.test(l)) };
 }
 
 function reported(screen: ScreenSnapshot): string | undefined {
@@ -104,13 +96,9 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
   const lines = screen.lines;
   const trust = menuPrompt(lines, { kind: 'trust_folder', questionPattern: /trust this folder\?|do you trust the contents of this directory/i, selection: 'arrows', staleAfter: STALE_AFTER });
   if (trust) {
-    // Codex names the folder on the line under "Folder access"; answer only for the spawn's own.
-    const at = lastIndexMatching(lines, /folder access/i);
-    const shown = at >= 0 ? lines.slice(at + 1, at + 3).map((l) => l.trim()).find((l) => l.startsWith('/') || /^[A-Za-z]:\\/.test(l)) : undefined;
-    const keys = keysFor(trust, /trust|yes/i);
-    if (keys && (!shown || shown.replace(/\/+$/, '') === context.workdir.replace(/\/+$/, ''))) {
-      trust.autoAnswer = { rule: 'codex.trust-folder', category: 'trustFolder', keys };
-    }
+    // Codex names the folder on the line under "Folder access".
+    const shown = folderShownUnder(lines, /folder access/i, 2);
+    trustOwnFolder(trust, { rule: 'codex.trust-folder', accept: /trust|yes/i, shown, workdir: context.workdir });
     if (shown) trust.question = `${trust.question.split('?')[0]}? (${shown})`;
     return trust;
   }
@@ -153,8 +141,7 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
     if (signal === 'working' || signal === 'blocked') return { kind: 'busy' };
     const turnLines = context.turn.lines();
     const history = turnLines.slice(0, composer(turnLines)?.row ?? turnLines.length);
-    const echo = findEcho(history, context.turn.message, ECHO_STYLE);
-    if (echo < 0 || !history.slice(echo + 1).some((l) => WORKED_FOR.test(l))) return { kind: 'busy' };
+    if (!answeredSinceEcho(history, context.turn.message, ECHO_STYLE, (l) => WORKED_FOR.test(l))) return { kind: 'busy' };
   }
   return { kind: 'ready' };
 }

@@ -2,7 +2,7 @@ import type { LoginInfo } from '../../../src-shared/agent';
 import { extractUrls, pickLoginUrl } from '../detect/login';
 import { menuOptions, parseNumberedMenu } from '../detect/options';
 import type { ScreenSnapshot } from '../screen/screen-model';
-import { dedent, type EchoStyle, findEcho, keysFor, lastIndexMatching, menuPrompt, tidy, unbox, unbullet } from './tui';
+import { answeredSinceEcho, dedent, type EchoStyle, findEcho, type InputRow, inputRowAboveFooter, keysFor, lastIndexMatching, menuPrompt, sameFolder, tidy, unbox, unbullet } from './tui';
 import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenState } from './types';
 
 /**
@@ -33,22 +33,9 @@ const FOOTER = /workspace \(\/directory\)|no sandbox|\/model\s*$/i;
 const HALF_BLOCK_RULE = /^[▄▀]{10,}\s*$/;
 const REPLY = /^\s*✦\s/;
 
-interface InputBox {
-  row: number;
-  text: string;
-}
-
 /** The input row is the last ` > ` row, with the footer drawn below it. */
-function inputBox(lines: readonly string[]): InputBox | undefined {
-  const footer = lastIndexMatching(lines, FOOTER);
-  if (footer < 0) return undefined;
-  for (let i = footer - 1; i >= Math.max(0, footer - 8); i--) {
-    const match = INPUT_ROW.exec(lines[i]);
-    if (!match) continue;
-    const text = match[1].trim();
-    return { row: i, text: PLACEHOLDER.test(text) ? '' : text };
-  }
-  return undefined;
+function inputBox(lines: readonly string[]): InputRow | undefined {
+  return inputRowAboveFooter(lines, { footer: FOOTER, row: INPUT_ROW, placeholder: PLACEHOLDER });
 }
 
 function titleSays(screen: ScreenSnapshot): 'ready' | 'working' | 'action' | undefined {
@@ -143,9 +130,8 @@ function detectPrompt(screen: ScreenSnapshot, context: ClassifyContext): Detecte
 function labelNamesFolder(label: string, workdir: string): boolean {
   const shown = /\(([^)]*)\)\s*$/.exec(label)?.[1]?.trim();
   if (!shown) return true;
-  const clean = workdir.replace(/[\\/]+$/, '');
-  const base = clean.split(/[\\/]/).pop() ?? clean;
-  return shown === clean || shown === base;
+  const base = workdir.replace(/[\\/]+$/, '').split(/[\\/]/).pop();
+  return sameFolder(shown, workdir) || shown === base;
 }
 
 function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState {
@@ -164,9 +150,8 @@ function classify(screen: ScreenSnapshot, context: ClassifyContext): ScreenState
   if (context.turn) {
     const turnLines = context.turn.lines();
     const history = turnLines.slice(0, inputBox(turnLines)?.row ?? turnLines.length);
-    const echo = findEcho(history, context.turn.message, ECHO_STYLE);
-    const answered = history.slice(echo + 1).some((l) => REPLY.test(l) || /request cancelled/i.test(l) || /^\s*│?\s*[✓x✕]\s/.test(unbox(l)));
-    if (echo < 0 || !answered) return { kind: 'busy' };
+    const answered = answeredSinceEcho(history, context.turn.message, ECHO_STYLE, (l) => REPLY.test(l) || /request cancelled/i.test(l) || /^\s*│?\s*[✓x✕]\s/.test(unbox(l)));
+    if (!answered) return { kind: 'busy' };
   }
   return { kind: 'ready' };
 }

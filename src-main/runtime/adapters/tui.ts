@@ -41,6 +41,16 @@ export function findEcho(lines: readonly string[], message: string, style: EchoS
   return -1;
 }
 
+/**
+ * Whether the turn that typed `message` has produced its answer: after the message's echo, some row
+ * satisfies `isAnswerRow` (a reply bullet, a "Worked for" line). False while the echo is not drawn.
+ * The CLIs' idle screens look the same before and after a turn, so the answer rows are the proof.
+ */
+export function answeredSinceEcho(history: readonly string[], message: string, style: EchoStyle, isAnswerRow: (line: string) => boolean): boolean {
+  const echo = findEcho(history, message, style);
+  return echo >= 0 && history.slice(echo + 1).some(isAnswerRow);
+}
+
 /** A horizontal rule drawn with box characters (the borders around Claude's input box). */
 export const RULE = /^\s*[─━═╌╍┄┅-]{10,}\s*$/;
 
@@ -128,4 +138,85 @@ export function menuPrompt(lines: readonly string[], spec: MenuPromptSpec): Dete
 /** The keys that pick the option whose label matches `label` in a detected prompt. */
 export function keysFor(prompt: DetectedPrompt, label: RegExp): string[] | undefined {
   return prompt.options.find((o) => label.test(o.label))?.keys;
+}
+
+// ───────────────────────────── trust-folder dialogs ─────────────────────────────
+
+const ABSOLUTE_PATH = /^(?:\/|[A-Za-z]:\\)/;
+
+/** The absolute path a dialog shows in the `within` lines under its `heading` line, if any. */
+export function folderShownUnder(lines: readonly string[], heading: RegExp, within: number): string | undefined {
+  const at = lastIndexMatching(lines, heading);
+  if (at < 0) return undefined;
+  return lines
+    .slice(at + 1, at + 1 + within)
+    .map((line) => line.trim())
+    .find((line) => ABSOLUTE_PATH.test(line));
+}
+
+/** The same folder, written with or without trailing separators. */
+export function sameFolder(shown: string, workdir: string): boolean {
+  const trim = (folder: string) => folder.replace(/[\\/]+$/, '');
+  return trim(shown) === trim(workdir);
+}
+
+export interface TrustAnswer {
+  /** The auto-answer rule's name, reported in events (`claude.trust-folder`). */
+  rule: string;
+  /** The label of the option that trusts the folder. */
+  accept: RegExp;
+  /** The folder the dialog names, when it names one. */
+  shown: string | undefined;
+  workdir: string;
+}
+
+/**
+ * Arms the trust dialog's auto-answer only for the spawn's own folder: a dialog naming another
+ * folder (a parent, a symlinked elsewhere) is left to a person. A dialog naming no folder is about
+ * the folder the CLI started in, which is the workdir.
+ */
+export function trustOwnFolder(prompt: DetectedPrompt, answer: TrustAnswer): void {
+  const keys = keysFor(prompt, answer.accept);
+  if (keys && (answer.shown === undefined || sameFolder(answer.shown, answer.workdir))) {
+    prompt.autoAnswer = { rule: answer.rule, category: 'trustFolder', keys };
+  }
+}
+
+// ───────────────────────────── input rows above a footer ─────────────────────────────
+
+export interface InputRowSpec {
+  /** The footer drawn under the input (the last match counts). */
+  footer: RegExp;
+  /** The input row; group 1 is what is typed. */
+  row: RegExp;
+  /** Rows that match `row` but are not the input (a menu entry): skipped. */
+  skip?: RegExp;
+  /** Hint text shown in an empty input. */
+  placeholder: RegExp;
+}
+
+export interface InputRow {
+  /** Index of the input row. */
+  row: number;
+  /** What is typed, '' while the placeholder shows. */
+  text: string;
+  /** Index of the footer line. */
+  footer: number;
+}
+
+/**
+ * The input row of CLIs that draw it right above a footer (Codex's composer, Gemini's ` > `): the
+ * last matching row within 8 lines above the footer. Undefined while no footer is drawn (a dialog,
+ * a login screen, or still starting).
+ */
+export function inputRowAboveFooter(lines: readonly string[], spec: InputRowSpec): InputRow | undefined {
+  const footer = lastIndexMatching(lines, spec.footer);
+  if (footer < 0) return undefined;
+  for (let i = footer - 1; i >= Math.max(0, footer - 8); i--) {
+    const match = spec.row.exec(lines[i]);
+    if (!match || spec.skip?.test(match[1])) continue;
+    const text = match[1].trim();
+    return { row: i, text: spec.placeholder.test(text) ? '' : text, footer };
+  }
+  return undefined;
 }

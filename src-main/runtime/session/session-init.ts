@@ -8,6 +8,7 @@ import {
   type AutoRespondConfig,
 } from '../../../src-shared/agent';
 import type { RuntimeEvent } from '../../../src-shared/events';
+import { MAX_MESSAGE_CHARS } from '../../../src-shared/limits';
 import type { CliAdapter } from '../adapters/types';
 import { RuntimeError } from '../errors';
 import type { Logger } from '../logger';
@@ -45,8 +46,6 @@ export interface StopOptions {
   force?: boolean;
 }
 
-/** Largest message `send` accepts. */
-export const MAX_MESSAGE_CHARS = 1024 * 1024;
 /** VALIDATION_ERROR unless the size is within the contract's limits (src-shared/agent.ts). */
 export function assertTerminalSize(cols: number, rows: number): void {
   if (!isValidTerminalSize(cols, rows)) {

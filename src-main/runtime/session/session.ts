@@ -16,12 +16,13 @@ import { LoginState } from './login';
 import { SessionOutput } from './output';
 import { PtyProcess, type PtyExit } from './pty-process';
 import { Recording } from './recording';
-import { assertTerminalSize, MAX_MESSAGE_CHARS, type SessionInit, type StopOptions } from './session-init';
+import { MAX_MESSAGE_CHARS } from '../../../src-shared/limits';
+import { assertTerminalSize, type SessionInit, type StopOptions } from './session-init';
 import { DEFAULT_STILLNESS, StillnessWatchdog, type StillnessHandlers } from './stillness-watchdog';
 import { MessageFactory, Turn, type SendOptions, type SendResult } from './turn';
 
 export type { SendOptions, SendResult } from './turn';
-export { assertTerminalSize, MAX_MESSAGE_CHARS, type SessionInit, type StopOptions } from './session-init';
+export { assertTerminalSize, type SessionInit, type StopOptions } from './session-init';
 
 /**
  * One agent: a PTY running a CLI, the screen model fed by it, the state tracker reading the screen,

@@ -2,16 +2,9 @@ import { resolveAgentType, type AgentType } from '../../../src-shared/agent';
 import type { AgentListResponse, ClearAgentsResponse } from '../../../src-shared/api';
 import { withEndpoint, type ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
-import {
-  agentHandleSchema,
-  agentIdParams,
-  agentListSchema,
-  clearAgentsQuery,
-  clearAgentsResponseSchema,
-  createAgentBody,
-  deleteAgentQuery,
-  listAgentsQuery,
-} from '../schemas';
+import { clearAgentsQuery, createAgentBody, deleteAgentQuery, listAgentsQuery } from '../schemas/agents';
+import { agentIdParams } from '../schemas/common';
+import { agentHandleSchema, agentListSchema, clearAgentsResponseSchema } from '../schemas/responses';
 
 /** Listing, spawning, inspecting and deleting agents (the Parallax surface). */
 export function agentRoutes(ctx: ServerContext): MountedRoute[] {

@@ -1,21 +1,9 @@
 import type { InputResponse, KeysResponse, ResizeResponse, SendResponse, StopResponse } from '../../../src-shared/api';
 import { withEndpoint, type ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
-import {
-  agentHandleSchema,
-  agentIdParams,
-  inputBody,
-  inputResponseSchema,
-  keysBody,
-  keysResponseSchema,
-  resizeBody,
-  resizeResponseSchema,
-  restartBody,
-  sendBody,
-  sendResponseSchema,
-  stopBody,
-  stopResponseSchema,
-} from '../schemas';
+import { agentIdParams } from '../schemas/common';
+import { inputBody, keysBody, resizeBody, restartBody, sendBody, stopBody } from '../schemas/control';
+import { agentHandleSchema, inputResponseSchema, keysResponseSchema, resizeResponseSchema, sendResponseSchema, stopResponseSchema } from '../schemas/responses';
 
 /** Driving an agent: messages, keys, raw input, size, take-over, stop. */
 export function controlRoutes(ctx: ServerContext): MountedRoute[] {

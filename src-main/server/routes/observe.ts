@@ -2,7 +2,9 @@ import type { LogEntriesResponse, LogsResponse, OutputResponse } from '../../../
 import { RuntimeError } from '../../runtime/errors';
 import type { ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
-import { agentIdParams, agentMetricsSchema, eventsQuery, logsQuery, logsResponseSchema, outputResponseSchema, streamQuery, transcriptListSchema, transcriptParams } from '../schemas';
+import { agentIdParams } from '../schemas/common';
+import { eventsQuery, logsQuery, streamQuery, transcriptParams } from '../schemas/observe';
+import { agentMetricsSchema, logsOrEntriesResponseSchema, outputResponseSchema, transcriptListSchema } from '../schemas/responses';
 import { serveAgentStream, serveEventStream } from '../streams';
 
 /** Parallax's default `tail`. */
@@ -20,7 +22,7 @@ export function observeRoutes(ctx: ServerContext): MountedRoute[] {
       params: agentIdParams,
       query: logsQuery,
       errors: [400, 404],
-      responses: { 200: { description: '{logs, count} or {entries}', schema: logsResponseSchema } },
+      responses: { 200: { description: '{logs, count} or {entries}', schema: logsOrEntriesResponseSchema } },
       handler: ({ params, query }) => {
         const logs = ctx.manager.logs(params.id, query.lines ?? query.tail ?? DEFAULT_LOG_LINES);
         if (query.format === 'json') {

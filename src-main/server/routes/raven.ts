@@ -1,7 +1,8 @@
 import type { ServerContext } from '../context';
 import { ravenSpawn } from '../../integrations/raven/spawn';
 import { defineRoute, type MountedRoute } from '../route';
-import { ravenSpawnBody, ravenSpawnResponseSchema } from '../schemas';
+import { ravenSpawnBody } from '../schemas/raven';
+import { ravenSpawnResponseSchema } from '../schemas/responses';
 
 /** Raven Docs' spawn call. */
 export function ravenRoutes(ctx: ServerContext): MountedRoute[] {

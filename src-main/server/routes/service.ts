@@ -1,7 +1,7 @@
 import type { ServerContext } from '../context';
 import { healthBody } from '../health';
 import { defineRoute, type MountedRoute } from '../route';
-import { healthSchema, runtimeMetricsSchema } from '../schemas';
+import { healthSchema, runtimeMetricsSchema } from '../schemas/responses';
 
 /** Health and runtime-wide metrics. */
 export function serviceRoutes(ctx: ServerContext): MountedRoute[] {

@@ -2,7 +2,9 @@ import { resolveAgentType, type AgentType } from '../../../src-shared/agent';
 import type { ThreadListResponse } from '../../../src-shared/threads';
 import type { ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
-import { createThreadBody, deleteAgentQuery, listThreadsQuery, threadHandleSchema, threadIdParams, threadListSchema, threadSendBody, threadSendResponseSchema } from '../schemas';
+import { deleteAgentQuery } from '../schemas/agents';
+import { threadHandleSchema, threadListSchema, threadSendResponseSchema } from '../schemas/responses';
+import { createThreadBody, listThreadsQuery, threadIdParams, threadSendBody } from '../schemas/threads';
 
 /** Parallax threads (docs/compatibility.md "Parallax threads"): an agent per objective, grouped by execution. */
 export function threadRoutes(ctx: ServerContext): MountedRoute[] {

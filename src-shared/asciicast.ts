@@ -1,8 +1,11 @@
 /**
  * asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/), what the runtime records: a JSON
  * header line, then one `[seconds, code, data]` array per line ("o" output, "i" input, "r" resize
- * "COLSxROWS", "m" marker).
+ * "COLSxROWS", "m" marker). The one reader and line encoder of the format: the runtime's writer
+ * (src-main/runtime/cast-file.ts), the UI's player and the tests' screen fixtures all use it.
  */
+
+export type CastEventCode = 'o' | 'i' | 'r' | 'm';
 
 export interface CastHeader {
   version: 2;
@@ -15,7 +18,7 @@ export interface CastHeader {
 export interface CastEvent {
   /** Seconds from the start, after idle compression when asked for. */
   time: number;
-  code: 'o' | 'i' | 'r' | 'm';
+  code: CastEventCode;
   data: string;
 }
 
@@ -79,4 +82,14 @@ export function compressIdle(cast: Cast, limit: number): Cast {
 export function parseSize(data: string): { cols: number; rows: number } | undefined {
   const m = /^(\d+)x(\d+)$/.exec(data.trim());
   return m ? { cols: Number(m[1]), rows: Number(m[2]) } : undefined;
+}
+
+/** Resize data for a terminal of this size ("120x40"). */
+export function formatSize(cols: number, rows: number): string {
+  return `${cols}x${rows}`;
+}
+
+/** One event line (without its newline). Times keep microseconds: finer is noise, and longer lines cost disk. */
+export function castEventLine(seconds: number, code: CastEventCode, data: string): string {
+  return JSON.stringify([Number(seconds.toFixed(6)), code, data]);
 }
