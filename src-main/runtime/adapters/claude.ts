@@ -292,6 +292,32 @@ function withoutNotices(lines: readonly string[]): string[] {
     else if (inNotice && !/^\s{2}\S/.test(line)) inNotice = false;
     if (!inNotice) out.push(line);
   }
+  return withoutBarNotices(out);
+}
+
+/** A row of Claude's own `▎`-barred announcements (2.1.3xx: "▎ Auto mode is now Claude Code's default …"). */
+const BAR_ROW = /^▎/;
+/** What marks a barred block as Claude's announcement rather than the model's quoted text. */
+const CLAUDE_ANNOUNCEMENT = /Claude Code|code\.claude\.com\/docs|Auto mode/;
+
+/**
+ * Drops Claude's `▎` announcement blocks. They belong to the banner, but a redraw (a resize
+ * reprints the conversation) can put them among the rows a turn captured. A barred block that does
+ * not speak of Claude Code itself is left alone: it may be the model quoting something.
+ */
+function withoutBarNotices(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!BAR_ROW.test(lines[i])) {
+      out.push(lines[i++]);
+      continue;
+    }
+    let end = i;
+    while (end < lines.length && BAR_ROW.test(lines[end])) end++;
+    const block = lines.slice(i, end);
+    if (!block.some((l) => CLAUDE_ANNOUNCEMENT.test(l))) out.push(...block);
+    i = end;
+  }
   return out;
 }
 
