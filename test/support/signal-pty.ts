@@ -12,6 +12,7 @@ import { keysToSequences } from '../../src-shared/keys';
 import type { CliAdapter, ScreenState } from '../../src-main/runtime/adapters/types';
 import { ScreenModel } from '../../src-main/runtime/screen/screen-model';
 import { SignalChannel, type HookMessage } from '../../src-main/runtime/signals/channel';
+import { CI_VARIABLES } from '../../src-main/runtime/env';
 
 export interface ScreenEntry {
   state: ScreenState;
@@ -75,7 +76,10 @@ export async function startSignalPty(options: SignalPtyOptions): Promise<SignalP
   };
   screen.onChange(classify);
   const args = options.args(channel);
-  const env = { ...options.env, ...channel.hookEnv(), ...options.envFor?.(channel) };
+  const env: Record<string, string> = { ...options.env, ...channel.hookEnv(), ...options.envFor?.(channel) };
+  // As the runtime does (runtime/env.ts): a CLI that sees a CI marker leaves interactive mode
+  // (Gemini CLI reads stdin and exits), and CI runs these tests with CI=true.
+  for (const name of CI_VARIABLES) delete env[name];
   const child = pty.spawn(options.file, args, { name: 'xterm-256color', cols: 120, rows: 40, cwd: options.cwd, env });
   child.onData((data) => {
     lastOutput = Date.now();

@@ -48,6 +48,10 @@ function isPrompt(line: TranscriptLine): boolean {
   return blocks(line.content).some((b) => b.type === 'text');
 }
 
+function promptText(line: TranscriptLine): string {
+  return typeof line.content === 'string' ? line.content : (textOf(line) ?? '');
+}
+
 function textOf(line: TranscriptLine): string | undefined {
   const texts = blocks(line.content)
     .filter((b) => b.type === 'text' && typeof b.text === 'string')
@@ -60,16 +64,22 @@ function textOf(line: TranscriptLine): string | undefined {
  * assistant message after the last prompt, joined. Undefined when that turn has no text yet (it
  * only called tools, or the line is not written yet).
  */
-export function lastClaudeReply(transcript: string): string | undefined {
+export function lastClaudeReply(transcript: string, prompt?: string): string | undefined {
   const lines = transcript
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map(parseLine)
     .filter((l): l is TranscriptLine => l !== undefined);
   let turnStart = 0;
+  let promptSeen = prompt === undefined;
   lines.forEach((line, index) => {
-    if (isPrompt(line)) turnStart = index + 1;
+    if (!isPrompt(line)) return;
+    turnStart = index + 1;
+    if (prompt !== undefined) promptSeen = promptText(line).includes(prompt);
   });
+  // Claude appends to its transcript asynchronously: until this turn's prompt is there, the last
+  // text in the file is the previous turn's reply, never this one's.
+  if (!promptSeen) return undefined;
   const turn = lines.slice(turnStart);
   for (let i = turn.length - 1; i >= 0; i--) {
     const line = turn[i];
@@ -85,6 +95,11 @@ export function lastClaudeReply(transcript: string): string | undefined {
 export interface ReadReplyOptions {
   /** How long to wait for the reply's line to be written after the Stop hook (Claude appends it asynchronously). */
   timeoutMs?: number;
+  /**
+   * The prompt of the turn that ended (what was sent, or UserPromptSubmit's `prompt`): the reply is
+   * taken only from the turn that starts with it, so an older turn's reply is never returned.
+   */
+  prompt?: string;
 }
 
 /**
@@ -96,7 +111,7 @@ export async function readClaudeReply(transcriptPath: string, options: ReadReply
   const timeoutMs = options.timeoutMs ?? 2_000;
   const attempt = (): string | undefined => {
     try {
-      return lastClaudeReply(fs.readFileSync(transcriptPath, 'utf8'));
+      return lastClaudeReply(fs.readFileSync(transcriptPath, 'utf8'), options.prompt);
     } catch {
       return undefined;
     }

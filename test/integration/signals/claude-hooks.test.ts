@@ -75,7 +75,7 @@ describe.each(buildsOf('claude'))('Claude Code hooks over the signal channel ($c
       expect(ended).toMatchObject({ kind: 'turn_ended' });
       const transcriptPath = ended?.kind === 'turn_ended' ? ended.transcriptPath : undefined;
       expect(transcriptPath).toBeTruthy();
-      expect(await readClaudeReply(transcriptPath as string)).toBe('PONG');
+      expect(await readClaudeReply(transcriptPath as string, { prompt: 'hello' })).toBe('PONG');
       // When the screen said ready after the prompt, for the report (the session adds settleMs on top).
       const screenReady = await cli.waitScreen((s) => s.kind === 'ready', 30_000, screenMark + 1);
       const hookLeadMs = screenReady.at + adapter.settleMs - stop.receivedAt;
@@ -86,7 +86,7 @@ describe.each(buildsOf('claude'))('Claude Code hooks over the signal channel ($c
       await cli.submit('LONG please', 20_000);
       const longStop = await cli.waitMessage((m) => m.event === 'Stop', 60_000, mark);
       const longEnded = parseClaudeHook(longStop);
-      expect(await readClaudeReply(longEnded?.kind === 'turn_ended' ? (longEnded.transcriptPath ?? '') : '')).toBe(longReplyText());
+      expect(await readClaudeReply(longEnded?.kind === 'turn_ended' ? (longEnded.transcriptPath ?? '') : '', { prompt: 'LONG please' })).toBe(longReplyText());
 
       // A tool that needs approval.
       mark = cli.messages.length;
@@ -115,7 +115,7 @@ describe.each(buildsOf('claude'))('Claude Code hooks over the signal channel ($c
       expect(toolEvents.indexOf('PostToolUse')).toBeGreaterThan(toolEvents.indexOf('PermissionRequest'));
       expect(toolEvents.indexOf('Stop')).toBeGreaterThan(toolEvents.indexOf('PostToolUse'));
       const toolEnded = parseClaudeHook(toolStop);
-      expect(await readClaudeReply(toolEnded?.kind === 'turn_ended' ? (toolEnded.transcriptPath ?? '') : '')).toBe('TOOL DONE');
+      expect(await readClaudeReply(toolEnded?.kind === 'turn_ended' ? (toolEnded.transcriptPath ?? '') : '', { prompt: 'RUN_TOOL now' })).toBe('TOOL DONE');
 
       // The user's Stop hook ran for every turn, and their settings still hold only their own hooks
       // (Claude itself adds an `env` entry there when DISABLE_AUTOUPDATER is set; not our doing).

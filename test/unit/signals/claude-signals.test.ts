@@ -110,6 +110,9 @@ describe.each(VERSIONS)('Claude %s transcript', (version) => {
     expect(lastClaudeReply(upToPromptAfter('hello'))).toBe('PONG');
     expect(lastClaudeReply(upToPromptAfter('LONG please'))).toBe(longReplyText());
     expect(lastClaudeReply(upToPromptAfter('RUN_TOOL now'))).toBe('TOOL DONE');
+    // Asked for a turn whose prompt is not written yet, it answers nothing, not the previous reply.
+    expect(lastClaudeReply(upToPromptAfter('hello'), 'LONG please')).toBeUndefined();
+    expect(lastClaudeReply(upToPromptAfter('LONG please'), 'LONG please')).toBe(longReplyText());
   });
 
   it('a turn with no assistant text yet (here the local /exit) has no reply rather than an older one', () => {
