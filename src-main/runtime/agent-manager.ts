@@ -12,6 +12,7 @@ import {
   resolveAgentType,
   type SpawnConfig,
 } from '../../src-shared/agent';
+import { Emitter } from '../../src-shared/emitter';
 import type { RuntimeEvent } from '../../src-shared/events';
 import { AGENT_ID_PATTERN, MAX_LABEL_CHARS, MAX_LOG_LINES, MAX_SEND_TIMEOUT_MS } from '../../src-shared/limits';
 import { adapterFor, spawnSuppliesKey } from './adapters/registry';
@@ -26,6 +27,10 @@ import { listTranscripts, type TranscriptMeta } from './transcript';
 /**
  * Owns the agent sessions. Runs under plain Node (the headless runtime) and in Electron's main
  * process alike: nothing here knows about Electron.
+ *
+ * Why it is over 400 lines: it is the runtime's one public surface (spawn, list, send, keys, logs,
+ * restart, remove, transcripts, adapter status), and each method is a short delegation to a session
+ * or a helper module; splitting it would only scatter that surface across files.
  */
 
 export interface AdapterStatus {
@@ -65,7 +70,7 @@ export class AgentManager {
   private readonly sessions = new Map<string, AgentSession>();
   /** What each agent was spawned with (credentials included; never sent to clients), for restart. */
   private readonly requests = new Map<string, SpawnConfig>();
-  private readonly listeners = new Set<RuntimeListener>();
+  private readonly events: Emitter<[event: RuntimeEvent]>;
   private readonly versions = new VersionProber();
   readonly log: Logger;
   private readonly startedAt = Date.now();
@@ -76,6 +81,8 @@ export class AgentManager {
   ) {
     this.log = options.logger ?? createLogger(config.logLevel);
     this.baseEnv = options.baseEnv ?? process.env;
+    // A failing subscriber (a socket, the tray) is logged; the others still hear the event.
+    this.events = new Emitter({ onListenerError: (error) => this.log.error('event listener failed', { error: String(error) }) });
   }
 
   private readonly baseEnv: NodeJS.ProcessEnv;
@@ -87,18 +94,12 @@ export class AgentManager {
   // ───────────────────────────── events ─────────────────────────────
 
   on(listener: RuntimeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const subscription = this.events.on(listener);
+    return () => subscription.dispose();
   }
 
   private emit(event: RuntimeEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log.error('event listener failed', { event: event.type, error: String(error) });
-      }
-    }
+    this.events.emit(event);
     if (event.type === 'agent_stopped') this.pruneStopped();
   }
 
