@@ -221,4 +221,16 @@ export interface AgentHandle {
    * the stall threshold (ISO time of its last change); see the `agent_stalled` event.
    */
   stalledSince?: string;
+  /**
+   * The structured signal sources of this agent beside its screen (docs/signals.md "Fused for
+   * Claude Code"): present for an agent whose CLI was started with the runtime's hooks.
+   */
+  signals?: AgentSignalSources;
+}
+
+export interface AgentSignalSources {
+  /** True once a hook of this agent has reached the runtime and while its channel is open. */
+  hooks: boolean;
+  /** When the last hook arrived (ISO time). */
+  lastHookAt?: string;
 }

@@ -22,6 +22,7 @@ import { augmentPath, buildAgentEnv } from './env';
 import { RuntimeError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { AgentSession, assertTerminalSize, type SendResult } from './session/session';
+import { AgentSignals } from './signals/agent-signals';
 import { listTranscripts, type TranscriptMeta } from './transcript';
 
 /**
@@ -160,9 +161,19 @@ export class AgentManager {
     const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...preset, ...(request.args ?? [])];
     const probe = type === 'shell' || type === 'custom' || type === 'echo' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
 
-    // Again after the await: two spawns may have raced for the last slot or the same id.
-    this.assertSlotFree();
-    this.assertIdFree(id);
+    const signals = await this.openSignals(type, id);
+    // Again after the awaits: two spawns may have raced for the last slot or the same id.
+    try {
+      this.assertSlotFree();
+      this.assertIdFree(id);
+    } catch (error) {
+      await signals?.close();
+      throw error;
+    }
+    if (signals) {
+      args.push(...signals.setup.args);
+      Object.assign(env, signals.setup.env);
+    }
     const session = new AgentSession({
       id,
       name,
@@ -186,6 +197,7 @@ export class AgentManager {
         keepParts: this.config.transcriptKeepParts,
       },
       stillness: this.config.stillness,
+      signals,
       logger: this.log,
       emit: (event) => this.emit(event),
     });
@@ -202,6 +214,24 @@ export class AgentManager {
       throw error;
     }
     return session.handle();
+  }
+
+  /**
+   * Claude Code's hooks for a new session (docs/signals.md "Fused for Claude Code"); undefined, and
+   * the session runs on its screen alone, when switched off or when the channel cannot open (a data
+   * folder whose socket path is too long, say). Codex and Gemini stay on the screen this round.
+   */
+  private async openSignals(type: AgentType, id: string): Promise<AgentSignals | undefined> {
+    if (!this.config.signals || type !== 'claude-code') return undefined;
+    try {
+      const signals = await AgentSignals.open(type, { parentDir: path.join(this.config.dataDir, 'signals'), logger: this.log.child({ agentId: id }) });
+      if (signals.setup.unavailable === undefined) return signals;
+      this.log.warn('hooks unavailable; running on the screen alone', { agentId: id, reason: signals.setup.unavailable });
+      await signals.close();
+    } catch (error) {
+      this.log.warn('could not open the signal channel; running on the screen alone', { agentId: id, error: String(error) });
+    }
+    return undefined;
   }
 
   private assertIdFree(id: string): void {

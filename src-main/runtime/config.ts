@@ -29,6 +29,11 @@ export interface RuntimeConfig {
   secretEnvNames: string[];
   /** When a busy agent's still screen counts as an unknown dialog, or as a stall (session/stillness-watchdog.ts). */
   stillness: StillnessOptions;
+  /**
+   * Start Claude Code with the runtime's hooks and fuse them with the screen (docs/signals.md
+   * "Fused for Claude Code"); false runs every agent on its screen alone, for comparison.
+   */
+  signals: boolean;
 }
 
 /** The per-user data folder, following each platform's convention. */
@@ -62,6 +67,7 @@ export function defaultConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeCo
     transcriptKeepParts: 3,
     secretEnvNames: ['RAVEN_RUNTIME_API_KEY'],
     stillness: { ...DEFAULT_STILLNESS },
+    signals: true,
     ...overrides,
   };
 }
@@ -76,11 +82,12 @@ function stillnessFromEnv(env: NodeJS.ProcessEnv): StillnessOptions {
   return { dialogAfterMs, stalledAfterMs: Math.max(dialogAfterMs, stalledAfterMs) };
 }
 
-/** `MAX_AGENTS`, `DEFAULT_TIMEOUT`, `LOG_LEVEL`, `RAVEN_DATA_DIR`, the stillness thresholds from the environment. */
+/** `MAX_AGENTS`, `DEFAULT_TIMEOUT`, `LOG_LEVEL`, `RAVEN_DATA_DIR`, the stillness thresholds, `RAVEN_SIGNALS=0` (no hooks) from the environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
   const base = defaultConfig();
   return defaultConfig({
     stillness: stillnessFromEnv(env),
+    signals: !['0', 'false', 'off'].includes((env.RAVEN_SIGNALS ?? '').trim().toLowerCase()),
     maxAgents: positiveInt(env.MAX_AGENTS, base.maxAgents),
     defaultTimeoutMs: positiveInt(env.DEFAULT_TIMEOUT, base.defaultTimeoutMs),
     logLevel: parseLogLevel(env.LOG_LEVEL, base.logLevel),

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SpawnConfig } from '../../src-shared/agent';
 import { cliSpawnEnv, createCliHome, DEFAULT_KEYS, type CliHome, type CliName, type HomeFlavour } from '../support/cli-home';
-import { startModelServer, type ModelServer } from '../support/model-server';
+import { longReplyText, startModelServer, type ModelServer } from '../support/model-server';
 import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, removeBuildBinDirs, type CliBuild } from '../support/cli-versions';
 import { createHarness, type Harness } from '../support/runtime-harness';
 import { processesWithHome } from '../support/screen-recorder';
@@ -146,6 +146,14 @@ for (const build of CLI_BUILDS) {
         const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
         expect(hello).toMatchObject({ status: 'ready', response: 'PONG', message: { type: 'response', direction: 'outbound', content: 'PONG', agentId: id } });
         expect((await harness.waitFor('message', id)).content).toBe('PONG');
+        if (cli === 'claude') {
+          // Claude runs with the runtime's hooks: the turn's UserPromptSubmit and Stop reached it.
+          const { signals } = manager.get(id);
+          expect(signals?.hooks).toBe(true);
+          expect(Date.parse(signals!.lastHookAt!)).toBeGreaterThanOrEqual(Date.parse(hello.message.timestamp) - 60_000);
+        } else {
+          expect(manager.get(id).signals).toBeUndefined();
+        }
 
         // Multi-line text goes in as one bracketed paste and arrives as one message.
         task.meta.step = 'multi-line paste';
@@ -184,6 +192,8 @@ for (const build of CLI_BUILDS) {
         task.meta.step = '400-line reply';
         const long = await manager.send(id, 'LONG', { timeoutMs: 30_000 });
         lines400(long.response);
+        // Claude's reply comes from its transcript: the model's text exactly, fences and final newline included.
+        if (cli === 'claude') expect(long.response).toBe(longReplyText());
 
         task.meta.step = 'stop';
         const pid = manager.get(id).pid!;
@@ -191,6 +201,11 @@ for (const build of CLI_BUILDS) {
         expect(manager.get(id).status).toBe('stopped');
         expect(manager.sessionFor(id).liveProcesses()).toEqual([]);
         expect(processesWithHome(home.home).map((p) => p.pid)).not.toContain(pid);
+        if (cli === 'claude') {
+          // The hook channel closed with the agent and its folder (socket, settings file) is gone.
+          expect(manager.get(id).signals?.hooks).toBe(false);
+          expect(fs.readdirSync(path.join(manager.config.dataDir, 'signals'))).toEqual([]);
+        }
       },
       LONG_TEST_TIMEOUT,
     );
@@ -223,7 +238,9 @@ describe('approval presets (real CLIs accept the mapped flags)', () => {
       `${cli}: ${preset}`,
       async () => {
         const { harness, id } = await start(cli, 'logged-in', { approvalPreset: preset }, { preAcceptTrust: true, preApproveKey: true });
-        expect(harness.manager.get(id).args).toEqual(args);
+        // Claude also gets the runtime's hook settings file (docs/signals.md "Fused for Claude Code").
+        const hookArgs = cli === 'claude' ? ['--settings', expect.stringMatching(/claude-settings\.json$/)] : [];
+        expect(harness.manager.get(id).args).toEqual([...args, ...hookArgs]);
         await harness.waitFor('agent_ready', id, 60_000);
         await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ response: 'PONG' });
       },

@@ -1,4 +1,4 @@
-import type { AgentHandle, AgentStatus, AgentType, LoginInfo, PendingQuestion } from '../../../src-shared/agent';
+import type { AgentHandle, AgentSignalSources, AgentStatus, AgentType, LoginInfo, PendingQuestion } from '../../../src-shared/agent';
 
 /**
  * The AgentHandle: the snapshot of a session every API answer and event carries. Built from plain
@@ -34,6 +34,7 @@ export interface HandleFacts {
   lastLogin: LoginInfo | undefined;
   /** Last screen change of a busy agent reported as stalled (ms), while it lasts. */
   stalledSince: number | undefined;
+  signals?: AgentSignalSources;
 }
 
 export function buildHandle(facts: HandleFacts): AgentHandle {
@@ -64,5 +65,6 @@ export function buildHandle(facts: HandleFacts): AgentHandle {
     login: facts.status === 'authenticating' ? facts.login : undefined,
     lastLogin: facts.lastLogin,
     stalledSince: facts.stalledSince !== undefined ? new Date(facts.stalledSince).toISOString() : undefined,
+    signals: facts.signals,
   };
 }

@@ -12,6 +12,7 @@ import { MAX_MESSAGE_CHARS } from '../../../src-shared/limits';
 import type { CliAdapter } from '../adapters/types';
 import { RuntimeError } from '../errors';
 import type { Logger } from '../logger';
+import type { AgentSignals } from '../signals/agent-signals';
 import type { StillnessOptions } from './stillness-watchdog';
 
 /** What a session is started with (the manager resolves it from a spawn request), and its limits. */
@@ -37,6 +38,11 @@ export interface SessionInit {
   transcript?: { dir: string; maxBytes: number; keepParts: number };
   /** When a still, busy screen becomes an unknown question or a stall (default DEFAULT_STILLNESS). */
   stillness?: StillnessOptions;
+  /**
+   * The CLI's hooks, already opened by the manager (their arguments and environment are in `args`
+   * and `env`); the session fuses them with the screen and closes them when the program ends.
+   */
+  signals?: AgentSignals;
   logger: Logger;
   emit: (event: RuntimeEvent) => void;
 }

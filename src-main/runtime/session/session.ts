@@ -6,6 +6,8 @@ import { unknownDialog } from '../detect/unknown-dialog';
 import { RuntimeError } from '../errors';
 import type { Logger } from '../logger';
 import { ScreenModel } from '../screen/screen-model';
+import { readClaudeReply } from '../signals/claude-transcript';
+import type { AgentSignal } from '../signals/signal';
 import { StateTracker, type ClassifyContextSource } from '../state-tracker';
 import { AutoAnswerer } from './auto-answer';
 import { deliver } from './delivery';
@@ -22,6 +24,14 @@ import { DEFAULT_STILLNESS, StillnessWatchdog, type StillnessHandlers } from './
 import { MessageFactory, Turn, type SendOptions, type SendResult } from './turn';
 
 export type { SendOptions, SendResult } from './turn';
+
+/**
+ * How long a turn whose hooks work waits, once the screen shows the idle prompt, for the Stop hook
+ * before the screen ends it anyway (a turn interrupted with Esc gets no Stop hook).
+ */
+const STOP_HOOK_WAIT_MS = 3_000;
+/** How long the reply may take to appear in Claude's transcript after Stop before the screen's reply is used. */
+const TRANSCRIPT_REPLY_WAIT_MS = 1_500;
 export { assertTerminalSize, type SessionInit, type StopOptions } from './session-init';
 
 /**
@@ -86,6 +96,13 @@ export class AgentSession implements ClassifyContextSource {
   private exitHandled = false;
   /** Lines kept after the screen model is released at exit, so logs stay available. */
   private finalLines: string[] | undefined;
+  /**
+   * The Stop hook made the agent ready while the screen's last committed state was still busy: a
+   * busy from the screen is its late view of the turn that ended, until the screen shows ready.
+   */
+  private hookReadyUnconfirmed = false;
+  private signalSubscription: { dispose(): void } | undefined;
+  private signalsClosed = false;
 
   constructor(init: SessionInit) {
     this.init = init;
@@ -116,6 +133,7 @@ export class AgentSession implements ClassifyContextSource {
       this.errorMessage = error instanceof Error ? error.message : String(error);
       this.status = 'error';
       this.screen.dispose();
+      void this.closeSignals();
       throw new RuntimeError('SPAWN_FAILED', `Could not start ${this.adapter.displayName}: ${this.errorMessage}`, { command: init.executable });
     }
     this.startedAt = new Date();
@@ -147,6 +165,7 @@ export class AgentSession implements ClassifyContextSource {
         if (this.status === 'waiting_input') tracker.recommit();
       }
     });
+    this.signalSubscription = init.signals?.signals.on((signal) => this.handleSignal(signal));
     this.setStatus('starting');
     this.emit({ type: 'agent_started' });
     this.log.info('agent started', { pid: pty.pid, command: init.executable, args: init.args });
@@ -194,6 +213,7 @@ export class AgentSession implements ClassifyContextSource {
     watchdog.dispose();
     autoAnswerer.dispose();
     this.exited = true;
+    await this.closeSignals();
     pty.close();
     this.exitCode = signal ? null : exitCode;
     this.stoppedAt = new Date();
@@ -281,6 +301,8 @@ export class AgentSession implements ClassifyContextSource {
     const turn = this.turn;
     if (turn?.phase === 'delivering' && (state.kind === 'ready' || state.kind === 'busy' || state.kind === 'starting')) return;
 
+    if (state.kind !== 'busy' && state.kind !== 'starting') this.hookReadyUnconfirmed = false;
+
     switch (state.kind) {
       case 'starting':
         return;
@@ -289,6 +311,12 @@ export class AgentSession implements ClassifyContextSource {
       case 'prompt':
         return this.handlePrompt(state.prompt);
       case 'busy':
+        // The screen moved on after showing the prompt: that prompt did not end the turn.
+        turn?.cancelStopWait();
+        if (this.status === 'ready' && this.hookReadyUnconfirmed) {
+          this.log.debug('screen still busy after the Stop hook ended the turn; the hook wins');
+          return;
+        }
         if (this.status === 'ready' || this.status === 'waiting_input') {
           this.turn ??= new Turn(this.screen, this.adapter, this.log, undefined, 'running');
           this.setStatus('busy');
@@ -332,7 +360,20 @@ export class AgentSession implements ClassifyContextSource {
   private enterReady(): void {
     const startup = !this.everReady || this.status === 'authenticating' || this.status === 'starting';
     const turn = this.turn;
-    if (turn && turn.phase === 'running') this.finishTurn(turn);
+    if (turn && turn.phase === 'running') {
+      if (turn.hooks.finishing) return;
+      if (this.awaitsStopHook(turn)) {
+        this.log.debug('screen shows the prompt before the Stop hook; waiting for the hook', { permissionPending: turn.hooks.permissionPending });
+        turn.waitForStop(STOP_HOOK_WAIT_MS, () => {
+          if (this.turn !== turn || this.exited) return;
+          this.log.debug('no Stop hook came; the screen ends the turn');
+          turn.hooks.live = false;
+          if (this.running?.tracker.committed?.kind === 'ready') this.enterReady();
+        });
+        return;
+      }
+      this.finishTurn(turn);
+    }
     this.setStatus('ready');
     if (startup) {
       this.everReady = true;
@@ -343,8 +384,100 @@ export class AgentSession implements ClassifyContextSource {
 
   // ───────────────────────────── turns ─────────────────────────────
 
-  private finishTurn(turn: Turn): void {
-    const content = turn.reply();
+  /**
+   * Whether a turn whose screen shows the prompt should wait for the Stop hook: the hooks work in
+   * this turn and it is text only (a tool turn's reply is the screen's), or a permission hook says
+   * the CLI still waits for a person (the hook wins over the screen).
+   */
+  private awaitsStopHook(turn: Turn): boolean {
+    const hooks = turn.hooks;
+    return hooks.live && !hooks.stopSeen && (!hooks.usedTools || hooks.permissionPending);
+  }
+
+  /**
+   * A structured signal from the CLI's hooks (docs/signals.md "Fused for Claude Code"). Hooks are
+   * the first source where they say more than the screen; the screen stays a full source because a
+   * user's `disableAllHooks` silences ours.
+   */
+  private handleSignal(signal: AgentSignal): void {
+    if (this.exited) return;
+    // Hook activity is activity: a CLI working without drawing is not still.
+    this.running?.watchdog.touch();
+    const turn = this.turn;
+    switch (signal.kind) {
+      case 'turn_started':
+        this.hookReadyUnconfirmed = false;
+        if (turn) turn.hooks.live = true;
+        return;
+      case 'tool_starting':
+        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true });
+        return;
+      case 'tool_finished':
+        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true, permissionPending: false });
+        return;
+      case 'permission_requested':
+        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true, permissionPending: true });
+        // The question's options are on the screen only: the screen confirms it.
+        if (this.status !== 'waiting_input') this.log.debug('permission hook before the screen shows the question; waiting for the screen', { tool: signal.tool });
+        return;
+      case 'turn_ended':
+        return this.endTurnFromHook(signal.transcriptPath);
+      default:
+        return;
+    }
+  }
+
+  private endTurnFromHook(transcriptPath: string | undefined): void {
+    const turn = this.turn;
+    if (!turn) {
+      this.log.debug('Stop hook with no turn running');
+      return;
+    }
+    Object.assign(turn.hooks, { live: true, stopSeen: true, permissionPending: false });
+    if (turn.phase === 'delivering') {
+      turn.hooks.stopDuringDelivery = { transcriptPath };
+      return;
+    }
+    if (turn.hooks.usedTools) {
+      // The transcript's last message leaves out the tool's output, which the screen's reply shows:
+      // the screen ends a tool turn (at once if it already shows the prompt).
+      if (turn.waitingForStop) {
+        turn.cancelStopWait();
+        this.enterReady();
+      }
+      return;
+    }
+    void this.finishTurnFromTranscript(turn, transcriptPath);
+  }
+
+  /** Ends a text turn on its Stop hook, with the reply from Claude's transcript (the screen's if that has none in time). */
+  private async finishTurnFromTranscript(turn: Turn, transcriptPath: string | undefined): Promise<void> {
+    turn.hooks.finishing = true;
+    turn.cancelStopWait();
+    const reply = transcriptPath === undefined ? undefined : await readClaudeReply(transcriptPath, { prompt: turn.message, timeoutMs: TRANSCRIPT_REPLY_WAIT_MS });
+    if (this.turn !== turn || this.exited || this.status === 'stopping') return;
+    if (reply === undefined) this.log.debug('no reply in the transcript in time; using the screen reply');
+    if (this.status === 'waiting_input') this.log.debug('Stop hook while the screen shows a question; the hook wins');
+    this.finishTurn(turn, reply);
+    this.hookReadyUnconfirmed = this.running?.tracker.committed?.kind !== 'ready';
+    if (this.status === 'busy' || this.status === 'waiting_input') this.setStatus('ready');
+  }
+
+  private async closeSignals(): Promise<void> {
+    const signals = this.init.signals;
+    if (!signals || this.signalsClosed) return;
+    this.signalsClosed = true;
+    this.signalSubscription?.dispose();
+    try {
+      await signals.close();
+    } catch (error) {
+      this.log.warn('could not close the signal channel', { error: String(error) });
+    }
+  }
+
+  private finishTurn(turn: Turn, transcriptReply?: string): void {
+    turn.cancelStopWait();
+    const content = transcriptReply ?? turn.reply();
     this.turn = undefined;
     const message = this.messages.create('outbound', 'response', content, turn.message);
     this.emit({ type: 'message', content, inReplyTo: turn.message, message });
@@ -356,6 +489,7 @@ export class AgentSession implements ClassifyContextSource {
     if (!turn) return;
     const partial = this.exited ? '' : turn.reply();
     this.turn = undefined;
+    turn.cancelStopWait();
     turn.fail(error, partial);
   }
 
@@ -378,6 +512,7 @@ export class AgentSession implements ClassifyContextSource {
     const text = message.replace(/\r\n?/g, '\n').trim();
     const turn = new Turn(this.screen, this.adapter, this.log, text, 'delivering');
     this.turn = turn;
+    this.hookReadyUnconfirmed = false;
     this.setStatus('busy');
     const result = turn.awaitResult(options.timeoutMs, this);
 
@@ -389,6 +524,8 @@ export class AgentSession implements ClassifyContextSource {
     }
     if (this.turn !== turn) return result; // the turn ended or failed during delivery
     turn.phase = 'running';
+    const early = turn.hooks.stopDuringDelivery;
+    if (early) this.endTurnFromHook(early.transcriptPath);
     // The screen may look "ready" exactly as before the message; let the adapter judge it afresh
     // with the turn in context.
     tracker.recommit();
@@ -544,7 +681,15 @@ export class AgentSession implements ClassifyContextSource {
       login: this.logins.current,
       lastLogin: this.logins.last,
       stalledSince: this.stalledSince,
+      signals: this.signalSources(),
     });
+  }
+
+  private signalSources(): AgentHandle['signals'] {
+    const signals = this.init.signals;
+    if (!signals) return undefined;
+    const last = signals.lastEvent;
+    return { hooks: !this.signalsClosed && last !== undefined, lastHookAt: last ? new Date(last.at).toISOString() : undefined };
   }
 
   private emit(event: DistributiveOmit<RuntimeEvent, 'agentId' | 'agent'>): void {

@@ -40,8 +40,30 @@ interface Waiter {
 
 export type TurnPhase = 'delivering' | 'running';
 
+/**
+ * What the CLI's hooks said about this turn (docs/signals.md "Fused for Claude Code"); all false for
+ * an agent without hooks, whose turns the screen alone ends.
+ */
+export interface TurnHookFacts {
+  /** A hook of this turn arrived: the hooks work here, so a Stop hook is to be expected. */
+  live: boolean;
+  /** A tool ran or was asked about: the reply on screen (with the tool's output) is the one to keep. */
+  usedTools: boolean;
+  /** A permission hook came and no tool result or Stop since: the CLI is waiting for a person. */
+  permissionPending: boolean;
+  /** The Stop hook arrived. */
+  stopSeen: boolean;
+  /** The Stop hook is ending the turn (its reply is being read from the transcript): the screen keeps out. */
+  finishing: boolean;
+  /** Stop came while the message was still being delivered: the turn ends once delivery is done. */
+  stopDuringDelivery?: { transcriptPath?: string };
+}
+
 export class Turn {
   readonly tapStart: number;
+  readonly hooks: TurnHookFacts = { live: false, usedTools: false, permissionPending: false, stopSeen: false, finishing: false };
+  /** Set while the screen showed the idle prompt and the session waits for the Stop hook to end the turn. */
+  private screenReadyTimer: NodeJS.Timeout | undefined;
   private waiter: Waiter | undefined;
 
   constructor(
@@ -78,6 +100,25 @@ export class Turn {
     // Keep an early rejection (the agent exits mid-delivery) from counting as unhandled.
     result.catch(() => undefined);
     return result;
+  }
+
+  /** Runs `onTimeout` after `ms` unless cleared; one wait at a time. */
+  waitForStop(ms: number, onTimeout: () => void): void {
+    if (this.screenReadyTimer) return;
+    this.screenReadyTimer = setTimeout(() => {
+      this.screenReadyTimer = undefined;
+      onTimeout();
+    }, ms);
+    this.screenReadyTimer.unref();
+  }
+
+  get waitingForStop(): boolean {
+    return this.screenReadyTimer !== undefined;
+  }
+
+  cancelStopWait(): void {
+    clearTimeout(this.screenReadyTimer);
+    this.screenReadyTimer = undefined;
   }
 
   /** Someone is waiting on this turn's result. */

@@ -59,6 +59,13 @@ export const agentHandleSchema = z.object({
   login: loginSchema.optional(),
   lastLogin: loginSchema.optional(),
   stalledSince: z.string().optional().meta({ description: 'While a busy agent has been still with no dialog past the stall threshold: when its screen last changed (agent_stalled event).' }),
+  signals: z
+    .object({
+      hooks: z.boolean().meta({ description: "True once a hook of the agent's CLI has reached the runtime, while its channel is open." }),
+      lastHookAt: z.string().optional().meta({ description: 'When the last hook arrived.' }),
+    })
+    .optional()
+    .meta({ description: 'Structured signal sources fused with the screen (Claude Code hooks); absent when the agent runs on its screen alone.' }),
 });
 
 export const agentListSchema = z.object({ agents: z.array(agentHandleSchema), count: z.number() });
