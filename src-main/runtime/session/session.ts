@@ -24,6 +24,7 @@ import { DEFAULT_STILLNESS, StillnessWatchdog, type StillnessHandlers } from './
 import { MessageFactory, Turn, type SendOptions, type SendResult } from './turn';
 
 export type { SendOptions, SendResult } from './turn';
+export { assertTerminalSize, type SessionInit, type StopOptions } from './session-init';
 
 /**
  * How long a turn whose hooks work waits, once the screen shows the idle prompt, for the Stop hook
@@ -32,11 +33,11 @@ export type { SendOptions, SendResult } from './turn';
 const STOP_HOOK_WAIT_MS = 3_000;
 /** How long the reply may take to appear in Claude's transcript after Stop before the screen's reply is used. */
 const TRANSCRIPT_REPLY_WAIT_MS = 1_500;
-export { assertTerminalSize, type SessionInit, type StopOptions } from './session-init';
 
 /**
  * One agent: a PTY running a CLI, the screen model fed by it, the state tracker reading the screen,
- * and the state machine that turns committed screen states into lifecycle statuses and events.
+ * and the state machine that turns committed screen states — and, for Claude Code, its hooks
+ * (docs/signals.md "Fused for Claude Code") — into lifecycle statuses and events.
  * This file is the façade and the state machine; each other job is in its own file of this folder
  * (docs/architecture.md lists them along the path of a PTY byte and of a `send`).
  *
