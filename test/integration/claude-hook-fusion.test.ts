@@ -60,6 +60,19 @@ describe('Claude hooks fused with the screen (real PTY)', () => {
     expect(fs.readdirSync(path.join(h.dataDir, 'signals'))).toEqual([]);
   }, 40_000);
 
+  it('a prompt typed into the terminal: the hook makes the agent busy and its Stop gives the message', async () => {
+    const id = await spawnDouble({});
+    h.manager.write(id, 'hello\r');
+    const busy = await h.waitFor('status_changed', id, 10_000, (e) => e.status === 'busy');
+    expect(busy.previous).toBe('ready');
+    const message = await h.waitFor('message', id, 10_000);
+    expect(message.content).toBe(TRANSCRIPT_REPLY);
+    expect(message.inReplyTo).toBeUndefined();
+    // Ended by the hook: the screen has not drawn its reply yet.
+    expect(screenText(id)).not.toContain('SCREEN REPLY');
+    expect(h.manager.get(id).status).toBe('ready');
+  }, 40_000);
+
   it('with hooks silenced (as under disableAllHooks) the screen ends the turn with its own reply', async () => {
     const id = await spawnDouble({}, { DOUBLE_NO_HOOKS: '1' });
     const result = await h.manager.send(id, 'hello', { timeoutMs: 20_000 });

@@ -408,7 +408,15 @@ export class AgentSession implements ClassifyContextSource {
     switch (signal.kind) {
       case 'turn_started':
         this.hookReadyUnconfirmed = false;
-        if (turn) turn.hooks.live = true;
+        if (turn) {
+          turn.hooks.live = true;
+        } else if (this.status === 'ready') {
+          // A prompt submitted from the terminal: the hook knows before the screen redraws.
+          this.log.debug('prompt submitted outside send; the hook starts the turn');
+          this.turn = new Turn(this.screen, this.adapter, this.log, undefined, 'running');
+          this.turn.hooks.live = true;
+          this.setStatus('busy');
+        }
         return;
       case 'tool_starting':
         if (turn) Object.assign(turn.hooks, { live: true, usedTools: true });
