@@ -4,7 +4,7 @@
  * outside the repo (one folder per CLI and version, kept as a cache), runs the real-CLI scenarios of
  * test/integration/real-clis.test.ts against those builds, and prints a table: CLI, version, scenario,
  * pass/fail, and for a failure the step, the error and the agent's last screen. Exits 1 if anything
- * failed. Not part of `npm test`: it needs the network and the newest packages (docs/cli-notes.md).
+ * failed. Not part of `npm test`: it needs the network and the newest packages (docs/cli-behaviour.md).
  *
  *   npm run check:cli-drift                 # all three CLIs
  *   npm run check:cli-drift -- codex gemini # some of them

@@ -1,5 +1,5 @@
 /**
- * The drift check's table (docs/cli-notes.md, "When a new CLI version appears"): reads vitest's JSON
+ * The drift check's table (docs/cli-behaviour.md, "When a new CLI version appears"): reads vitest's JSON
  * report of the real-CLI suite run against the newest releases and says, per CLI, version and
  * scenario, whether it passed, and for a failure the step it was in, why, and the agent's last screen.
  *

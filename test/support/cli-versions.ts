@@ -8,7 +8,7 @@
  * private bin folder holding just that link goes first on the agent's PATH.
  *
  * With RAVEN_CLI_DRIFT_DIR set (scripts/check-cli-drift.ts sets it), a third "drift" build per CLI
- * is added: the newest release, installed outside the repo in `<dir>/<cli>@<version>/` (docs/cli-notes.md).
+ * is added: the newest release, installed outside the repo in `<dir>/<cli>@<version>/` (docs/cli-behaviour.md).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -9,7 +9,7 @@ import type { ClassifyContext, CliAdapter, DetectedPrompt, ReplyCapture, ScreenS
 /**
  * Claude Code (`claude`), interactive TUI. Strings read off Claude Code 2.1.197 (fixtures in
  * test/fixtures/screens/claude) and 2.1.332 (test/fixtures/screens/claude-2.1.332); what changed
- * between them is in docs/cli-notes.md. They drift between releases, so each is matched loosely, and
+ * between them is in docs/cli-behaviour.md. They drift between releases, so each is matched loosely, and
  * a rule that only one version needs is named after what it detects.
  *
  *   ready     input row `❯<NBSP>` between two `────` rules; footer `? for shortcuts · ← for agents`

@@ -175,7 +175,7 @@ export function createCodexAdapter(): CliAdapter {
     versionArgs: ['--version'],
     // ratatui frames come ~16–100 ms apart; 150 ms rejects a half-drawn frame.
     settleMs: 150,
-    // Codex treats an Enter within ~200 ms of typed text as part of a paste (docs/cli-notes.md, Codex).
+    // Codex treats an Enter within ~200 ms of typed text as part of a paste (docs/cli-behaviour.md, Codex).
     enterDelayMs: 350,
     defaultArgs: () => ['--no-alt-screen'],
     // Codex 0.169: even "autonomous" keeps the workspace-write sandbox and only stops asking; the

@@ -11,7 +11,7 @@ import { delay, type TerminalInput } from './input';
  * the program turned bracketed paste on), wait until the input box shows it, pause, press Enter,
  * and check that the input left the box, pressing Enter once more if not. Codex, for one, takes an
  * Enter that follows typed text too closely as part of a paste and inserts a newline instead of
- * submitting (docs/cli-notes.md).
+ * submitting (docs/cli-behaviour.md).
  */
 
 const ECHO_WAIT_MS = 1_500;
