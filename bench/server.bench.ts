@@ -127,8 +127,18 @@ ws.on('close', () => { process.stdout.write(JSON.stringify({ chars, ms: performa
 process.stdin.on('data', () => ws.send('\\r'));
 `;
 
-function viewerProcess(url: string): { opened: Promise<void>; result: Promise<{ chars: number; ms: number }>; go: () => void } {
-  const child = spawn(process.execPath, ['-e', VIEWER_SCRIPT, url, require.resolve('ws')], { stdio: ['pipe', 'pipe', 'inherit'] });
+interface ViewerChild {
+  opened: Promise<void>;
+  result: Promise<{ chars: number; ms: number }>;
+  go: () => void;
+}
+
+/**
+ * A viewer in its own process (so its work does not share the runtime's event loop): it prints
+ * `open` once connected, waits for `go` on stdin, and prints its `{chars, ms}` as its last line.
+ */
+function viewerChild(label: string, script: string, args: readonly string[]): ViewerChild {
+  const child = spawn(process.execPath, ['-e', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   let resolveOpen: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => (resolveOpen = resolve));
@@ -139,9 +149,13 @@ function viewerProcess(url: string): { opened: Promise<void>; result: Promise<{ 
       const last = out.trim().split('\n').pop() ?? '';
       if (last.startsWith('{')) resolve(JSON.parse(last) as { chars: number; ms: number });
     });
-    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`viewer exited ${code}`))));
+    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`${label} exited ${code}`))));
   });
   return { opened, result, go: () => child.stdin.write('go\n') };
+}
+
+function viewerProcess(url: string): ViewerChild {
+  return viewerChild('viewer', VIEWER_SCRIPT, [url, require.resolve('ws')]);
 }
 
 /** A custom agent that waits for Enter, then floods; the viewer times from its first frame. */
@@ -242,21 +256,8 @@ ws.on('message', (data) => {
 process.stdin.on('data', () => { start = performance.now(); ws.send(command + '\\r'); });
 `;
 
-function typingViewer(url: string, command: string, marker: string): { opened: Promise<void>; result: Promise<{ chars: number; ms: number }>; go: () => void } {
-  const child = spawn(process.execPath, ['-e', TYPING_VIEWER_SCRIPT, url, require.resolve('ws'), command, marker], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  let resolveOpen: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (resolveOpen = resolve));
-  const result = new Promise<{ chars: number; ms: number }>((resolve, reject) => {
-    child.stdout.on('data', (data: Buffer) => {
-      out += data.toString();
-      if (out.startsWith('open\n')) resolveOpen();
-      const last = out.trim().split('\n').pop() ?? '';
-      if (last.startsWith('{')) resolve(JSON.parse(last) as { chars: number; ms: number });
-    });
-    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`typing viewer exited ${code}`))));
-  });
-  return { opened, result, go: () => child.stdin.write('go\n') };
+function typingViewer(url: string, command: string, marker: string): ViewerChild {
+  return viewerChild('typing viewer', TYPING_VIEWER_SCRIPT, [url, require.resolve('ws'), command, marker]);
 }
 
 function waitForStatus(env: Env, id: string, status: string, timeoutMs: number): Promise<void> {

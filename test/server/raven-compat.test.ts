@@ -458,24 +458,7 @@ describe('Raven registration (access-request) and runtime heartbeat', () => {
 });
 
 describe("Parallax's runtime scripts (docs/compatibility.md)", () => {
-  it('scripts/test-runtime-api.sh, with 404 instead of 500 for unknown agents (on purpose)', async () => {
-    const t = await server();
-    expect((await t.request('GET', '/')).status).toBe(200);
-    const health = await t.request('GET', '/api/health');
-    expect(health.status).toBe(200);
-    expect(health.text).toContain('"healthy"');
-    const list = await t.request('GET', '/api/agents');
-    expect(list.status).toBe(200);
-    expect(list.text).toContain('"agents"');
-    expect((await t.request('POST', '/api/agents', { body: '{"name":"test"}' })).status).toBe(400);
-    expect((await t.request('POST', '/api/agents', { body: '{"type":"echo"}' })).status).toBe(400);
-    expect((await t.request('GET', '/api/agents/nonexistent-id')).status).toBe(404);
-    // Parallax answers 500 to these three; an unknown agent is a 404 here.
-    expect((await t.request('POST', '/api/agents/nonexistent-id/send', { body: '{"message":"hello"}' })).status).toBe(404);
-    expect((await t.request('GET', '/api/agents/nonexistent-id/logs')).status).toBe(404);
-    expect((await t.request('DELETE', '/api/agents/nonexistent-id')).status).toBe(404);
-  });
-
+  // scripts/test-runtime-api.sh itself is driven by test/conformance/parallax.test.ts.
   it('scripts/test-runtime.sh and test-runtime.ts, with a shell agent in place of echo', async () => {
     const t = await server();
     expect((await t.request('GET', '/api/health')).text).toContain('"healthy":true');

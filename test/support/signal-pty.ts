@@ -13,6 +13,10 @@ import type { CliAdapter, ScreenState } from '../../src-main/runtime/adapters/ty
 import { ScreenModel } from '../../src-main/runtime/screen/screen-model';
 import { SignalChannel, type HookMessage } from '../../src-main/runtime/signals/channel';
 import { CI_VARIABLES } from '../../src-main/runtime/env';
+import { afterAll, beforeAll } from 'vitest';
+import type { CliHome } from './cli-home';
+import { removeBuildBinDirs } from './cli-versions';
+import { startModelServer, type ModelServer } from './model-server';
 
 export interface ScreenEntry {
   state: ScreenState;
@@ -147,4 +151,39 @@ export function saveFixtures(folder: string, messages: readonly HookMessage[]): 
     fs.writeFileSync(path.join(dir, name), JSON.stringify({ event: m.event, payload: m.payload }, null, 2) + '\n');
   });
   return dir;
+}
+
+/**
+ * What every real-CLI signal test shares: a model server for the suite, and the HOMEs and PTYs its
+ * tests create, all closed after the suite (registered with vitest's beforeAll/afterAll).
+ */
+export interface SignalTestWorld {
+  readonly server: ModelServer;
+  /** Keeps a HOME for cleanup after the suite. */
+  keepHome(home: CliHome): CliHome;
+  /** Keeps a PTY for closing after the suite. */
+  keepPty(cli: SignalPty): SignalPty;
+}
+
+export function useSignalTestWorld(): SignalTestWorld {
+  let server: ModelServer | undefined;
+  const homes: CliHome[] = [];
+  const ptys: SignalPty[] = [];
+  beforeAll(async () => {
+    server = await startModelServer();
+  });
+  afterAll(async () => {
+    await Promise.all(ptys.map((p) => p.close()));
+    for (const home of homes) home.cleanup();
+    removeBuildBinDirs();
+    await server?.close();
+  });
+  return {
+    get server(): ModelServer {
+      if (!server) throw new Error('the model server starts in beforeAll');
+      return server;
+    },
+    keepHome: (home) => (homes.push(home), home),
+    keepPty: (cli) => (ptys.push(cli), cli),
+  };
 }

@@ -7,38 +7,26 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClaudeAdapter } from '../../../src-main/runtime/adapters/claude';
 import { readClaudeReply } from '../../../src-main/runtime/signals/claude-transcript';
 import { parseClaudeHook, writeClaudeHookSettings } from '../../../src-main/runtime/signals/claude-hooks';
 import { defaultHookProgram } from '../../../src-main/runtime/signals/hook-command';
 import type { HookMessage } from '../../../src-main/runtime/signals/channel';
-import { cliSpawnEnv, createCliHome, type CliHome } from '../../support/cli-home';
-import { buildBinary, buildLabel, buildsOf, buildVersion, removeBuildBinDirs } from '../../support/cli-versions';
-import { longReplyText, startModelServer, type ModelServer } from '../../support/model-server';
-import { saveFixtures, startSignalPty, type SignalPty } from '../../support/signal-pty';
+import { cliSpawnEnv, createCliHome } from '../../support/cli-home';
+import { buildBinary, buildLabel, buildsOf, buildVersion } from '../../support/cli-versions';
+import { longReplyText } from '../../support/model-server';
+import { saveFixtures, startSignalPty, useSignalTestWorld } from '../../support/signal-pty';
 
 const TEST_TIMEOUT = 150_000;
-let server: ModelServer;
-const homes: CliHome[] = [];
-const ptys: SignalPty[] = [];
-
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await Promise.all(ptys.map((p) => p.close()));
-  for (const home of homes) home.cleanup();
-  removeBuildBinDirs();
-  await server.close();
-});
+const world = useSignalTestWorld();
 
 describe.each(buildsOf('claude'))('Claude Code hooks over the signal channel ($channel)', (build) => {
   it(
     `${buildLabel(build)}: start, prompt, permission request and turn end arrive in order; the transcript gives the exact reply; the user's hooks still run`,
     async () => {
-      const home = createCliHome('claude', 'logged-in', { baseUrl: server.url, preAcceptTrust: true, preApproveKey: true });
-      homes.push(home);
+      const home = createCliHome('claude', 'logged-in', { baseUrl: world.server.url, preAcceptTrust: true, preApproveKey: true });
+      world.keepHome(home);
       // The user's own hook, in their own settings: it must keep running beside the runtime's.
       const userLog = path.join(home.root, 'user-hook.log');
       fs.mkdirSync(path.join(home.home, '.claude'), { recursive: true });
@@ -56,7 +44,7 @@ describe.each(buildsOf('claude'))('Claude Code hooks over the signal channel ($c
         env: cliSpawnEnv(home, { CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN: '1' }),
         adapter,
       });
-      ptys.push(cli);
+      world.keepPty(cli);
 
       const started = await cli.waitMessage((m) => m.event === 'SessionStart', 60_000);
       expect(parseClaudeHook(started)).toMatchObject({ kind: 'session_started', source: 'startup' });

@@ -4,35 +4,23 @@
  * exact last assistant message. RECORD_SIGNAL_FIXTURES=1 saves the payloads under
  * test/fixtures/signals/codex-<version>/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCodexAdapter } from '../../../src-main/runtime/adapters/codex';
 import { codexNotifyArgs, CodexThreadFilter, parseCodexNotify } from '../../../src-main/runtime/signals/codex-notify';
 import { defaultHookProgram } from '../../../src-main/runtime/signals/hook-command';
-import { cliSpawnEnv, createCliHome, type CliHome } from '../../support/cli-home';
-import { buildBinary, buildLabel, buildsOf, buildVersion, removeBuildBinDirs } from '../../support/cli-versions';
-import { longReplyText, startModelServer, type ModelServer } from '../../support/model-server';
-import { saveFixtures, startSignalPty, type SignalPty } from '../../support/signal-pty';
+import { cliSpawnEnv, createCliHome } from '../../support/cli-home';
+import { buildBinary, buildLabel, buildsOf, buildVersion } from '../../support/cli-versions';
+import { longReplyText } from '../../support/model-server';
+import { saveFixtures, startSignalPty, useSignalTestWorld } from '../../support/signal-pty';
 
-let server: ModelServer;
-const homes: CliHome[] = [];
-const ptys: SignalPty[] = [];
-
-beforeAll(async () => {
-  server = await startModelServer();
-});
-afterAll(async () => {
-  await Promise.all(ptys.map((p) => p.close()));
-  for (const home of homes) home.cleanup();
-  removeBuildBinDirs();
-  await server.close();
-});
+const world = useSignalTestWorld();
 
 describe.each(buildsOf('codex'))('Codex notify over the signal channel ($channel)', (build) => {
   it(
     `${buildLabel(build)}: each turn's end arrives with the exact last assistant message`,
     async () => {
-      const home = createCliHome('codex', 'logged-in', { baseUrl: server.url, preAcceptTrust: true });
-      homes.push(home);
+      const home = createCliHome('codex', 'logged-in', { baseUrl: world.server.url, preAcceptTrust: true });
+      world.keepHome(home);
       const adapter = createCodexAdapter();
       const cli = await startSignalPty({
         file: buildBinary(build),
@@ -41,7 +29,7 @@ describe.each(buildsOf('codex'))('Codex notify over the signal channel ($channel
         env: cliSpawnEnv(home),
         adapter,
       });
-      ptys.push(cli);
+      world.keepPty(cli);
       await cli.waitScreen((s) => s.kind === 'ready', 60_000);
       const threads = new CodexThreadFilter();
 

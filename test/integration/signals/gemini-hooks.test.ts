@@ -12,34 +12,27 @@ import { createGeminiAdapter } from '../../../src-main/runtime/adapters/gemini';
 import { parseGeminiHook, writeGeminiHookSettings } from '../../../src-main/runtime/signals/gemini-hooks';
 import { lastGeminiReply } from '../../../src-main/runtime/signals/gemini-transcript';
 import { defaultHookProgram } from '../../../src-main/runtime/signals/hook-command';
-import { cliSpawnEnv, createCliHome, type CliHome } from '../../support/cli-home';
-import { buildBinary, buildLabel, buildsOf, buildVersion, removeBuildBinDirs } from '../../support/cli-versions';
-import { longReplyText, startModelServer, type ModelServer } from '../../support/model-server';
-import { saveFixtures, startSignalPty, type SignalPty } from '../../support/signal-pty';
+import { cliSpawnEnv, createCliHome } from '../../support/cli-home';
+import { buildBinary, buildLabel, buildsOf, buildVersion } from '../../support/cli-versions';
+import { longReplyText } from '../../support/model-server';
+import { saveFixtures, startSignalPty, useSignalTestWorld } from '../../support/signal-pty';
 
-let server: ModelServer;
+const world = useSignalTestWorld();
 let secureParent: string;
-const homes: CliHome[] = [];
-const ptys: SignalPty[] = [];
 
 beforeAll(async () => {
-  server = await startModelServer();
   secureParent = fs.mkdtempSync(path.join(os.homedir(), '.raven-signals-test-'));
 });
 afterAll(async () => {
-  await Promise.all(ptys.map((p) => p.close()));
-  for (const home of homes) home.cleanup();
-  removeBuildBinDirs();
   fs.rmSync(secureParent, { recursive: true, force: true });
-  await server.close();
 });
 
 describe.each(buildsOf('gemini'))('Gemini CLI hooks over the signal channel ($channel)', (build) => {
   it(
     `${buildLabel(build)}: start, prompt, permission and turn end arrive in order with the exact reply; the user's hooks still run`,
     async () => {
-      const home = createCliHome('gemini', 'logged-in', { baseUrl: server.url, preAcceptTrust: true });
-      homes.push(home);
+      const home = createCliHome('gemini', 'logged-in', { baseUrl: world.server.url, preAcceptTrust: true });
+      world.keepHome(home);
       // The user's own AfterAgent hook, in their own settings.
       const userLog = path.join(home.root, 'user-hook.log');
       const userSettingsFile = path.join(home.home, '.gemini', 'settings.json');
@@ -61,7 +54,7 @@ describe.each(buildsOf('gemini'))('Gemini CLI hooks over the signal channel ($ch
         env: cliSpawnEnv(home),
         adapter,
       });
-      ptys.push(cli);
+      world.keepPty(cli);
       // Gemini loads the layer only if it and every folder above are root-owned (see
       // geminiSystemLayerRefusal). Run as another user, the layer must say it will be skipped,
       // and there is nothing more this test can check (docs/signals.md "Gemini CLI").
