@@ -52,18 +52,50 @@ const longReply = (text: string) => {
   expect(lines.map((l) => l.trim())).toEqual(Array.from({ length: 400 }, (_, i) => `line ${String(i + 1).padStart(3, '0')}`));
 };
 
+/** Cases every recorded Claude Code version shares: first start without a key of ours, ready, text turns. */
+function claudeStartAndTextTurns(): Case[] {
+  return [
+  { scenario: 'first-start', marker: 'api_key_prompt', keyFromRuntime: false, expect: prompt('api_key', false) },
+  { scenario: 'first-start', marker: 'ready', expect: kind('ready') },
+  { scenario: 'hello', marker: 'ready', expect: kind('ready') },
+  { scenario: 'hello', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('PONG')) },
+  { scenario: 'slow', marker: 'busy', inTurn: true, expect: kind('busy') },
+  { scenario: 'slow', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('SLOW PONG')) },
+  ];
+}
+
+/** Cases every recorded Claude Code version shares: the end of a tool turn, a long reply, the logged-out screens. */
+function claudeToolEndLongAndLogin(): Case[] {
+  return [
+  { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
+  {
+    scenario: 'tool',
+    marker: 'reply_done',
+    inTurn: true,
+    // Claude's auto-mode notice paragraph is its own chrome, not the model's reply.
+    expect: ready((text) => {
+      toolReply(text);
+      expect(text).not.toMatch(/Auto mode can.t check actions/);
+      expect(text.split('\n')[0]).toBe("Bash(printf 'TOOL_OUTPUT_42\\n' | tee out.txt)");
+    }),
+  },
+  { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
+  { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
+  {
+    scenario: 'not-logged-in',
+    marker: 'auth_chooser',
+    expect: login('unknown', (l) => expect(l.options?.map((o) => o.label.split(' · ')[0])).toEqual(['Claude account with subscription', 'Anthropic Console account', '3rd-party platform'])),
+  },
+  ];
+}
+
 const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
   claude: {
     adapter: createClaudeAdapter(),
     cases: [
       { scenario: 'first-start', marker: 'trust_prompt', expect: prompt('trust_folder', true, ['Yes, I trust this folder', 'No, exit']) },
       { scenario: 'first-start', marker: 'api_key_prompt', keyFromRuntime: true, expect: prompt('api_key', true, ['Yes', 'No (recommended)']) },
-      { scenario: 'first-start', marker: 'api_key_prompt', keyFromRuntime: false, expect: prompt('api_key', false) },
-      { scenario: 'first-start', marker: 'ready', expect: kind('ready') },
-      { scenario: 'hello', marker: 'ready', expect: kind('ready') },
-      { scenario: 'hello', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('PONG')) },
-      { scenario: 'slow', marker: 'busy', inTurn: true, expect: kind('busy') },
-      { scenario: 'slow', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('SLOW PONG')) },
+      ...claudeStartAndTextTurns(),
       {
         scenario: 'tool',
         marker: 'question',
@@ -77,25 +109,7 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
           }
         },
       },
-      { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
-      {
-        scenario: 'tool',
-        marker: 'reply_done',
-        inTurn: true,
-        // Claude's auto-mode notice paragraph is its own chrome, not the model's reply.
-        expect: ready((text) => {
-          toolReply(text);
-          expect(text).not.toMatch(/Auto mode can.t check actions/);
-          expect(text.split('\n')[0]).toBe("Bash(printf 'TOOL_OUTPUT_42\\n' | tee out.txt)");
-        }),
-      },
-      { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
-      { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
-      {
-        scenario: 'not-logged-in',
-        marker: 'auth_chooser',
-        expect: login('unknown', (l) => expect(l.options?.map((o) => o.label.split(' · ')[0])).toEqual(['Claude account with subscription', 'Anthropic Console account', '3rd-party platform'])),
-      },
+      ...claudeToolEndLongAndLogin(),
       {
         scenario: 'not-logged-in',
         marker: 'login_url',
@@ -130,12 +144,7 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
           if (state.kind === 'prompt') expect(state.prompt.autoAnswer?.keys).toEqual(['up', 'enter']);
         },
       },
-      { scenario: 'first-start', marker: 'api_key_prompt', keyFromRuntime: false, expect: prompt('api_key', false) },
-      { scenario: 'first-start', marker: 'ready', expect: kind('ready') },
-      { scenario: 'hello', marker: 'ready', expect: kind('ready') },
-      { scenario: 'hello', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('PONG')) },
-      { scenario: 'slow', marker: 'busy', inTurn: true, expect: kind('busy') },
-      { scenario: 'slow', marker: 'reply_done', inTurn: true, expect: ready((r) => expect(r).toBe('SLOW PONG')) },
+      ...claudeStartAndTextTurns(),
       {
         scenario: 'tool',
         marker: 'auto_mode_dialog',
@@ -162,25 +171,7 @@ const CASES: Record<string, { adapter: CliAdapter; cases: Case[] }> = {
           }
         },
       },
-      { scenario: 'tool', marker: 'tool_result', inTurn: true, expect: kind('busy') },
-      {
-        scenario: 'tool',
-        marker: 'reply_done',
-        inTurn: true,
-        // Claude's auto-mode notice paragraph is its own chrome, not the model's reply.
-        expect: ready((text) => {
-          toolReply(text);
-          expect(text).not.toMatch(/Auto mode can.t check actions/);
-          expect(text.split('\n')[0]).toBe("Bash(printf 'TOOL_OUTPUT_42\\n' | tee out.txt)");
-        }),
-      },
-      { scenario: 'long', marker: 'long_done', inTurn: true, expect: ready(longReply) },
-      { scenario: 'not-logged-in', marker: 'login', expect: login('cli_auth') },
-      {
-        scenario: 'not-logged-in',
-        marker: 'auth_chooser',
-        expect: login('unknown', (l) => expect(l.options?.map((o) => o.label.split(' · ')[0])).toEqual(['Claude account with subscription', 'Anthropic Console account', '3rd-party platform'])),
-      },
+      ...claudeToolEndLongAndLogin(),
       {
         scenario: 'not-logged-in',
         marker: 'login_url',
