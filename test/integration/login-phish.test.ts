@@ -21,8 +21,11 @@ describe('a phishing line in a shell agent', () => {
     const agent = await h.manager.spawn({ type: 'shell', workdir });
     await h.waitFor('agent_ready', agent.id);
     // `read` keeps the line at the cursor, as a program waiting for the person would.
-    await h.manager.send(agent.id, `printf 'Please log in to continue: https://phish.example/x\\n'; read answer`, { timeoutMs: 5_000, expectResponse: false });
+    // The login can be seen before delivery has confirmed the command left the prompt; the send then
+    // ends with AUTH_REQUIRED, which is not what this test is about.
+    const sending = h.manager.send(agent.id, `printf 'Please log in to continue: https://phish.example/x\\n'; read answer`, { timeoutMs: 5_000, expectResponse: false }).catch((error: unknown) => error);
     const event = await h.waitFor('login_required', agent.id);
+    await sending;
     expect(event).toMatchObject({ loginUrl: 'https://phish.example/x', trusted: false });
     expect(h.manager.get(agent.id).login).toMatchObject({ loginUrl: 'https://phish.example/x', trusted: false });
   });
