@@ -17,6 +17,10 @@ export const ERROR_CODES = [
   'LIMIT_REACHED',
   /** A file or folder the runtime needs could not be read or written; `details.path` names it. */
   'FILESYSTEM_ERROR',
+  /** The isolation a spawn asked for cannot be given on this machine; the message says why. */
+  'ISOLATION_UNAVAILABLE',
+  /** An isolated agent hit a resource limit and was ended; `details.limit` says which. */
+  'RESOURCE_LIMIT',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -36,10 +40,12 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   AUTH_REQUIRED: 409,
   PAYLOAD_TOO_LARGE: 413,
   CLI_NOT_FOUND: 422,
+  ISOLATION_UNAVAILABLE: 422,
   MAX_AGENTS: 429,
   LIMIT_REACHED: 503,
   SPAWN_FAILED: 500,
   FILESYSTEM_ERROR: 500,
+  RESOURCE_LIMIT: 500,
   INTERNAL: 500,
   TIMEOUT: 504,
 };
