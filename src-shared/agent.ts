@@ -1,3 +1,5 @@
+import type { AgentIsolation, IsolationSpec } from './isolation';
+
 /**
  * The agent handle and everything a client needs to describe or spawn an agent.
  * Shaped after the Parallax runtime-interface `AgentHandle`/`AgentConfig` (docs/compatibility.md "Shapes shared with Parallax"),
@@ -159,6 +161,8 @@ export interface SpawnConfig {
   role?: string;
   autoRespond?: Partial<AutoRespondConfig>;
   approvalPreset?: ApprovalPreset;
+  /** Where the agent runs: `none` (as the user), `sandbox` or `container` (docs/isolation.md). */
+  isolation?: IsolationSpec;
 }
 
 /**
@@ -226,6 +230,8 @@ export interface AgentHandle {
    * Claude Code"): present for an agent whose CLI was started with the runtime's hooks.
    */
   signals?: AgentSignalSources;
+  /** How the agent is isolated (`{mode:"none"}` when it runs as the user). */
+  isolation?: AgentIsolation;
 }
 
 export interface AgentSignalSources {

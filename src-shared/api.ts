@@ -2,6 +2,7 @@ import type { AgentHandle, AgentMessage, AgentStatus, AgentType, PendingQuestion
 import type { ErrorBody, ErrorCode } from './errors';
 import type { EventFrame } from './events';
 import type { ThreadEventFrame, ThreadHandle } from './threads';
+import type { IsolationSupport } from './isolation';
 
 /**
  * Request and response bodies of the HTTP + WebSocket API (shared by the server and the UI).
@@ -55,6 +56,8 @@ export interface HealthResponse {
   message: string;
   adapters: AdapterHealth[];
   runtime: { name: string; type: 'local'; activeAgents: number };
+  /** Which isolation modes this machine supports, and the default (docs/isolation.md). */
+  isolation?: IsolationSupport;
 }
 
 // ───────────────────────────── agents ─────────────────────────────

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_AUTO_RESPOND, type AutoRespondConfig, type ProviderCredentials } from '../../src-shared/agent';
+import type { IsolationRequest } from '../../src-shared/isolation';
 import { parseLogLevel, type LogLevel } from './logger';
 import { DEFAULT_STILLNESS, type StillnessOptions } from './session/stillness-watchdog';
 
@@ -34,6 +35,11 @@ export interface RuntimeConfig {
    * "Fused for Claude Code"); false runs every agent on its screen alone, for comparison.
    */
   signals: boolean;
+  /**
+   * The isolation a spawn gets when it names none (`--isolation`, the app's setting); a spawn's
+   * own `isolation` fields win field by field (docs/isolation.md).
+   */
+  isolation: IsolationRequest;
 }
 
 /** The per-user data folder, following each platform's convention. */
@@ -68,6 +74,7 @@ export function defaultConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeCo
     secretEnvNames: ['RAVEN_RUNTIME_API_KEY'],
     stillness: { ...DEFAULT_STILLNESS },
     signals: true,
+    isolation: { mode: 'none' },
     ...overrides,
   };
 }

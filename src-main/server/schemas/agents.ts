@@ -19,6 +19,7 @@ import {
   rowsSchema,
 } from './common';
 import type { RequestMatchesWire } from './agreement';
+import { isolationSpecSchema } from './isolation';
 
 /** Inputs of routes/agents.ts: create, list, delete and clear agents. */
 
@@ -46,6 +47,7 @@ export const createAgentBody = z
     role: label.optional(),
     autoRespond: autoRespondSchema.optional(),
     approvalPreset: z.enum(APPROVAL_PRESETS).optional(),
+    isolation: isolationSpecSchema.optional(),
     reportsTo: label.optional(),
     resources: z
       .strictObject({

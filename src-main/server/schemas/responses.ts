@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AGENT_STATUSES, AGENT_TYPES } from '../../../src-shared/agent';
 import { ERROR_CODES } from '../../../src-shared/errors';
 import { THREAD_STATUSES } from '../../../src-shared/threads';
+import { agentIsolationSchema, isolationSupportSchema } from './isolation';
 
 /**
  * What each route answers, for the OpenAPI document. Every export here is a response schema, and
@@ -66,6 +67,7 @@ export const agentHandleSchema = z.object({
     })
     .optional()
     .meta({ description: 'Structured signal sources fused with the screen (Claude Code hooks); absent when the agent runs on its screen alone.' }),
+  isolation: agentIsolationSchema.optional().meta({ description: 'How the agent is isolated: mode, network, limits, refused connections.' }),
 });
 
 export const agentListSchema = z.object({ agents: z.array(agentHandleSchema), count: z.number() });
@@ -80,6 +82,7 @@ export const healthSchema = z.object({
   message: z.string(),
   adapters: z.array(z.object({ type: z.enum(AGENT_TYPES), displayName: z.string(), installed: z.boolean(), version: z.string().optional(), installHint: z.string() })),
   runtime: z.object({ name: z.string(), type: z.literal('local'), activeAgents: z.number() }),
+  isolation: isolationSupportSchema.optional(),
 });
 
 export const sendResponseSchema = z.object({
