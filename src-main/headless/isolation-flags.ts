@@ -1,4 +1,5 @@
 import { ISOLATION_MODES, NETWORK_MODES, type IsolationLimits, type IsolationRequest } from '../../src-shared/isolation';
+import { isAllowlistHost } from '../../src-shared/isolation-input';
 import { isolationRequestSchema } from '../server/schemas/isolation';
 import { UsageError } from './usage-error';
 import { closestWord } from './usage';
@@ -45,16 +46,13 @@ function wholeNumber(source: Source, unit: string): number {
   return Number(source.value);
 }
 
-/** `host`, `host:port`, `*.domain`, an IPv4 address or a bracketed IPv6 one, with an optional port. */
-const HOST_PATTERN = /^(?:(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
-
 function hosts(flagValues: string[] | undefined, env: NodeJS.ProcessEnv): string[] | undefined {
   const fromFlags = flagValues !== undefined && flagValues.length > 0;
   const list = fromFlags ? flagValues : (env.RAVEN_ISOLATION_ALLOW ?? '').split(',');
   const name = fromFlags ? '--isolation-allow' : 'RAVEN_ISOLATION_ALLOW';
   const entries = list.map((entry) => entry.trim()).filter((entry) => entry !== '');
   for (const entry of entries) {
-    if (!HOST_PATTERN.test(entry)) throw new UsageError(`${name}: "${entry}" is not a host; give host, host:port or *.domain (no scheme, no path).`);
+    if (!isAllowlistHost(entry)) throw new UsageError(`${name}: "${entry}" is not a host; give host, host:port or *.domain (no scheme, no path).`);
   }
   return entries.length > 0 ? entries : undefined;
 }

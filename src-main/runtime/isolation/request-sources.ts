@@ -1,4 +1,5 @@
 import type { IsolationLimits, IsolationMode, IsolationRequest, IsolationSpec } from '../../../src-shared/isolation';
+import { LIMIT_RANGES } from '../../../src-shared/isolation-input';
 import { RuntimeError } from '../errors';
 
 /**
@@ -36,9 +37,8 @@ const MEMORY_UNITS: Readonly<Record<string, number>> = {
   tb: 1024 * 1024 * MIB,
 };
 
-/** The bounds the spawn schema puts on `isolation.limits` (server/schemas/isolation.ts), so both sources agree. */
-const MEMORY_MB_RANGE = { min: 16, max: 1_048_576 };
-const CPU_PERCENT_RANGE = { min: 1, max: 102_400 };
+const MEMORY_MB_RANGE = LIMIT_RANGES.memoryMb;
+const CPU_PERCENT_RANGE = LIMIT_RANGES.cpuPercent;
 
 const QUANTITY = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$/;
 
