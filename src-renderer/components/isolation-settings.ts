@@ -19,10 +19,10 @@ export interface IsolationSectionOptions {
   save(isolation: IsolationSetting): Promise<boolean>;
 }
 
-const LIMIT_INPUTS: { field: keyof IsolationLimits; label: string; placeholder: string }[] = [
-  { field: 'memoryMb', label: 'Memory (MiB)', placeholder: 'No limit' },
-  { field: 'cpuPercent', label: 'CPU (% of a core)', placeholder: 'No limit' },
-  { field: 'maxProcesses', label: 'Processes', placeholder: 'No limit' },
+const LIMIT_INPUTS: { field: keyof IsolationLimits; label: string; unit: string }[] = [
+  { field: 'memoryMb', label: 'Memory (MiB)', unit: 'MiB' },
+  { field: 'cpuPercent', label: 'CPU (% of a core)', unit: '% CPU' },
+  { field: 'maxProcesses', label: 'Processes', unit: 'processes' },
 ];
 
 export function isolationSection(initial: IsolationSetting, options: IsolationSectionOptions): HTMLElement {
@@ -38,10 +38,10 @@ export function isolationSection(initial: IsolationSetting, options: IsolationSe
     placeholder: 'registry.npmjs.org\n*.example.com:8443',
     attrs: { rows: 3, 'aria-label': 'Allowed hosts', spellcheck: 'false' },
   });
-  const limits = LIMIT_INPUTS.map(({ field, label, placeholder }) =>
+  const limits = LIMIT_INPUTS.map(({ field, label }) =>
     h('input', {
       type: 'number',
-      placeholder,
+      placeholder: 'No limit',
       value: initial.limits[field] === undefined ? '' : String(initial.limits[field]),
       dataset: { limit: field },
       attrs: { min: LIMIT_RANGES[field].min, max: LIMIT_RANGES[field].max, step: 1, 'aria-label': label, title: label },
@@ -96,7 +96,7 @@ export function isolationSection(initial: IsolationSetting, options: IsolationSe
   detailRows.push(
     row('Network', 'What an isolated agent may connect to. Allowlist: its provider\'s API and the hosts below; refused connections are counted on its badge.', network, { id: 'isolation.network' }),
     row('Allowed hosts', 'Extra hosts under Allowlist, one per line: host, host:port or *.domain.', hosts, { id: 'isolation.allow' }),
-    row('Limits', 'Per agent, everything it starts included; empty means no limit. An agent that hits one is stopped and says which.', h('div', { class: 'inline-controls' }, limits), { id: 'isolation.limits' }),
+    row('Limits', 'Per agent, everything it starts included; empty means no limit. An agent that hits one is stopped and says which.', h('div', { class: 'inline-controls' }, limits.map((input, i) => h('label', { class: 'limit-input' }, input, h('span', { class: 'muted small' }, LIMIT_INPUTS[i].unit)))), { id: 'isolation.limits' }),
   );
   showDetails();
   return section(
