@@ -83,6 +83,7 @@ test('the form sends the chosen mode and network, and the view shows exactly wha
   await expect(network).toBeVisible();
   await network.selectOption('allowlist');
   await expect(page.locator('[data-isolation-help]')).toContainText("Only its provider's API");
+  await shot(page, 'isolation-form');
   const { sent, status, answer } = await submit(page);
   expect(sent.isolation).toEqual({ mode: 'sandbox', network: 'allowlist' });
 
