@@ -37,13 +37,13 @@ async function submit(page: Page): Promise<{ sent: SpawnConfig; status: number; 
 }
 
 /** /health as the runtime answers it, with `isolation` saying container is unavailable (the UI renders whatever /health says). */
-async function healthWithoutContainer(page: Page): Promise<IsolationSupport> {
+async function healthWithoutContainer(page: Page, defaultMode: IsolationSupport['defaultMode'] = 'none'): Promise<IsolationSupport> {
   const support: IsolationSupport = {
     none: { available: true },
     sandbox: { available: true, backend: 'bubblewrap' },
     container: { available: false, reason: 'neither docker nor podman is installed' },
     limits: 'cgroup-v1',
-    defaultMode: 'none',
+    defaultMode,
   };
   await page.route('**/api/health', async (route) => {
     const real = await route.fetch();
@@ -117,6 +117,18 @@ test('a mode /health calls unavailable is disabled in the form, with the reason 
   // A click on the disabled mode changes nothing.
   await container.click({ force: true });
   await expect(container).toHaveAttribute('aria-checked', 'false');
+});
+
+test("the runtime's default mode is preselected and left to the runtime; choosing None says so", async ({ page }) => {
+  await healthWithoutContainer(page, 'sandbox');
+  await fillBash(page, 'default-sandbox');
+  const group = page.getByRole('radiogroup', { name: 'Isolation' });
+  await expect(group.getByRole('radio', { name: 'Sandbox' })).toHaveAttribute('aria-checked', 'true');
+  await expect(page.locator('select[name=network]')).toHaveValue('');
+  await group.getByRole('radio', { name: 'None' }).click();
+  const { sent, status } = await submit(page);
+  expect(sent.isolation).toBe('none');
+  expect(status).toBe(201);
 });
 
 test('the settings card saves the default isolation whole, and the browser view says where it is set', async ({ page }) => {

@@ -27,7 +27,7 @@ export class IsolationChoice {
     for (const mode of ISOLATION_MODES) {
       const button = h(
         'button',
-        { type: 'button', class: 'segment', role: 'radio', dataset: { isolation: mode }, attrs: { 'aria-checked': 'false' }, onclick: () => this.choose(mode, true) },
+        { type: 'button', class: 'segment', role: 'radio', dataset: { isolation: mode }, attrs: { 'aria-checked': 'false' }, onclick: () => this.choose(mode) },
         MODE_LABELS[mode],
       );
       this.modeButtons.set(mode, button);
@@ -59,15 +59,24 @@ export class IsolationChoice {
       button.disabled = !available;
       button.title = available ? MODE_HELP[mode] : `Not available here: ${support?.[mode].reason ?? 'this machine cannot give it'}`;
     }
-    const fallback = support?.defaultMode ?? 'none';
     const keep = this.modeTouched && this.modeButtons.get(this.mode)?.disabled !== true;
-    this.choose(keep ? this.mode : fallback, false);
+    if (!keep) {
+      // The runtime's default stays selected even when this machine cannot give it: the spawn is
+      // then refused with the reason, rather than quietly started with less isolation.
+      this.modeTouched = false;
+      this.select(support?.defaultMode ?? 'none');
+    }
   }
 
-  private choose(mode: IsolationMode, byPerson: boolean): void {
+  /** A person's click: disabled modes cannot be chosen. */
+  private choose(mode: IsolationMode): void {
     if (this.modeButtons.get(mode)?.disabled) return;
+    this.modeTouched = true;
+    this.select(mode);
+  }
+
+  private select(mode: IsolationMode): void {
     this.mode = mode;
-    if (byPerson) this.modeTouched = true;
     for (const [m, button] of this.modeButtons) {
       button.setAttribute('aria-checked', m === mode ? 'true' : 'false');
       button.tabIndex = m === mode ? 0 : -1;
