@@ -2,7 +2,7 @@ import type { AgentHandle, AgentMessage, AgentStatus, AgentType, PendingQuestion
 import type { ErrorBody, ErrorCode } from './errors';
 import type { EventFrame } from './events';
 import type { ThreadEventFrame, ThreadHandle } from './threads';
-import type { IsolationSupport } from './isolation';
+import type { IsolationSpec, IsolationSupport } from './isolation';
 
 /**
  * Request and response bodies of the HTTP + WebSocket API (shared by the server and the UI).
@@ -209,7 +209,13 @@ export interface RavenSpawnRequest {
   config?: {
     workdir?: string;
     env?: Record<string, string>;
-    adapterConfig?: { interactive?: boolean; approvalPreset?: 'readonly' | 'standard' | 'permissive' | 'autonomous'; [key: string]: unknown };
+    adapterConfig?: {
+      interactive?: boolean;
+      approvalPreset?: 'readonly' | 'standard' | 'permissive' | 'autonomous';
+      /** Runtime extension: the agents' isolation, as `POST /agents`'s `isolation`. */
+      isolation?: IsolationSpec;
+      [key: string]: unknown;
+    };
     contextFiles?: { path: string; content: string }[];
     repoUrl?: string;
     branch?: string;

@@ -10,6 +10,7 @@
  */
 
 import type { AutoRespondConfig } from './agent';
+import type { IsolationLimits, IsolationMode, NetworkMode } from './isolation';
 
 export const THEME_PREFERENCES = ['system', 'light', 'dark'] as const;
 export type ThemePreference = (typeof THEME_PREFERENCES)[number];
@@ -42,6 +43,20 @@ export interface EditableSettings {
   openLoginPagesAutomatically: boolean;
   theme: ThemePreference;
   openAtLogin: boolean;
+  /** Where agents run when a spawn does not say: the runtime's default isolation. */
+  isolation: IsolationSetting;
+}
+
+/**
+ * The app's default isolation, every field present so the settings page can show each one. It
+ * becomes `RuntimeConfig.isolation` (network, hosts and limits only when the mode isolates).
+ */
+export interface IsolationSetting {
+  mode: IsolationMode;
+  network: NetworkMode;
+  /** Extra hosts agents may reach under `allowlist`: host, host:port or *.domain. */
+  allow: string[];
+  limits: IsolationLimits;
 }
 
 /** What the renderer learns about a stored provider key: whether it is set, and its last characters. */

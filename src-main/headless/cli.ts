@@ -3,11 +3,14 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json';
 import { AgentManager } from '../runtime/agent-manager';
+import type { IsolationRequest } from '../../src-shared/isolation';
 import { configFromEnv, type RuntimeConfig } from '../runtime/config';
 import { createLogger, LOG_LEVELS, parseLogLevel, type Logger, type LogLevel } from '../runtime/logger';
 import { shutdownRuntime, startServer, type RunningServer } from '../server';
 import { DataDirError, prepareDataDir } from '../server/data-dir';
 import { installProcessGuard } from '../server/process-guard';
+import { describeIsolation, isolationFromFlags } from './isolation-flags';
+import { UsageError } from './usage-error';
 import { defaultLogFormat, isLogFormat, logSink, type LogFormat } from './log-format';
 import { COMMANDS, DEFAULT_HOST, DEFAULT_PORT, helpText, LOG_FORMATS, OPTIONS, suggestCommand, suggestFlag } from './usage';
 
@@ -27,9 +30,7 @@ const SHUTDOWN_DEADLINE_MS = 20_000;
 
 export const HELP = helpText(VERSION);
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 export interface StartOptions {
   port: number;
@@ -48,6 +49,8 @@ export interface StartOptions {
   allowedHosts: string[];
   uiDir: string;
   terminalHello: boolean;
+  /** The default isolation from --isolation… or RAVEN_ISOLATION…; unset keeps the runtime's (none). */
+  isolation?: IsolationRequest;
 }
 
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'start'; options: StartOptions };
@@ -120,6 +123,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       allowedHosts: values['allow-host'] ?? [],
       uiDir: path.resolve(values['ui-dir'] ?? path.join(packageRoot(), 'dist', 'renderer')),
       terminalHello: values['terminal-hello'] === true && !values['no-terminal-hello'],
+      isolation: isolationFromFlags(values, env),
     },
   };
 }
@@ -197,6 +201,7 @@ function runtimeConfig(options: StartOptions, env: NodeJS.ProcessEnv): RuntimeCo
   if (options.defaultTimeoutMs !== undefined) overrides.defaultTimeoutMs = options.defaultTimeoutMs;
   if (options.dataDir !== undefined) overrides.dataDir = options.dataDir;
   if (options.logLevel !== undefined) overrides.logLevel = options.logLevel;
+  if (options.isolation !== undefined) overrides.isolation = options.isolation;
   const config = configFromEnv(env, overrides);
   const credentials = Object.fromEntries(Object.entries(options.credentials).filter(([, v]) => v !== undefined));
   return { ...config, credentials: { ...config.credentials, ...credentials } };
@@ -242,6 +247,7 @@ async function start(options: StartOptions, io: CliIo): Promise<number> {
     return 1;
   }
   io.stdout(`Raven Agent Runtime ${VERSION} listening on ${server.url}\n`);
+  if (config.isolation.mode !== 'none') io.stdout(`Agents are isolated unless a spawn says otherwise: ${describeIsolation(config.isolation)}\n`);
   if (!fs.existsSync(path.join(options.uiDir, 'index.html'))) io.stdout('The web UI is not built (npm run build:renderer); the API works without it.\n');
 
   const signal = await io.waitForStop();

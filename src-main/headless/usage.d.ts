@@ -21,6 +21,12 @@ export declare const OPTIONS: {
   'ui-dir': { type: 'string' };
   'terminal-hello': { type: 'boolean' };
   'no-terminal-hello': { type: 'boolean' };
+  isolation: { type: 'string' };
+  'isolation-network': { type: 'string' };
+  'isolation-allow': { type: 'string'; multiple: true };
+  'isolation-memory': { type: 'string' };
+  'isolation-cpu': { type: 'string' };
+  'isolation-processes': { type: 'string' };
   help: { type: 'boolean'; short: 'h' };
   version: { type: 'boolean'; short: 'v' };
 };
@@ -28,3 +34,5 @@ export declare const COMMANDS: readonly string[];
 export declare function helpText(version: string): string;
 export declare function suggestFlag(flag: string): string | undefined;
 export declare function suggestCommand(word: string): string | undefined;
+/** The closest of `candidates` to `word` when it is a likely typo of it. */
+export declare function closestWord<T extends string>(word: string, candidates: readonly T[]): T | undefined;

@@ -30,6 +30,12 @@ const OPTIONS = {
   'ui-dir': { type: 'string' },
   'terminal-hello': { type: 'boolean' },
   'no-terminal-hello': { type: 'boolean' },
+  isolation: { type: 'string' },
+  'isolation-network': { type: 'string' },
+  'isolation-allow': { type: 'string', multiple: true },
+  'isolation-memory': { type: 'string' },
+  'isolation-cpu': { type: 'string' },
+  'isolation-processes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 };
@@ -68,6 +74,25 @@ Options (flags win over environment variables):
                          default: Raven Docs shows every frame in its terminal; clients that
                          want them ask with ?frames=1
   --no-terminal-hello    The default (kept for older scripts)
+
+Isolation (the default for spawns that do not say; a spawn's own "isolation" wins field by field):
+  --isolation <mode>     none | sandbox | container (env RAVEN_ISOLATION; default none).
+                         sandbox: bubblewrap (Linux) or sandbox-exec (macOS); container: docker
+                         or podman. See the README's "Isolation" section.
+  --isolation-network <mode>
+                         none | allowlist | full (env RAVEN_ISOLATION_NETWORK; default allowlist)
+  --isolation-allow <host>
+                         Another host isolated agents may reach under allowlist: host,
+                         host:port or *.domain (repeatable; env RAVEN_ISOLATION_ALLOW,
+                         comma-separated)
+  --isolation-memory <MiB>
+                         Memory per agent, everything it starts included (env
+                         RAVEN_ISOLATION_MEMORY)
+  --isolation-cpu <percent>
+                         CPU per agent, percent of one core: 50 = half, 200 = two cores (env
+                         RAVEN_ISOLATION_CPU)
+  --isolation-processes <n>
+                         Processes and threads per agent (env RAVEN_ISOLATION_PROCESSES)
   -h, --help             Show this help
   -v, --version          Print the version
 
@@ -75,7 +100,8 @@ Agents' CLIs are looked up on PATH, then in the usual user bin folders (~/.local
 ~/.npm-global/bin, ~/.bun/bin, /usr/local/bin, ...). Like npx, raven-runtime puts this package's
 node_modules/.bin first on PATH, so its devDependency CLIs are found however it is started.
 
-Environment: PORT, MAX_AGENTS, DEFAULT_TIMEOUT, LOG_LEVEL, LOG_FORMAT, RAVEN_DATA_DIR, RAVEN_RUNTIME_API_KEY.
+Environment: PORT, MAX_AGENTS, DEFAULT_TIMEOUT, LOG_LEVEL, LOG_FORMAT, RAVEN_DATA_DIR, RAVEN_RUNTIME_API_KEY,
+RAVEN_ISOLATION (and the RAVEN_ISOLATION_* twins above).
 `;
 }
 
@@ -120,4 +146,4 @@ function suggestCommand(word) {
   return closest(word, COMMANDS);
 }
 
-module.exports = { DEFAULT_PORT, DEFAULT_HOST, LOG_LEVELS, LOG_FORMATS, OPTIONS, COMMANDS, helpText, suggestFlag, suggestCommand };
+module.exports = { DEFAULT_PORT, DEFAULT_HOST, LOG_LEVELS, LOG_FORMATS, OPTIONS, COMMANDS, helpText, suggestFlag, suggestCommand, closestWord: closest };

@@ -1,5 +1,6 @@
 import type { AgentHandle } from '../../src-shared/agent';
 import { h, replaceChildren } from '../lib/dom';
+import { isolationBadge, isolationKey } from './isolation-badge';
 import { isFailed, isLive, needsPerson, shortPath, STATUS_LABELS, statusTone, uptimeText } from '../lib/format';
 import { icon, typeIcon } from '../lib/icons';
 import type { Store } from '../lib/store';
@@ -214,7 +215,13 @@ export class AgentList {
         'div',
         { class: 'agent-row-main' },
         h('div', { class: 'agent-row-top' }, h('span', { class: 'agent-name' }, agent.name), statusBadge(agent)),
-        h('div', { class: 'agent-row-bottom' }, h('span', { class: 'agent-workdir', title: agent.workdir }, ltr(shortPath(agent.workdir))), uptime),
+        h(
+          'div',
+          { class: 'agent-row-bottom' },
+          h('span', { class: 'agent-workdir', title: agent.workdir }, ltr(shortPath(agent.workdir))),
+          agent.isolation && agent.isolation.mode !== 'none' ? isolationBadge(agent) : null,
+          uptime,
+        ),
       ),
     );
     return { element, uptime, key };
@@ -271,5 +278,5 @@ function ltr(text: string): string {
 
 /** What a row shows, except uptime (ticked in place): a change rebuilds the row. */
 function rowKey(agent: AgentHandle): string {
-  return [agent.name, agent.status, agent.workdir, agent.type, agent.error ?? '', agent.lastLogin?.instructions ?? ''].join('\u0000');
+  return [agent.name, agent.status, agent.workdir, agent.type, agent.error ?? '', agent.lastLogin?.instructions ?? '', isolationKey(agent)].join('\u0000');
 }

@@ -4,6 +4,7 @@ import { h, replaceChildren } from '../lib/dom';
 import { duration, exitText, failureFix, isFailed, isLive, shortPath, STATUS_LABELS, uptimeText } from '../lib/format';
 import { icon, TYPE_LABELS, typeIcon } from '../lib/icons';
 import { statusBadge } from './agent-list';
+import { isolationBadge } from './isolation-badge';
 import { confirmDialog } from './dialog';
 import { LoginPanel } from './login-panel';
 import { LogsView } from './logs-view';
@@ -205,6 +206,7 @@ export class AgentView {
           { class: 'agent-meta' },
           h('span', {}, TYPE_LABELS[a.type], a.version ? ` ${a.version}` : ''),
           h('span', { class: 'agent-workdir', title: a.workdir }, icon('folder', 'icon small'), shortPath(a.workdir)),
+          isolationBadge(a),
           a.pid !== undefined && live ? h('span', { class: 'muted' }, `pid ${a.pid}`) : null,
           h('span', { class: 'muted tabular', dataset: { uptime: '' } }, uptimeText(a)),
         ),

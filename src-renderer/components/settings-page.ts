@@ -1,10 +1,13 @@
 import type { AutoRespondConfig } from '../../src-shared/agent';
 import { PROVIDER_LABELS, PROVIDERS, type Provider, type SettingsPatch, type SettingsView, type ThemePreference } from '../../src-shared/desktop';
 import type { AppContext } from '../context';
-import { h, replaceChildren, type Child } from '../lib/dom';
+import { h, replaceChildren } from '../lib/dom';
 import { icon, TYPE_LABELS } from '../lib/icons';
+import { MODE_LABELS } from '../lib/isolation-text';
 import { preferences } from '../lib/preferences';
 import { forgetStoredKey } from '../lib/session-key';
+import { isolationSection } from './isolation-settings';
+import { row, section } from './settings-layout';
 
 /**
  * Settings. In the desktop app every field is editable and saved through the bridge (provider keys
@@ -26,19 +29,6 @@ const THEMES: { id: ThemePreference; label: string }[] = [
   { id: 'light', label: 'Light' },
   { id: 'dark', label: 'Dark' },
 ];
-
-function row(label: string, help: string | Child, control: Child, options: { id?: string; error?: HTMLElement } = {}): HTMLElement {
-  return h(
-    'div',
-    { class: 'setting-row', dataset: options.id ? { setting: options.id } : undefined },
-    h('div', { class: 'setting-text' }, h('div', { class: 'setting-label' }, label), h('div', { class: 'setting-help' }, help), options.error ?? null),
-    h('div', { class: 'setting-control' }, control),
-  );
-}
-
-function section(title: string, ...rows: Child[]): HTMLElement {
-  return h('section', { class: 'settings-section' }, h('h2', {}, title), h('div', { class: 'settings-card' }, rows));
-}
 
 function toggle(checked: boolean, label: string, onChange: (value: boolean) => void, disabled = false): HTMLInputElement {
   return h('input', {
@@ -65,11 +55,20 @@ export class SettingsPage {
     if (bridge) {
       replaceChildren(this.body, h('p', { class: 'muted' }, h('span', { class: 'spinner' }), ' Loading…'));
       void bridge.settings.get().then((view) => this.renderDesktop(view));
-      this.unsubscribe = bridge.onSettingsChanged((view) => {
+      const unsubscribeSettings = bridge.onSettingsChanged((view) => {
         // Another window (or the tray) changed something: show it, unless a field is being edited.
         if (!this.element.contains(document.activeElement) || document.activeElement === document.body) this.renderDesktop(view);
         else this.view = view;
       });
+      // Which isolation modes this machine offers comes with /health, possibly after the settings.
+      const unsubscribeHealth = ctx.store.subscribe((change) => {
+        const editing = this.element.contains(document.activeElement) && document.activeElement !== document.body;
+        if (change.kind === 'health' && this.view && !editing) this.renderDesktop(this.view);
+      });
+      this.unsubscribe = () => {
+        unsubscribeSettings();
+        unsubscribeHealth();
+      };
     } else {
       this.renderBrowser();
       this.unsubscribe = ctx.store.subscribe((change) => {
@@ -133,6 +132,11 @@ export class SettingsPage {
       this.serverSection(view),
       this.providerSection(view),
       this.agentSection(view),
+      isolationSection(view.isolation, {
+        support: this.ctx.store.health?.isolation,
+        error: this.errorSlot('isolation'),
+        save: (isolation) => this.save({ isolation }),
+      }),
       section(
         'Auto-responses',
         AUTO_RESPONSES.map((a) =>
@@ -346,6 +350,11 @@ export class SettingsPage {
         readOnly('Port, address, API key, allowed origins', 'The API server of the desktop app.'),
         readOnly('Provider API keys', 'Stored in the desktop app with the system keychain.'),
         readOnly('Auto-responses, notifications, open at login', 'Behaviour of the desktop app.'),
+        row(
+          'Default isolation',
+          h('span', {}, 'Where agents run when a spawn does not say. Set in the desktop app, or with ', h('code', {}, 'raven-runtime start --isolation'), '.'),
+          h('span', { dataset: { defaultIsolation: '' } }, health ? (health.isolation ? MODE_LABELS[health.isolation.defaultMode] : 'Not reported by this runtime') : '…'),
+        ),
       ),
     );
   }

@@ -6,10 +6,12 @@ import { h, replaceChildren } from '../lib/dom';
 import { isMac, splitArgs } from '../lib/format';
 import { icon, TYPE_LABELS, typeIcon } from '../lib/icons';
 import { lastWorkdir, setLastWorkdir } from '../lib/spawn-memory';
+import { IsolationChoice } from './isolation-choice';
 
 /**
  * "New agent": type, name, folder, arguments. A missing CLI is reported with its install command
  * (CLI_NOT_FOUND carries it in `details.installHint`), before the spawn when /health already knows.
+ * Isolation (isolation-choice.ts) is chosen here too; ISOLATION_UNAVAILABLE comes back with its reason.
  */
 
 const TYPE_ORDER: AgentType[] = ['claude-code', 'codex', 'gemini-cli', 'aider', 'shell', 'custom', 'echo'];
@@ -34,6 +36,7 @@ export class SpawnForm {
   private readonly commandField: HTMLElement;
   private readonly args: HTMLInputElement;
   private readonly errorBox: HTMLElement;
+  private readonly isolation: IsolationChoice;
   private readonly submit: HTMLButtonElement;
   private busy = false;
   private readonly unsubscribe: () => void;
@@ -75,6 +78,7 @@ export class SpawnForm {
     this.command = h('input', { type: 'text', name: 'command', placeholder: 'e.g. bash, python3, /usr/local/bin/my-agent', attrs: { autocomplete: 'off', spellcheck: 'false' } });
     this.commandField = h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Command'), this.command, h('span', { class: 'field-help' }, 'The program to run. Put its arguments below.'));
     this.args = h('input', { type: 'text', name: 'args', placeholder: 'Optional, e.g. --model sonnet', attrs: { autocomplete: 'off', spellcheck: 'false' } });
+    this.isolation = new IsolationChoice(() => ctx.store.health?.isolation);
     this.errorBox = h('div', { class: 'form-error', hidden: true, attrs: { role: 'alert' } });
     this.submit = h('button', { type: 'submit', class: 'button primary large' }, icon('play'), 'Start agent');
 
@@ -98,12 +102,15 @@ export class SpawnForm {
       h('div', { class: 'field-row' }, h('label', { class: 'field grow' }, h('span', { class: 'field-label' }, 'Working folder'), h('div', { class: 'input-with-button' }, this.workdir, browse))),
       h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Name'), this.name),
       h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Extra arguments'), this.args, h('span', { class: 'field-help' }, 'Passed to the CLI after its own; quote words with spaces.')),
+      this.isolation.element,
       this.errorBox,
       h('div', { class: 'form-actions' }, this.submit, h('span', { class: 'muted small' }, isMac() ? '⌘↩' : 'Ctrl+Enter')),
     );
     this.element = h('section', { class: 'page spawn-page' }, h('header', { class: 'page-header' }, h('h1', {}, 'New agent')), form);
     this.unsubscribe = ctx.store.subscribe((change) => {
-      if (change.kind === 'health') this.renderAdapters();
+      if (change.kind !== 'health') return;
+      this.renderAdapters();
+      this.isolation.refresh();
     });
     this.selectType(this.type, false);
     this.renderAdapters();
@@ -217,6 +224,8 @@ export class SpawnForm {
     } else if (parsed.args.length > 0) {
       request.args = parsed.args;
     }
+    const isolation = this.isolation.request();
+    if (isolation !== undefined) request.isolation = isolation;
     const settings = this.ctx.desktopSettings();
     if (settings) {
       request.cols = settings.terminalCols;

@@ -28,6 +28,7 @@ const PATHS = {
   logs: ['M5 6h14', 'M5 10h14', 'M5 14h10', 'M5 18h7'],
   chevronDown: ['M6 9l6 6 6-6'],
   eye: ['M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z', 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z'],
+  shield: ['M12 3l8 3v6c0 4.5-3.4 8.3-8 9-4.6-.7-8-4.5-8-9V6z'],
 } as const;
 
 export type IconName = keyof typeof PATHS;

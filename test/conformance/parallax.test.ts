@@ -133,6 +133,16 @@ describe("the control plane's RuntimeClient", () => {
     expect((await t.request('DELETE', `/api/agents/${id}`)).status).toBe(204);
   });
 
+  it('AgentConfig.resources {cpu, memory, timeout} is accepted; on a runtime that does not isolate it sets nothing', async () => {
+    const res = await post('/api/agents', '{"name":"sized","type":"echo","resources":{"cpu":"500m","memory":"512Mi","timeout":300000}}');
+    expect(res.status).toBe(201);
+    const agent = res.json as AgentHandle;
+    expect(agent.isolation?.mode ?? 'none').toBe('none');
+    expect(agent.isolation?.limits).toBeUndefined();
+    await t.h.waitFor('agent_ready', agent.id, 10_000);
+    expect((await t.request('DELETE', `/api/agents/${agent.id}`)).status).toBe(204);
+  });
+
   it('/ws: subscribe(agentId) gets the reply, because message frames carry data.message.agentId', async () => {
     const id = ((await post('/api/agents', '{"name":"ws-sub","type":"echo"}')).json as AgentHandle).id;
     await t.h.waitFor('agent_ready', id, 10_000);

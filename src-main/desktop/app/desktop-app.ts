@@ -2,6 +2,7 @@ import type { AgentType } from '../../../src-shared/agent';
 import { IPC, ROUTES, type NotifyRequest } from '../../../src-shared/desktop';
 import type { RuntimeEvent } from '../../../src-shared/events';
 import type { RuntimeConfig } from '../../runtime/config';
+import { isolationRequestOf } from '../settings/isolation';
 import { HIDDEN_FLAG } from '../autostart';
 import { untrustedLoginRequest } from '../confirmations';
 import type { DesktopDeps, PreventableEvent, RuntimeLike, ServerHandle } from '../electron-ports';
@@ -145,6 +146,7 @@ export class DesktopApp<R extends RuntimeLike> {
       cols: settings.terminalCols,
       rows: settings.terminalRows,
       autoRespond: { ...settings.autoRespond },
+      isolation: isolationRequestOf(settings.isolation),
       credentials: await this.deps.settings.credentials(),
     };
   }

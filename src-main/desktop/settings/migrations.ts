@@ -36,6 +36,9 @@ const WHOLE_FIELDS = Object.keys({
   theme: true,
   openAtLogin: true,
   lastWorkdir: true,
+  // Added after v1 without a version bump: it is only added (the service fills a missing one with
+  // its default, as for any field), and a damaged one is reset whole to "none".
+  isolation: true,
 } satisfies Record<WholeField, true>) as WholeField[];
 
 function objectOrEmpty(value: unknown): RawSettings {

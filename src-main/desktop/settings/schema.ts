@@ -10,6 +10,7 @@ import {
 } from '../../../src-shared/desktop';
 
 import { defaultConfig } from '../../runtime/config';
+import { DEFAULT_ISOLATION_SETTING, isolationPatchSchema, storedIsolationSchema } from './isolation';
 
 /**
  * The desktop app's settings: types, defaults, limits and validation, from one source: the zod
@@ -61,6 +62,7 @@ export const DEFAULT_SETTINGS: Readonly<StoredSettings> = Object.freeze({
   openLoginPagesAutomatically: true,
   theme: 'system' as ThemePreference,
   openAtLogin: false,
+  isolation: { ...DEFAULT_ISOLATION_SETTING, allow: [], limits: {} },
   providerKeys: {},
   lastWorkdir: '',
 });
@@ -178,6 +180,7 @@ export const storedSettingsSchema = z.object({
   autoRespond: z.looseObject(autoRespondFields),
   providerKeys: z.looseObject(Object.fromEntries(PROVIDERS.map((p) => [p, z.string().optional()])) as Record<Provider, z.ZodOptional<z.ZodString>>),
   lastWorkdir: z.string(),
+  isolation: storedIsolationSchema,
 });
 
 /** Compile-time proof that the schema's output is the StoredSettings the app uses. */
@@ -266,6 +269,7 @@ const settingsPatchSchema = z.strictObject(
     defaultWorkdir: z.string({ error: 'The default folder must be a path.' }).max(MAX_STRING, { error: 'The default folder path is too long.' }).trim().optional(),
     autoRespond: autoRespondPatch.optional(),
     providerKeys: providerKeysPatch.optional(),
+    isolation: isolationPatchSchema.optional(),
   },
   {
     error: (issue) =>

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { AgentHandle, ApprovalPreset } from '../../../src-shared/agent';
+import type { IsolationSpec } from '../../../src-shared/isolation';
 import type { RuntimeEvent } from '../../../src-shared/events';
 import { Emitter } from '../../../src-shared/emitter';
 import {
@@ -37,6 +38,7 @@ export interface SpawnThreadInput {
   env?: Record<string, string>;
   metadata?: Record<string, unknown>;
   approvalPreset?: ApprovalPreset;
+  isolation?: IsolationSpec;
   /** For `custom` agents. */
   command?: string;
   args?: string[];
@@ -146,6 +148,7 @@ export class ThreadRegistry {
         args: input.args,
         role: input.role,
         approvalPreset: input.approvalPreset,
+        isolation: input.isolation,
         env: {
           ...input.env,
           PARALLAX_EXECUTION_ID: input.executionId,

@@ -73,6 +73,7 @@ export async function ravenSpawn(ctx: RavenSpawnDeps, body: RavenSpawnRequest, e
           command: config.command,
           args: config.args,
           approvalPreset: config.adapterConfig?.approvalPreset,
+          isolation: config.adapterConfig?.isolation,
         });
         spawned.push(handle);
       } catch (error) {

@@ -1,5 +1,6 @@
 import { resolveAgentType, type AgentType } from '../../../src-shared/agent';
 import type { AgentListResponse, ClearAgentsResponse } from '../../../src-shared/api';
+import { isolationWithResources } from '../../runtime/isolation/request-sources';
 import { withEndpoint, type ServerContext } from '../context';
 import { defineRoute, type MountedRoute } from '../route';
 import { clearAgentsQuery, createAgentBody, deleteAgentQuery, listAgentsQuery } from '../schemas/agents';
@@ -29,7 +30,10 @@ export function agentRoutes(ctx: ServerContext): MountedRoute[] {
       path: '/agents',
       operationId: 'createAgent',
       summary: 'Spawn an agent.',
-      description: 'Parallax AgentConfig fields reportsTo, resources, autoRestart and idleTimeout are accepted and ignored; executionId becomes PARALLAX_EXECUTION_ID.',
+      description:
+        'Parallax AgentConfig fields reportsTo, autoRestart and idleTimeout are accepted and ignored; executionId becomes PARALLAX_EXECUTION_ID. ' +
+        'resources {cpu, memory} (Kubernetes-style: "500m" or 0.5 cores, "512Mi"/"1g" or bytes) become isolation limits when the agent is isolated, ' +
+        'filling limits its isolation leaves unset; for an agent that is not isolated they are ignored.',
       tag: 'agents',
       body: createAgentBody,
       bodyRequired: true,
@@ -55,6 +59,7 @@ export function agentRoutes(ctx: ServerContext): MountedRoute[] {
           role: body.role,
           autoRespond: body.autoRespond,
           approvalPreset: body.approvalPreset,
+          isolation: isolationWithResources(body.isolation, body.resources, ctx.manager.config.isolation.mode),
         });
         return { status: 201, body: withEndpoint(handle, endpoint) };
       },

@@ -18,7 +18,7 @@ export function ravenRoutes(ctx: ServerContext): MountedRoute[] {
         'missing or empty local folder, else (workdir absent or equal to repoUrl) into a scratch folder. config.branch is checked out, or ' +
         'created from the default branch when the remote lacks it. A malformed URL is a 400; a failed clone a 500 SPAWN_FAILED with git\'s ' +
         'message (credentials masked). With callbackUrl and workspaceId, each agent is registered with Raven (access-request) before the ' +
-        'answer, and a runtime heartbeat goes to Raven while any of them lives. config.adapterConfig is accepted but not yet mapped to CLI flags.',
+        'answer, and a runtime heartbeat goes to Raven while any of them lives. config.adapterConfig.approvalPreset sets each CLI\'s approval flags; config.adapterConfig.isolation (a runtime extension, as the isolation of POST /agents) says where the agents run; other adapterConfig fields are accepted and ignored.',
       tag: 'raven',
       body: ravenSpawnBody,
       bodyRequired: true,

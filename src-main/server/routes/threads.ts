@@ -49,6 +49,7 @@ export function threadRoutes(ctx: ServerContext): MountedRoute[] {
           env,
           metadata: body.metadata,
           approvalPreset: body.approvalPreset,
+          isolation: body.isolation,
           command: body.command,
           args: body.args,
         });

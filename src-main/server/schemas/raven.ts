@@ -3,6 +3,7 @@ import { APPROVAL_PRESETS } from '../../../src-shared/agent';
 import type { RavenSpawnRequest } from '../../../src-shared/api';
 import { MAX_PATH_CHARS, MAX_SPAWN_COUNT } from '../../../src-shared/limits';
 import type { RequestMatchesWire } from './agreement';
+import { isolationSpecSchema } from './isolation';
 import { agentTypeSchema, argList, contextFileList, envSchema, label, labelList, namesProgramIfCustom, osString, programPath } from './common';
 
 /** Input of routes/raven.ts: `POST /api/spawn` as Raven Docs sends it (docs/compatibility.md "Spawning from Raven"). */
@@ -22,6 +23,7 @@ export const ravenSpawnBody = z
           .looseObject({
             interactive: z.boolean().optional(),
             approvalPreset: z.enum(APPROVAL_PRESETS).optional(),
+            isolation: isolationSpecSchema.optional().meta({ description: 'Runtime extension: where the agents run (none, sandbox, container, or a policy).' }),
           })
           .optional(),
         contextFiles: contextFileList.optional(),

@@ -3,6 +3,7 @@ import { APPROVAL_PRESETS } from '../../../src-shared/agent';
 import { MAX_LABEL_CHARS, MAX_MESSAGE_CHARS, MAX_PATH_CHARS } from '../../../src-shared/limits';
 import { THREAD_STATUSES, type ThreadSendRequest } from '../../../src-shared/threads';
 import type { RequestMatchesWire } from './agreement';
+import { isolationSpecSchema } from './isolation';
 import {
   absolutePath,
   agentTypeSchema,
@@ -55,6 +56,7 @@ export const createThreadBody = z
     environment: envSchema.optional().meta({ description: "The Parallax client's name for env; both are merged." }),
     metadata: metadataSchema.optional(),
     approvalPreset: z.enum(APPROVAL_PRESETS).optional(),
+    isolation: isolationSpecSchema.optional().meta({ description: 'Runtime extension: where the agent runs, as POST /agents\' isolation.' }),
     command: programPath.optional().meta({ description: 'For custom agents: the program to run.' }),
     args: argList.optional(),
   })
