@@ -70,8 +70,8 @@ export function parseCgroupMounts(text: string): CgroupMount[] {
 export function directoryOf(mount: CgroupMount, cgroupPath: string): string | undefined {
   const root = mount.root === '/' ? '' : mount.root;
   if (root !== '' && cgroupPath !== root && !cgroupPath.startsWith(`${root}/`)) return undefined;
-  const relative = cgroupPath.slice(root.length);
-  return path.posix.join(mount.mountPoint, relative === '' ? '/' : relative);
+  const relative = cgroupPath.slice(root.length).replace(/^\/+|\/+$/g, '');
+  return relative === '' ? mount.mountPoint : path.posix.join(mount.mountPoint, relative);
 }
 
 export interface CgroupView {
