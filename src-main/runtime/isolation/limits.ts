@@ -7,6 +7,7 @@ import { readCgroupView } from './cgroup-paths';
 import { groupName, type AgentCgroup, type LimitCounters } from './cgroup-group';
 import { createV1Group, locateV1, probeV1, type V1Layout } from './cgroup-v1';
 import { createV2Group, locateV2, probeV2, type V2Layout } from './cgroup-v2';
+import { hitsBetween } from './limit-hits';
 import { MemoryWatchdog } from './memory-watchdog';
 import type { LimitHit, LimitsHandle } from './types';
 
@@ -182,18 +183,11 @@ class CgroupLimits implements LimitsHandle {
 
   private poll(): void {
     const now = this.group.readCounters();
-    const oomKills = (now.oomKills ?? 0) - (this.last.oomKills ?? 0);
-    const forksRefused = (now.forksRefused ?? 0) - (this.last.forksRefused ?? 0);
+    const hits = hitsBetween(this.last, now, this.limits);
     this.last = now;
-    if (oomKills > 0) {
-      const detail = `memory limit of ${this.limits.memoryMb} MiB reached: the kernel ended ${oomKills} of the agent's processes`;
-      this.log.warn('limit hit', { limit: 'memory', detail });
-      this.hits.emit({ limit: 'memory', detail });
-    }
-    if (forksRefused > 0) {
-      const detail = `process limit of ${this.limits.maxProcesses} reached: the kernel refused ${forksRefused} new process${forksRefused === 1 ? '' : 'es'}`;
-      this.log.warn('limit hit', { limit: 'processes', detail });
-      this.hits.emit({ limit: 'processes', detail });
+    for (const hit of hits) {
+      this.log.warn('limit hit', { ...hit });
+      this.hits.emit(hit);
     }
   }
 
