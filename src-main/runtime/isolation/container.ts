@@ -1,0 +1,217 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Emitter } from '../../../src-shared/emitter';
+import type { AgentIsolation, IsolationLimits } from '../../../src-shared/isolation';
+import { findExecutable } from '../cli-locator';
+import { RuntimeError } from '../errors';
+import type { Logger } from '../logger';
+import { groupName, type LimitCounters } from './cgroup-group';
+import { counterFilesOf, readCounterFiles, type CgroupCounterFiles } from './cgroup-observer';
+import { containerRunArgs, unmountablePath, type ContainerEngine } from './container-args';
+import { detectContainerEngine, runEngine, type EngineOptions } from './container-engine';
+import { hitsBetween } from './limit-hits';
+import type { IsolatedLaunch, IsolationBackend, IsolationContext, LaunchSpec, LimitHit, ResolvedIsolation } from './types';
+
+/**
+ * The `container` mode: the agent runs in a docker or podman container started by the engine's
+ * client inside the PTY. Killing that client does not stop the container, so `dispose` removes it
+ * by name. What the image must hold and what the mode protects: docs/isolation-limits.md.
+ */
+
+/** The image a spawn gets when its policy names none (the runtime's setting overrides it). */
+export const DEFAULT_CONTAINER_IMAGE = 'localhost/raven-agent:latest';
+
+export interface ContainerBackendOptions extends EngineOptions {
+  defaultImage?: string;
+  /** Extra `run` flags per engine (e.g. `--ulimit nofile=1024:1024` where the engine's default is refused). */
+  runArgs?: Partial<Record<ContainerEngine, string[]>>;
+  /** How often the container's cgroup counters are read for hits. */
+  pollMs?: number;
+  /** How long `rm -f` may take in dispose. */
+  removeTimeoutMs?: number;
+}
+
+const DEFAULT_POLL_MS = 250;
+const DEFAULT_REMOVE_TIMEOUT_MS = 15_000;
+const INSPECT_TIMEOUT_MS = 5000;
+
+function unavailable(message: string, details: Record<string, unknown> = {}): RuntimeError {
+  return new RuntimeError('ISOLATION_UNAVAILABLE', message, details);
+}
+
+function hasLimits(limits: IsolationLimits): boolean {
+  return limits.memoryMb !== undefined || limits.cpuPercent !== undefined || limits.maxProcesses !== undefined;
+}
+
+/**
+ * The program as the container sees it: a host path of a CLI means nothing inside (the image has
+ * its own install), so only its name is kept and the image's PATH finds it; a path inside a folder
+ * that is mounted at the same place (the workdir, the policy's folders) is kept as it is.
+ */
+export function programInContainer(executable: string, mounted: readonly string[]): string {
+  if (!path.isAbsolute(executable)) return executable;
+  const inside = mounted.some((dir) => executable === dir || executable.startsWith(dir.endsWith('/') ? dir : `${dir}/`));
+  return inside ? executable : path.basename(executable);
+}
+
+export class ContainerBackend implements IsolationBackend {
+  constructor(private readonly options: ContainerBackendOptions = {}) {}
+
+  async prepare(launch: LaunchSpec, policy: ResolvedIsolation, context: IsolationContext): Promise<IsolatedLaunch> {
+    if (policy.network === 'allowlist') {
+      throw unavailable('network "allowlist" is not available in container mode: use network "none" or "full", or mode "sandbox" for an allowlist', {
+        mode: 'container',
+        network: 'allowlist',
+      });
+    }
+    for (const dir of [launch.cwd, ...policy.writable, ...policy.readOnly]) {
+      const why = unmountablePath(dir);
+      if (why) throw unavailable(`cannot mount ${why}`, { path: dir });
+    }
+    const probe = await detectContainerEngine({ ...this.options, env: this.options.env ?? launch.env });
+    if (probe.engine === undefined) throw unavailable(`no container engine answers: ${probe.reason}`, { mode: 'container' });
+    const engine = probe.engine;
+    const engineArgs = this.options.engineArgs?.[engine] ?? [];
+    const image = policy.image ?? this.options.defaultImage ?? DEFAULT_CONTAINER_IMAGE;
+    const inspect = await runEngine(engine, [...engineArgs, 'image', 'inspect', '--format', '{{.Id}}', image], INSPECT_TIMEOUT_MS, launch.env);
+    if (inspect.code !== 0) {
+      throw unavailable(
+        `the container image ${image} is not on this machine for ${engine}: pull it (\`${engine} pull ${image}\`) or build it (\`${engine} build -t ${image} <folder with a Containerfile>\`); it must contain the agent's CLI on its PATH`,
+        { engine, image },
+      );
+    }
+    const executable = findExecutable(engine, launch.env.PATH ?? process.env.PATH ?? '');
+    if (executable === undefined) throw unavailable(`${engine} answered but is not on the agent's PATH`, { engine });
+    const homeDir = path.join(context.stateDir, 'home');
+    fs.mkdirSync(homeDir, { recursive: true, mode: 0o700 });
+    const name = groupName(context.agentId);
+    const user = typeof process.getuid === 'function' && typeof process.getgid === 'function' ? { uid: process.getuid(), gid: process.getgid() } : undefined;
+    const args = containerRunArgs({
+      engineArgs,
+      runArgs: this.options.runArgs?.[engine] ?? [],
+      name,
+      image,
+      workdir: launch.cwd,
+      homeDir,
+      env: launch.env,
+      network: policy.network === 'none' ? 'none' : 'full',
+      limits: policy.limits,
+      writable: policy.writable,
+      readOnly: policy.readOnly,
+      user,
+      program: programInContainer(launch.executable, [launch.cwd, ...policy.writable, ...policy.readOnly]),
+      args: launch.args,
+    });
+    const describe: AgentIsolation = { mode: 'container', network: policy.network, engine, image };
+    if (hasLimits(policy.limits)) {
+      describe.limits = { ...policy.limits };
+      if (probe.cgroupVersion !== undefined) describe.limitsEnforcedBy = probe.cgroupVersion === 2 ? 'cgroup-v2' : 'cgroup-v1';
+    }
+    context.log.info('container launch prepared', { engine, image, name });
+    return new ContainerLaunch({ executable, args, env: launch.env, cwd: launch.cwd }, describe, {
+      engine,
+      engineArgs,
+      name,
+      limits: policy.limits,
+      pollMs: this.options.pollMs ?? DEFAULT_POLL_MS,
+      removeTimeoutMs: this.options.removeTimeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS,
+      log: context.log,
+    });
+  }
+}
+
+interface ContainerLaunchOptions {
+  engine: ContainerEngine;
+  engineArgs: string[];
+  name: string;
+  limits: IsolationLimits;
+  pollMs: number;
+  removeTimeoutMs: number;
+  log: Logger;
+}
+
+class ContainerLaunch implements IsolatedLaunch {
+  readonly executable: string;
+  readonly args: string[];
+  readonly env: Record<string, string>;
+  readonly cwd: string;
+  private readonly hits = new Emitter<[LimitHit]>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private counterFiles: CgroupCounterFiles | undefined;
+  private last: LimitCounters | undefined;
+  private disposed: Promise<void> | undefined;
+
+  constructor(
+    spec: LaunchSpec,
+    private readonly description: AgentIsolation,
+    private readonly options: ContainerLaunchOptions,
+  ) {
+    this.executable = spec.executable;
+    this.args = spec.args;
+    this.env = spec.env;
+    this.cwd = spec.cwd;
+  }
+
+  describe(): AgentIsolation {
+    return { ...this.description };
+  }
+
+  /**
+   * The PTY's child is the engine's client; the container's processes are the engine's. Hits are
+   * read from the container's own cgroup, found through its first process once it runs (docker's
+   * OOMKilled flag only covers the container's main process, and `--rm` removes it on exit).
+   */
+  attach(): void {
+    const { memoryMb, maxProcesses } = this.options.limits;
+    if (memoryMb === undefined && maxProcesses === undefined) return;
+    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.disposed) return;
+    this.polling = true;
+    try {
+      if (this.counterFiles === undefined) {
+        const { engine, engineArgs, name } = this.options;
+        const result = await runEngine(engine, [...engineArgs, 'inspect', '--format', '{{.State.Pid}}', name], INSPECT_TIMEOUT_MS);
+        const pid = Number(result.stdout.trim());
+        if (result.code !== 0 || !Number.isInteger(pid) || pid <= 0) return; // not started yet
+        this.counterFiles = counterFilesOf(pid);
+        if (this.counterFiles === undefined) return;
+      }
+      const now = readCounterFiles(this.counterFiles);
+      // The engine made the cgroup for this container: its counters started at zero.
+      if (!this.disposed) {
+        for (const hit of hitsBetween(this.last ?? { oomKills: 0, forksRefused: 0 }, now, this.options.limits)) {
+          this.options.log.warn('limit hit', { ...hit });
+          this.hits.emit(hit);
+        }
+      }
+      this.last = now;
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  onLimit(listener: (hit: LimitHit) => void) {
+    return this.hits.on(listener);
+  }
+
+  dispose(): Promise<void> {
+    this.disposed ??= this.tearDown();
+    return this.disposed;
+  }
+
+  /** Stops the container whatever state it is in; `--rm` may have removed it already. */
+  private async tearDown(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.hits.dispose();
+    const { engine, engineArgs, name, removeTimeoutMs, log } = this.options;
+    const result = await runEngine(engine, [...engineArgs, 'rm', '-f', name], removeTimeoutMs);
+    if (result.code !== 0 && !/no such container|no container with name/i.test(result.stderr)) {
+      log.warn('could not remove the agent container', { engine, name, code: result.code, stderr: result.stderr.slice(0, 300) });
+    }
+  }
+}
