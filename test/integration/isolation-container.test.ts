@@ -33,6 +33,8 @@ function launchSpec(executable: string, args: string[], cwd: string): LaunchSpec
   return { executable, args, cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', RAVEN_TEST_VALUE: 'passed-in' } };
 }
 
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
 const dockerInstalled = spawnSync('docker', ['--version']).status === 0;
 const dockerAnswers = dockerInstalled && spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5000 }).status === 0;
 
@@ -131,7 +133,6 @@ describe.runIf(podmanAnswers)('podman container agent', () => {
   afterAll(async () => {
     await Promise.all(launches.map((launch) => launch.dispose()));
     spawnSync('podman', [...podmanArgs, 'rmi', '-f', IMAGE]);
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   async function prepare(program: string, args: string[], overrides: Partial<ResolvedIsolation> = {}, ctx = context()): Promise<IsolatedLaunch> {

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import type { ContainerEngine } from './container-args';
+import { firstLines, runProbe, type CommandResult } from './probe-command';
 
 /**
  * Which container engine answers on this machine. "Installed" is not enough: a docker client
@@ -20,31 +20,11 @@ export interface EngineOptions {
 
 export type EngineProbe = { engine: ContainerEngine; cgroupVersion?: 1 | 2 } | { engine?: undefined; reason: string };
 
-export interface CommandResult {
-  code: number | 'ENOENT' | 'TIMEOUT';
-  stdout: string;
-  stderr: string;
-}
-
 const DEFAULT_TIMEOUT_MS = 5000;
-/** Output beyond this is not needed (info's one line, an error's first lines). */
-const MAX_OUTPUT = 64 * 1024;
 
 /** Runs a short engine command; never throws. */
 export function runEngine(engine: ContainerEngine, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(engine, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT, env, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) return resolve({ code: 0, stdout, stderr });
-      const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-      if (failure.code === 'ENOENT') return resolve({ code: 'ENOENT', stdout: '', stderr: '' });
-      if (failure.killed) return resolve({ code: 'TIMEOUT', stdout, stderr });
-      resolve({ code: typeof failure.code === 'number' ? failure.code : 1, stdout, stderr: stderr || failure.message });
-    });
-  });
-}
-
-function firstLines(text: string): string {
-  return text.trim().split('\n').slice(0, 2).join(' ').replace(/\s+/g, ' ').slice(0, 300);
+  return runProbe(engine, args, timeoutMs, env);
 }
 
 /** Why one engine does not answer, or its cgroup version when it does. */
