@@ -39,6 +39,11 @@ export interface ContainerRunSpec {
   readOnly: string[];
   /** The user the agent runs as inside (the runtime's own uid:gid, so files it writes stay the user's). */
   user?: { uid: number; gid: number };
+  /**
+   * Rootless podman maps the host user to root inside and every other uid to a subordinate range,
+   * so `--user <uid>` alone could not write the workdir: `--userns keep-id` maps the user to itself.
+   */
+  keepUserNamespace?: boolean;
   program: string;
   args: string[];
 }
@@ -77,6 +82,7 @@ export function containerRunArgs(spec: ContainerRunSpec): string[] {
   if (cpuPercent !== undefined) argv.push('--cpus', cpusFlag(cpuPercent));
   if (maxProcesses !== undefined) argv.push('--pids-limit', String(maxProcesses));
   argv.push('--cap-drop', 'ALL', '--security-opt', 'no-new-privileges');
+  if (spec.keepUserNamespace) argv.push('--userns', 'keep-id');
   if (spec.user) argv.push('--user', `${spec.user.uid}:${spec.user.gid}`);
   argv.push(...spec.runArgs);
   argv.push(spec.image, spec.program, ...spec.args);

@@ -99,6 +99,7 @@ export class ContainerBackend implements IsolationBackend {
       writable: policy.writable,
       readOnly: policy.readOnly,
       user,
+      keepUserNamespace: engine === 'podman' && user !== undefined && user.uid !== 0,
       program: programInContainer(launch.executable, [launch.cwd, ...policy.writable, ...policy.readOnly]),
       args: launch.args,
     });

@@ -51,6 +51,12 @@ describe('container run argv', () => {
     expect(argv.indexOf('--ulimit')).toBeGreaterThan(argv.indexOf('run'));
   });
 
+  it('keeps the user itself under rootless podman', () => {
+    const argv = containerRunArgs({ ...base, keepUserNamespace: true });
+    expect(argv.slice(argv.indexOf('--userns'), argv.indexOf('--userns') + 4)).toEqual(['--userns', 'keep-id', '--user', '1000:1000']);
+    expect(containerRunArgs(base)).not.toContain('--userns');
+  });
+
   it('omits --user where there are no uids (Windows)', () => {
     expect(containerRunArgs({ ...base, user: undefined })).not.toContain('--user');
   });
