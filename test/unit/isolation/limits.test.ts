@@ -78,7 +78,7 @@ describe('parsing', () => {
 
   it('names cgroups only from safe agent ids', () => {
     expect(groupName('a1b2-c3')).toBe('raven-a1b2-c3');
-    for (const bad of ['../x', 'a/b', '', '.hidden', 'a b', 'x'.repeat(129)]) expect(() => groupName(bad)).toThrow();
+    for (const bad of ['../x', 'a/b', '', '.hidden', 'a b', 'x'.repeat(129)]) expect(() => groupName(bad)).toThrow(expect.objectContaining({ code: 'VALIDATION_ERROR' }));
   });
 
   it('turns a CPU percentage into a CFS quota of the 100 ms period, never under 1 ms', () => {
