@@ -123,6 +123,16 @@ describe.runIf(mechanism === 'cgroup-v1' || mechanism === 'cgroup-v2')(`cgroup l
     expect(reported.detail).toContain('64 MiB');
   });
 
+  it.runIf(fs.existsSync('/usr/bin/bwrap'))('holds inside a bubblewrap sandbox started behind the prefix (the order the sandbox backend uses)', async () => {
+    const { handle } = await limited({ memoryMb: 64 });
+    const hit = firstHit(handle);
+    const sandbox = ['/usr/bin/bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-all', '--die-with-parent'];
+    const run = start(handle, [...sandbox, PYTHON, '-c', "b = b'x' * (256 << 20); print('survived', len(b))"]);
+    await withTimeout(run.exited, 30_000, 'the sandboxed allocator to end');
+    expect(run.output()).not.toContain('survived');
+    expect((await withTimeout(hit, 5000, 'the memory hit')).limit).toBe('memory');
+  });
+
   it('maxProcesses 8: forking 50 sleeps is refused and the hit is reported as processes', async () => {
     const { handle } = await limited({ maxProcesses: 8 });
     const hit = firstHit(handle);
