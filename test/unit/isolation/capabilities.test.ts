@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { detectIsolationSupport, trialBubblewrap, type CapabilityProbes } from '../../../src-main/runtime/isolation/capabilities';
 import type { EngineProbe } from '../../../src-main/runtime/isolation/container-engine';
 import { detectLimitsMechanism } from '../../../src-main/runtime/isolation/limits';
@@ -65,6 +65,7 @@ describe('isolation support', () => {
 
 describe('trial bubblewrap sandbox', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raven-bwrap-probe-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   function fakeBwrap(stderr: string): string {
     const file = path.join(dir, `bwrap-${Math.random().toString(36).slice(2)}`);
     fs.writeFileSync(file, `#!/bin/sh\necho '${stderr}' >&2\nexit 1\n`, { mode: 0o755 });
