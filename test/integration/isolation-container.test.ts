@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContainerBackend, type ContainerBackendOptions } from '../../src-main/runtime/isolation/container';
+import { ContainerBackend, ContainerLaunch, type ContainerBackendOptions } from '../../src-main/runtime/isolation/container';
 import { detectContainerEngine } from '../../src-main/runtime/isolation/container-engine';
 import type { IsolatedLaunch, IsolationContext, LaunchSpec, LimitHit, ResolvedIsolation } from '../../src-main/runtime/isolation/types';
 import { silentLogger } from '../../src-main/runtime/logger';
@@ -71,7 +71,6 @@ const PODMAN_OPTIONS: ContainerBackendOptions = {
   engine: 'podman',
   engineArgs: { podman: ['--runtime', 'runc', '--cgroup-manager', 'cgroupfs'] },
   runArgs: { podman: ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=4096:4096'] },
-  pollMs: 100,
 };
 const podmanArgs = PODMAN_OPTIONS.engineArgs?.podman ?? [];
 const podmanAnswers = (await detectContainerEngine(PODMAN_OPTIONS)).engine === 'podman';
@@ -141,7 +140,7 @@ describe.runIf(podmanAnswers)('podman container agent', () => {
     return launch;
   }
 
-  it('runs a shell agent in a PTY: input, output, resize, the workdir, the variables, the exit code', async () => {
+  it('runs a shell agent in a PTY: input, output, the workdir, the variables, the exit code', async () => {
     const launch = await prepare('/bin/bash', ['--norc', '--noprofile', '-i'], { limits: { memoryMb: 128 } });
     expect(launch.describe()).toMatchObject({ mode: 'container', network: 'none', engine: 'podman', image: IMAGE, limits: { memoryMb: 128 } });
     const agent = run(launch);
@@ -149,11 +148,19 @@ describe.runIf(podmanAnswers)('podman container agent', () => {
     await until(() => /sum=42 uid=\d+ home=\/home\/raven value=passed-in/.test(agent.output()) && agent.output().includes('24 80'), 30_000, 'the shell to answer');
     expect(agent.output()).toContain(`uid=${process.getuid?.()}`);
     expect(fs.readFileSync(path.join(workdir, 'from-container.txt'), 'utf8')).toBe('hi\n');
-    agent.child.resize(100, 30);
-    agent.child.write('stty size\r');
-    await until(() => agent.output().includes('30 100'), 10_000, 'the new size inside');
     agent.child.write('exit 7\r');
     expect((await agent.exited).exitCode).toBe(7);
+  });
+
+  it('a resize of the PTY reaches the program in the container as SIGWINCH with the new size', async () => {
+    // The engine forwards the size asynchronously: the program learns it by SIGWINCH, as TUIs do.
+    const launch = await prepare('/bin/bash', ['-c', "trap 'stty size' WINCH; echo armed; while :; do sleep 0.1; done"]);
+    const agent = run(launch);
+    await until(() => agent.output().includes('armed'), 30_000, 'the trap to be set');
+    agent.child.resize(100, 30);
+    await until(() => agent.output().includes('30 100'), 10_000, 'the new size inside');
+    agent.child.kill('SIGKILL');
+    await agent.exited;
   });
 
   it('has no network but loopback under network none', async () => {
@@ -178,9 +185,14 @@ describe.runIf(podmanAnswers)('podman container agent', () => {
   });
 
   it('memoryMb 64: an allocation of 200 MB is OOM-killed inside and reported as a memory hit', async () => {
-    const launch = await prepare('/bin/bash', ['-c', 'a=$(printf "%*s" 200000000 ""); echo survived ${#a}'], { limits: { memoryMb: 64 } });
+    // The program waits for a line, so the allocation starts only once the runtime watches the container's cgroup.
+    const launch = await prepare('/bin/bash', ['-c', 'echo waiting; read go; a=$(printf "%*s" 200000000 ""); echo survived ${#a}'], { limits: { memoryMb: 64 } });
+    expect(launch).toBeInstanceOf(ContainerLaunch);
     const hit = new Promise<LimitHit>((resolve) => launch.onLimit(resolve));
     const agent = run(launch);
+    expect(await (launch as ContainerLaunch).watching()).toBe(true);
+    await until(() => agent.output().includes('waiting'), 30_000, 'the program to wait for its line');
+    agent.child.write('go\r');
     await agent.exited;
     expect(agent.output()).not.toContain('survived');
     const reported = await Promise.race([hit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no memory hit within 10 s')), 10_000))]);

@@ -25,15 +25,30 @@ export interface ContainerBackendOptions extends EngineOptions {
   defaultImage?: string;
   /** Extra `run` flags per engine (e.g. `--ulimit nofile=1024:1024` where the engine's default is refused). */
   runArgs?: Partial<Record<ContainerEngine, string[]>>;
-  /** How often the container's cgroup counters are read for hits. */
+  /** How often the container's cgroup counters are read for hits (two small file reads). */
   pollMs?: number;
   /** How long `rm -f` may take in dispose. */
   removeTimeoutMs?: number;
 }
 
-const DEFAULT_POLL_MS = 250;
+/**
+ * The engine removes a container's cgroup a few hundred milliseconds after the container ends (an
+ * OOM kill often ends it), so its counters are read more often than our own groups'.
+ */
+const DEFAULT_POLL_MS = 25;
 const DEFAULT_REMOVE_TIMEOUT_MS = 15_000;
 const INSPECT_TIMEOUT_MS = 5000;
+/** Between looks for a starting container's cgroup. */
+const LOCATE_RETRY_MS = 20;
+const LOCATE_FAST_FOR_MS = 5000;
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
 
 function unavailable(message: string, details: Record<string, unknown> = {}): RuntimeError {
   return new RuntimeError('ISOLATION_UNAVAILABLE', message, details);
@@ -131,14 +146,14 @@ interface ContainerLaunchOptions {
   log: Logger;
 }
 
-class ContainerLaunch implements IsolatedLaunch {
+export class ContainerLaunch implements IsolatedLaunch {
   readonly executable: string;
   readonly args: string[];
   readonly env: Record<string, string>;
   readonly cwd: string;
   private readonly hits = new Emitter<[LimitHit]>();
   private timer: NodeJS.Timeout | undefined;
-  private polling = false;
+  private readonly located = deferred<boolean>();
   private counterFiles: CgroupCounterFiles | undefined;
   private last: LimitCounters | undefined;
   private disposed: Promise<void> | undefined;
@@ -162,38 +177,57 @@ class ContainerLaunch implements IsolatedLaunch {
    * The PTY's child is the engine's client; the container's processes are the engine's. Hits are
    * read from the container's own cgroup, found through its first process once it runs (docker's
    * OOMKilled flag only covers the container's main process, and `--rm` removes it on exit).
+   * The cgroup goes with the container, so it is looked for quickly from the start: an OOM before
+   * it is found (a container that dies within its first instants) is not reported as a hit.
    */
   attach(): void {
     const { memoryMb, maxProcesses } = this.options.limits;
-    if (memoryMb === undefined && maxProcesses === undefined) return;
-    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
-    this.timer.unref();
+    if (memoryMb === undefined && maxProcesses === undefined) {
+      this.located.resolve(false);
+      return;
+    }
+    const locate = async (): Promise<void> => {
+      const startedAt = Date.now();
+      while (this.counterFiles === undefined && this.disposed === undefined) {
+        await this.locate();
+        // Quick while a start is expected; then slower, so an image being pulled costs little.
+        const retryMs = Date.now() - startedAt < LOCATE_FAST_FOR_MS ? LOCATE_RETRY_MS : this.options.pollMs;
+        if (this.counterFiles === undefined) await new Promise<void>((resolve) => setTimeout(resolve, retryMs));
+      }
+      this.located.resolve(this.counterFiles !== undefined);
+      if (this.counterFiles === undefined) return;
+      this.poll();
+      this.timer = setInterval(() => this.poll(), this.options.pollMs);
+      this.timer.unref();
+    };
+    void locate();
   }
 
-  private async poll(): Promise<void> {
-    if (this.polling || this.disposed) return;
-    this.polling = true;
-    try {
-      if (this.counterFiles === undefined) {
-        const { engine, engineArgs, name } = this.options;
-        const result = await runEngine(engine, [...engineArgs, 'inspect', '--format', '{{.State.Pid}}', name], INSPECT_TIMEOUT_MS);
-        const pid = Number(result.stdout.trim());
-        if (result.code !== 0 || !Number.isInteger(pid) || pid <= 0) return; // not started yet
-        this.counterFiles = counterFilesOf(pid);
-        if (this.counterFiles === undefined) return;
-      }
-      const now = readCounterFiles(this.counterFiles);
-      // The engine made the cgroup for this container: its counters started at zero.
-      if (!this.disposed) {
-        for (const hit of hitsBetween(this.last ?? { oomKills: 0, forksRefused: 0 }, now, this.options.limits)) {
-          this.options.log.warn('limit hit', { ...hit });
-          this.hits.emit(hit);
-        }
-      }
-      this.last = now;
-    } finally {
-      this.polling = false;
+  /** Resolves true once the container's cgroup counters are being watched (false: no limit, or disposed first). */
+  watching(): Promise<boolean> {
+    return this.located.promise;
+  }
+
+  private async locate(): Promise<void> {
+    const { engine, engineArgs, name } = this.options;
+    const result = await runEngine(engine, [...engineArgs, 'inspect', '--format', '{{.State.Status}} {{.State.Pid}}', name], INSPECT_TIMEOUT_MS);
+    const [status, pidText] = result.stdout.trim().split(/\s+/);
+    const pid = Number(pidText);
+    // Only a running container's process is surely inside its cgroup (while it is being created,
+    // the engine's helper may still sit in the engine's own cgroup).
+    if (result.code !== 0 || status !== 'running' || !Number.isInteger(pid) || pid <= 0) return;
+    this.counterFiles = counterFilesOf(pid);
+  }
+
+  private poll(): void {
+    if (this.counterFiles === undefined || this.disposed !== undefined) return;
+    const now = readCounterFiles(this.counterFiles);
+    // The engine made the cgroup for this container: its counters started at zero.
+    for (const hit of hitsBetween(this.last ?? { oomKills: 0, forksRefused: 0 }, now, this.options.limits)) {
+      this.options.log.warn('limit hit', { ...hit });
+      this.hits.emit(hit);
     }
+    this.last = now;
   }
 
   onLimit(listener: (hit: LimitHit) => void) {
@@ -208,6 +242,7 @@ class ContainerLaunch implements IsolatedLaunch {
   /** Stops the container whatever state it is in; `--rm` may have removed it already. */
   private async tearDown(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.located.resolve(false);
     this.hits.dispose();
     const { engine, engineArgs, name, removeTimeoutMs, log } = this.options;
     const result = await runEngine(engine, [...engineArgs, 'rm', '-f', name], removeTimeoutMs);
