@@ -163,6 +163,19 @@ describe.runIf(podmanAnswers)('podman container agent', () => {
     await agent.exited;
   });
 
+  it("mounts the runtime's own files read-only at their paths, so a runtime program runs by its path", async () => {
+    const runtimeDir = path.join(tmp, 'runtime-files');
+    fs.mkdirSync(runtimeDir, { recursive: true });
+    const script = path.join(runtimeDir, 'hello.sh');
+    fs.writeFileSync(script, '#!/bin/bash\necho "hello from $0"\necho x > "$(dirname "$0")/written" 2>/dev/null && echo wrote || echo read-only\n', { mode: 0o755 });
+    const ctx = { ...context(), runtimePaths: [runtimeDir] };
+    const agent = run(await prepare(script, [], {}, ctx));
+    await agent.exited;
+    expect(agent.output()).toContain(`hello from ${script}`);
+    expect(agent.output()).toContain('read-only');
+    expect(fs.existsSync(path.join(runtimeDir, 'written'))).toBe(false);
+  });
+
   it('has no network but loopback under network none', async () => {
     const launch = await prepare('/bin/sh', ['-c', 'cat /proc/net/dev']);
     const agent = run(launch);

@@ -79,7 +79,10 @@ export class ContainerBackend implements IsolationBackend {
         network: 'allowlist',
       });
     }
-    for (const dir of [launch.cwd, ...policy.writable, ...policy.readOnly]) {
+    // The runtime's own files (hook client, echo agent, the signal channel's socket folder) are
+    // mounted read-only at the same paths; a unix socket can be connected to on a read-only mount.
+    const readOnly = [...new Set([...policy.readOnly, ...context.runtimePaths])];
+    for (const dir of [launch.cwd, ...policy.writable, ...readOnly]) {
       const why = unmountablePath(dir);
       if (why) throw unavailable(`cannot mount ${why}`, { path: dir });
     }
@@ -112,10 +115,10 @@ export class ContainerBackend implements IsolationBackend {
       network: policy.network === 'none' ? 'none' : 'full',
       limits: policy.limits,
       writable: policy.writable,
-      readOnly: policy.readOnly,
+      readOnly,
       user,
       keepUserNamespace: engine === 'podman' && user !== undefined && user.uid !== 0,
-      program: programInContainer(launch.executable, [launch.cwd, ...policy.writable, ...policy.readOnly]),
+      program: programInContainer(launch.executable, [launch.cwd, ...policy.writable, ...readOnly]),
       args: launch.args,
     });
     const describe: AgentIsolation = { mode: 'container', network: policy.network, engine, image };
