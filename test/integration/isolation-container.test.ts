@@ -212,6 +212,18 @@ describe.runIf(podmanAnswers)('podman container agent', () => {
     expect(reported.limit).toBe('memory');
   });
 
+  it('maxProcesses 8: forking 50 sleeps inside is refused and reported as a processes hit', async () => {
+    const launch = await prepare('/bin/bash', ['-c', 'echo waiting; read go; for ((i = 0; i < 50; i++)); do sleep 1 2>/dev/null & done; wait; echo done-forking'], { limits: { maxProcesses: 8 } });
+    const hit = new Promise<LimitHit>((resolve) => launch.onLimit(resolve));
+    const agent = run(launch);
+    expect(await (launch as ContainerLaunch).watching()).toBe(true);
+    await until(() => agent.output().includes('waiting'), 30_000, 'the program to wait for its line');
+    agent.child.write('go\r');
+    const reported = await Promise.race([hit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no processes hit within 10 s')), 10_000))]);
+    expect(reported).toMatchObject({ limit: 'processes', detail: expect.stringContaining('process limit of 8') });
+    await agent.exited;
+  });
+
   it('a missing image is ISOLATION_UNAVAILABLE naming it and how to get it', async () => {
     const failure = prepare('/bin/bash', [], { image: 'localhost/raven-no-such-image:1' });
     await expect(failure).rejects.toMatchObject({ code: 'ISOLATION_UNAVAILABLE' });
