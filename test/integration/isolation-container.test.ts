@@ -224,6 +224,48 @@ describe.runIf(podmanAnswers)('podman container agent', () => {
     await agent.exited;
   });
 
+  it('network allowlist through the egress seam: loopback only, the bridge runs first and gets its mounts and variables', async () => {
+    const bridgeDir = path.join(tmp, 'bridge');
+    const socketDir = path.join(tmp, 'egress-sockets');
+    fs.mkdirSync(bridgeDir, { recursive: true });
+    fs.mkdirSync(socketDir, { recursive: true });
+    const bridge = path.join(bridgeDir, 'bridge.sh');
+    // Stands in for sandbox-init: proves it ran first, saw the proxy variable and its socket folder, then execs the program.
+    fs.writeFileSync(bridge, '#!/bin/bash\necho "bridge proxy=$HTTPS_PROXY"; echo ok > "$EGRESS_DIR/bridge-was-here"; shift; exec "$@"\n', { mode: 0o755 });
+    const calls: string[] = [];
+    const backend = new ContainerBackend({
+      ...PODMAN_OPTIONS,
+      defaultImage: IMAGE,
+      egress: async ({ program }) => {
+        calls.push(`create ${program.join(' ')}`);
+        return {
+          readOnly: [bridgeDir],
+          writable: [socketDir],
+          program: [bridge, '--', ...program],
+          env: { HTTPS_PROXY: 'http://127.0.0.1:3128', EGRESS_DIR: socketDir },
+          allowedHosts: ['api.anthropic.com'],
+          refusedConnections: () => 3,
+          dispose: async () => {
+            calls.push('dispose');
+          },
+        };
+      },
+    });
+    const launch = await backend.prepare(launchSpec('/bin/sh', ['-c', 'echo program-ran; cat /proc/net/dev'], workdir), policy({ network: 'allowlist' }), context());
+    launches.push(launch);
+    expect(launch.describe()).toMatchObject({ network: 'allowlist', allowedHosts: ['api.anthropic.com'], refusedConnections: 3 });
+    expect(launch.args.join(' ')).not.toContain('http://127.0.0.1:3128');
+    const agent = run(launch);
+    await agent.exited;
+    expect(agent.output()).toContain('bridge proxy=http://127.0.0.1:3128');
+    expect(agent.output()).toContain('program-ran');
+    const interfaces = agent.output().split(/\r?\n/).filter((line) => /^\s*\w+:/.test(line) && !line.includes('bridge')).map((line) => line.split(':')[0].trim());
+    expect(interfaces).toEqual(['lo']);
+    expect(fs.readFileSync(path.join(socketDir, 'bridge-was-here'), 'utf8')).toBe('ok\n');
+    await launch.dispose();
+    expect(calls).toEqual(['create sh -c echo program-ran; cat /proc/net/dev', 'dispose']);
+  });
+
   it('a missing image is ISOLATION_UNAVAILABLE naming it and how to get it', async () => {
     const failure = prepare('/bin/bash', [], { image: 'localhost/raven-no-such-image:1' });
     await expect(failure).rejects.toMatchObject({ code: 'ISOLATION_UNAVAILABLE' });

@@ -9,6 +9,7 @@ import { groupName, type LimitCounters } from './cgroup-group';
 import { counterFilesOf, readCounterFiles, type CgroupCounterFiles } from './cgroup-observer';
 import { containerRunArgs, unmountablePath, type ContainerEngine } from './container-args';
 import { detectContainerEngine, runEngine, type EngineOptions } from './container-engine';
+import type { ContainerEgress, ContainerEgressFactory } from './container-egress';
 import { hitsBetween } from './limit-hits';
 import type { IsolatedLaunch, IsolationBackend, IsolationContext, LaunchSpec, LimitHit, ResolvedIsolation } from './types';
 
@@ -29,6 +30,8 @@ export interface ContainerBackendOptions extends EngineOptions {
   pollMs?: number;
   /** How long `rm -f` may take in dispose. */
   removeTimeoutMs?: number;
+  /** Supplies network `allowlist` (container-egress.ts); without it, allowlist is refused. */
+  egress?: ContainerEgressFactory;
 }
 
 /**
@@ -73,8 +76,8 @@ export class ContainerBackend implements IsolationBackend {
   constructor(private readonly options: ContainerBackendOptions = {}) {}
 
   async prepare(launch: LaunchSpec, policy: ResolvedIsolation, context: IsolationContext): Promise<IsolatedLaunch> {
-    if (policy.network === 'allowlist') {
-      throw unavailable('network "allowlist" is not available in container mode: use network "none" or "full", or mode "sandbox" for an allowlist', {
+    if (policy.network === 'allowlist' && this.options.egress === undefined) {
+      throw unavailable('network "allowlist" is not available in container mode here: use network "none" or "full", or mode "sandbox" for an allowlist', {
         mode: 'container',
         network: 'allowlist',
       });
@@ -104,38 +107,55 @@ export class ContainerBackend implements IsolationBackend {
     fs.mkdirSync(homeDir, { recursive: true, mode: 0o700 });
     const name = groupName(context.agentId);
     const user = typeof process.getuid === 'function' && typeof process.getgid === 'function' ? { uid: process.getuid(), gid: process.getgid() } : undefined;
-    const args = containerRunArgs({
-      engineArgs,
-      runArgs: this.options.runArgs?.[engine] ?? [],
-      name,
-      image,
-      workdir: launch.cwd,
-      homeDir,
-      env: launch.env,
-      network: policy.network === 'none' ? 'none' : 'full',
-      limits: policy.limits,
-      writable: policy.writable,
-      readOnly,
-      user,
-      keepUserNamespace: engine === 'podman' && user !== undefined && user.uid !== 0,
-      program: programInContainer(launch.executable, [launch.cwd, ...policy.writable, ...readOnly]),
-      args: launch.args,
-    });
-    const describe: AgentIsolation = { mode: 'container', network: policy.network, engine, image };
-    if (hasLimits(policy.limits)) {
-      describe.limits = { ...policy.limits };
-      if (probe.cgroupVersion !== undefined) describe.limitsEnforcedBy = probe.cgroupVersion === 2 ? 'cgroup-v2' : 'cgroup-v1';
+    const program = [programInContainer(launch.executable, [launch.cwd, ...policy.writable, ...readOnly]), ...launch.args];
+    const egress = policy.network === 'allowlist' && this.options.egress ? await this.options.egress({ policy, context, program }) : undefined;
+    try {
+      const egressMounts = egress ? [...egress.readOnly, ...egress.writable] : [];
+      for (const dir of egressMounts) {
+        const why = unmountablePath(dir);
+        if (why) throw unavailable(`cannot mount ${why}`, { path: dir });
+      }
+      const env = { ...launch.env, ...egress?.env };
+      const [inside, ...insideArgs] = egress ? egress.program : program;
+      const args = containerRunArgs({
+        engineArgs,
+        runArgs: this.options.runArgs?.[engine] ?? [],
+        name,
+        image,
+        workdir: launch.cwd,
+        homeDir,
+        env,
+        // allowlist: loopback only; the bridge inside carries the agent's connections to the proxy.
+        network: policy.network === 'full' ? 'full' : 'none',
+        limits: policy.limits,
+        writable: [...policy.writable, ...(egress?.writable ?? [])],
+        readOnly: [...new Set([...readOnly, ...(egress?.readOnly ?? [])])],
+        user,
+        keepUserNamespace: engine === 'podman' && user !== undefined && user.uid !== 0,
+        program: inside,
+        args: insideArgs,
+      });
+      const describe: AgentIsolation = { mode: 'container', network: policy.network, engine, image };
+      if (egress) describe.allowedHosts = [...egress.allowedHosts];
+      if (hasLimits(policy.limits)) {
+        describe.limits = { ...policy.limits };
+        if (probe.cgroupVersion !== undefined) describe.limitsEnforcedBy = probe.cgroupVersion === 2 ? 'cgroup-v2' : 'cgroup-v1';
+      }
+      context.log.info('container launch prepared', { engine, image, name });
+      return new ContainerLaunch({ executable, args, env, cwd: launch.cwd }, describe, {
+        engine,
+        engineArgs,
+        name,
+        limits: policy.limits,
+        pollMs: this.options.pollMs ?? DEFAULT_POLL_MS,
+        removeTimeoutMs: this.options.removeTimeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS,
+        log: context.log,
+        egress,
+      });
+    } catch (error) {
+      await egress?.dispose();
+      throw error;
     }
-    context.log.info('container launch prepared', { engine, image, name });
-    return new ContainerLaunch({ executable, args, env: launch.env, cwd: launch.cwd }, describe, {
-      engine,
-      engineArgs,
-      name,
-      limits: policy.limits,
-      pollMs: this.options.pollMs ?? DEFAULT_POLL_MS,
-      removeTimeoutMs: this.options.removeTimeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS,
-      log: context.log,
-    });
   }
 }
 
@@ -147,6 +167,7 @@ interface ContainerLaunchOptions {
   pollMs: number;
   removeTimeoutMs: number;
   log: Logger;
+  egress?: ContainerEgress;
 }
 
 export class ContainerLaunch implements IsolatedLaunch {
@@ -173,7 +194,8 @@ export class ContainerLaunch implements IsolatedLaunch {
   }
 
   describe(): AgentIsolation {
-    return { ...this.description };
+    const egress = this.options.egress;
+    return egress ? { ...this.description, refusedConnections: egress.refusedConnections() } : { ...this.description };
   }
 
   /**
@@ -251,6 +273,11 @@ export class ContainerLaunch implements IsolatedLaunch {
     const result = await runEngine(engine, [...engineArgs, 'rm', '-f', name], removeTimeoutMs);
     if (result.code !== 0 && !/no such container|no container with name/i.test(result.stderr)) {
       log.warn('could not remove the agent container', { engine, name, code: result.code, stderr: result.stderr.slice(0, 300) });
+    }
+    try {
+      await this.options.egress?.dispose();
+    } catch (error) {
+      log.warn('agent egress clean-up failed', { error: (error as Error).message });
     }
   }
 }
