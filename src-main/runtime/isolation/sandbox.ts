@@ -1,0 +1,176 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Emitter, type Disposable } from '../../../src-shared/emitter';
+import type { AgentIsolation } from '../../../src-shared/isolation';
+import { findExecutable } from '../cli-locator';
+import { RuntimeError } from '../errors';
+import { buildBwrapCommand } from './bwrap-args';
+import { programPaths } from './program-paths';
+import { seedSandboxHome } from './sandbox-home';
+import type { IsolatedLaunch, IsolationBackend, IsolationContext, LaunchSpec, LimitHit, LimitsHandle, ResolvedIsolation } from './types';
+
+/**
+ * The `sandbox` mode on Linux: bubblewrap, written by hand rather than through
+ * @anthropic-ai/sandbox-runtime (docs/isolation.md "Why bubblewrap by hand"). `prepare` seeds the
+ * agent's private home, builds the bwrap command line and hands the session an `IsolatedLaunch`.
+ *
+ * Two seams are filled by other parts of the runtime: `limits` (a resource-limits handle whose argv
+ * prefix goes in front of bwrap) and `network` (the egress proxy that makes `allowlist` possible).
+ * Without a network hook, `allowlist` is refused rather than silently given as `none` or `full`.
+ */
+
+/** What the egress layer gives back for one agent under `allowlist`. */
+export interface EgressWrap {
+  /** The program to run inside the sandbox instead (e.g. a bridge in front of it, with proxy variables). */
+  launch: LaunchSpec;
+  /** Host paths the wrapped program needs inside (the proxy socket's folder, the bridge script). */
+  readPaths: string[];
+  /** Hosts the agent may reach, for the handle. */
+  allowedHosts: string[];
+  refusedConnections(): number;
+  dispose(): Promise<void>;
+}
+
+export interface EgressHook {
+  wrap(launch: LaunchSpec, policy: ResolvedIsolation, context: IsolationContext): Promise<EgressWrap>;
+}
+
+export interface SandboxSeams {
+  limits?: LimitsHandle;
+  network?: EgressHook;
+}
+
+export interface BubblewrapSandboxOptions {
+  /** The runtime's data folder: hidden inside every sandbox (other agents' transcripts and sockets). */
+  dataDir: string;
+  /** The user's real home (default: os.homedir()); hidden even when the agent's HOME is elsewhere. */
+  realHome?: string;
+  /** Where to look for `bwrap` (default: the runtime's PATH). */
+  searchPath?: string;
+  platform?: NodeJS.Platform;
+}
+
+export const BWRAP_MISSING = 'bubblewrap (bwrap) is not installed: apt install bubblewrap';
+
+export class BubblewrapSandbox implements IsolationBackend {
+  constructor(private readonly options: BubblewrapSandboxOptions) {}
+
+  /** The bwrap binary, or ISOLATION_UNAVAILABLE saying how to get it. */
+  locate(): string {
+    if ((this.options.platform ?? process.platform) !== 'linux') {
+      throw new RuntimeError('ISOLATION_UNAVAILABLE', 'The bubblewrap sandbox runs on Linux only.', { mode: 'sandbox' });
+    }
+    const found = findExecutable('bwrap', this.options.searchPath ?? process.env.PATH ?? '/usr/bin:/bin');
+    if (!found) throw new RuntimeError('ISOLATION_UNAVAILABLE', BWRAP_MISSING, { mode: 'sandbox' });
+    return found;
+  }
+
+  async prepare(launch: LaunchSpec, policy: ResolvedIsolation, context: IsolationContext, seams: SandboxSeams = {}): Promise<IsolatedLaunch> {
+    const bwrap = this.locate();
+    if (policy.network === 'allowlist' && !seams.network) {
+      throw new RuntimeError('ISOLATION_UNAVAILABLE', 'Network "allowlist" needs the egress proxy, which is not wired into this runtime yet; use network "none" or "full".', {
+        mode: 'sandbox',
+        network: policy.network,
+      });
+    }
+    const realHome = path.resolve(this.options.realHome ?? os.homedir());
+    const homePath = path.resolve(launch.env.HOME ?? realHome);
+    const hiddenRoots = [this.options.dataDir, realHome, ...(launch.env.XDG_RUNTIME_DIR ? [launch.env.XDG_RUNTIME_DIR] : [])];
+    const privateHome = path.join(context.stateDir, 'home');
+    fs.mkdirSync(context.stateDir, { recursive: true, mode: 0o700 });
+    const seeded = seedSandboxHome(privateHome, homePath, context.type, launch.env);
+    context.log.debug('sandbox home seeded', { copied: seeded.copied });
+
+    let egress: EgressWrap | undefined;
+    try {
+      const program = programPaths(launch.executable, launch.env.PATH ?? '', ['/tmp', homePath, ...hiddenRoots]);
+      let inner: LaunchSpec = { ...launch, executable: program.executable, env: { ...launch.env, ...seeded.env } };
+      if (policy.network === 'allowlist' && seams.network) {
+        egress = await seams.network.wrap(inner, policy, context);
+        inner = egress.launch;
+      }
+      const command = buildBwrapCommand({
+        policy,
+        launch: inner,
+        privateHome,
+        homePath,
+        hiddenRoots,
+        programPaths: [...program.paths, ...context.runtimePaths, ...(egress?.readPaths ?? [])],
+      });
+      const limits = seams.limits;
+      const prefix = limits?.prefix ?? [];
+      const argv = [...prefix, bwrap, ...command.args];
+      return new SandboxLaunch({ executable: argv[0]!, args: argv.slice(1), env: command.env, cwd: launch.cwd }, policy, context, limits, egress);
+    } catch (error) {
+      await egress?.dispose().catch(() => undefined);
+      fs.rmSync(context.stateDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+}
+
+class SandboxLaunch implements IsolatedLaunch {
+  readonly executable: string;
+  readonly args: string[];
+  readonly env: Record<string, string>;
+  readonly cwd: string;
+  private readonly hits = new Emitter<[hit: LimitHit]>();
+  private readonly limitSubscription: Disposable | undefined;
+  private disposing: Promise<void> | undefined;
+
+  constructor(
+    spec: LaunchSpec,
+    private readonly policy: ResolvedIsolation,
+    private readonly context: IsolationContext,
+    private readonly limits: LimitsHandle | undefined,
+    private readonly egress: EgressWrap | undefined,
+  ) {
+    this.executable = spec.executable;
+    this.args = spec.args;
+    this.env = spec.env;
+    this.cwd = spec.cwd;
+    this.limitSubscription = limits?.onHit((hit) => this.hits.emit(hit));
+  }
+
+  describe(): AgentIsolation {
+    const out: AgentIsolation = { mode: 'sandbox', network: this.policy.network, limitsEnforcedBy: this.limits?.mechanism ?? 'none' };
+    if (Object.keys(this.policy.limits).length > 0) out.limits = { ...this.policy.limits };
+    if (this.egress) {
+      out.allowedHosts = [...this.egress.allowedHosts];
+      out.refusedConnections = this.egress.refusedConnections();
+    }
+    return out;
+  }
+
+  attach(rootPid: number): void {
+    this.limits?.attach(rootPid);
+  }
+
+  onLimit(listener: (hit: LimitHit) => void): Disposable {
+    return this.hits.on(listener);
+  }
+
+  /**
+   * Closes the proxy and the limits and deletes the state folder with the private home: it holds
+   * copies of the user's credentials, which must not pile up on disk after the agent is gone.
+   */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.limitSubscription?.dispose();
+      for (const part of [this.egress, this.limits]) {
+        try {
+          await part?.dispose();
+        } catch (error) {
+          this.context.log.warn('could not release part of the sandbox', { error: String(error) });
+        }
+      }
+      try {
+        fs.rmSync(this.context.stateDir, { recursive: true, force: true });
+      } catch (error) {
+        this.context.log.warn('could not remove the sandbox folder', { stateDir: this.context.stateDir, error: String(error) });
+      }
+    })();
+    return this.disposing;
+  }
+}
