@@ -51,6 +51,15 @@ export interface BubblewrapSandboxOptions {
   platform?: NodeJS.Platform;
 }
 
+function isDirectory(dir: string | undefined): boolean {
+  if (dir === undefined || dir === '' || !path.isAbsolute(dir)) return false;
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export const BWRAP_MISSING = 'bubblewrap (bwrap) is not installed: apt install bubblewrap';
 
 export class BubblewrapSandbox implements IsolationBackend {
@@ -75,7 +84,9 @@ export class BubblewrapSandbox implements IsolationBackend {
       });
     }
     const realHome = path.resolve(this.options.realHome ?? os.homedir());
-    const homePath = path.resolve(launch.env.HOME ?? realHome);
+    // The private home is mounted where the agent's HOME is; a HOME that does not exist has no
+    // mount point (and `/` is read-only inside), so the real home's path is used instead.
+    const homePath = isDirectory(launch.env.HOME) ? path.resolve(launch.env.HOME!) : realHome;
     const hiddenRoots = [this.options.dataDir, realHome, ...(launch.env.XDG_RUNTIME_DIR ? [launch.env.XDG_RUNTIME_DIR] : [])];
     const privateHome = path.join(context.stateDir, 'home');
     fs.mkdirSync(context.stateDir, { recursive: true, mode: 0o700 });
