@@ -131,9 +131,13 @@ describe('sandbox isolation (bubblewrap, real PTY)', () => {
     // SIGINT reached the foreground job only: the shell and the sandbox are still there.
     expect(await run(id, 'echo "after=$?"')).toBe('after=130');
 
+    // A background job outlives bash outside a sandbox; here the PID namespace ends with it.
+    await run(id, 'sleep 1000 & echo bg');
     await h.manager.send(id, 'exit 7', { timeoutMs: 1_000, expectResponse: false }).catch(() => undefined);
     const stopped = await h.waitFor('agent_stopped', id);
     expect(stopped.exitCode).toBe(7);
+    await h.manager.stop(id); // waits until the exit is handled and stragglers are reaped
+    expect(processesWithEnvMarker(SESSION_MARKER_VARIABLE, id)).toEqual([]);
   });
 
   it('stop leaves no process of the agent behind, background jobs included', async () => {
@@ -165,6 +169,13 @@ describe('sandbox isolation (bubblewrap, real PTY)', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('runs the echo agent (the runtime\'s own Node and script) and answers a send', async () => {
+    const workdir = scratchDir(h, 'echo');
+    const agent = await h.manager.spawn({ type: 'echo', workdir, isolation: { mode: 'sandbox', network: 'none' } });
+    await h.waitFor('agent_ready', agent.id);
+    expect((await h.manager.send(agent.id, 'hello from inside', { timeoutMs: 10_000 })).response).toBe('hello from inside');
   });
 
   it('restart keeps the policy', async () => {
