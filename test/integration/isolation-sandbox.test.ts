@@ -178,6 +178,21 @@ describe('sandbox isolation (bubblewrap, real PTY)', () => {
     expect((await h.manager.send(agent.id, 'hello from inside', { timeoutMs: 10_000 })).response).toBe('hello from inside');
   });
 
+  it('runs a Node CLI installed under the hidden home (npm -g style), with its own modules', async () => {
+    const pkg = path.join(home, '.npm-global/lib/node_modules/fake-cli');
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'package.json'), '{"name":"fake-cli"}');
+    fs.writeFileSync(path.join(pkg, 'lib.js'), 'module.exports = "lib loaded";');
+    fs.writeFileSync(path.join(pkg, 'cli.js'), '#!/usr/bin/env node\nconsole.log(require("./lib.js"), "home", require("fs").readdirSync(process.env.HOME).length);\n', { mode: 0o755 });
+    fs.mkdirSync(path.join(home, '.npm-global/bin'));
+    fs.symlinkSync(path.join(pkg, 'cli.js'), path.join(home, '.npm-global/bin/fake-cli'));
+    const agent = await h.manager.spawn({ type: 'custom', command: path.join(home, '.npm-global/bin/fake-cli'), workdir: scratchDir(h, 'cli'), isolation: { mode: 'sandbox', network: 'none' } });
+    const stopped = await h.waitFor('agent_stopped', agent.id);
+    expect(stopped.exitCode).toBe(0);
+    // Its package is there; the rest of the home is not (only the mount points of what was re-bound).
+    expect(h.manager.logs(agent.id, 5).join('\n')).toContain('lib loaded home 1');
+  });
+
   it('restart keeps the policy', async () => {
     const id = await sandboxShell({ isolation: { mode: 'sandbox', network: 'full' } });
     const fresh = await h.manager.restart(id);
