@@ -49,6 +49,12 @@ export interface BubblewrapSandboxOptions {
   /** Where to look for `bwrap` (default: the runtime's PATH). */
   searchPath?: string;
   platform?: NodeJS.Platform;
+  /**
+   * Where the lead wires the other pieces once for every agent: a per-agent limits handle (undefined
+   * when the policy sets none) and the egress hook. `prepare`'s own `seams` argument wins over these.
+   */
+  limitsFor?: (policy: ResolvedIsolation, context: IsolationContext) => Promise<LimitsHandle | undefined>;
+  network?: EgressHook;
 }
 
 function isDirectory(dir: string | undefined): boolean {
@@ -75,9 +81,10 @@ export class BubblewrapSandbox implements IsolationBackend {
     return found;
   }
 
-  async prepare(launch: LaunchSpec, policy: ResolvedIsolation, context: IsolationContext, seams: SandboxSeams = {}): Promise<IsolatedLaunch> {
+  async prepare(launch: LaunchSpec, policy: ResolvedIsolation, context: IsolationContext, given: SandboxSeams = {}): Promise<IsolatedLaunch> {
     const bwrap = this.locate();
-    if (policy.network === 'allowlist' && !seams.network) {
+    const network = given.network ?? this.options.network;
+    if (policy.network === 'allowlist' && !network) {
       throw new RuntimeError('ISOLATION_UNAVAILABLE', 'Network "allowlist" needs the egress proxy, which is not wired into this runtime yet; use network "none" or "full".', {
         mode: 'sandbox',
         network: policy.network,
@@ -89,16 +96,19 @@ export class BubblewrapSandbox implements IsolationBackend {
     const homePath = isDirectory(launch.env.HOME) ? path.resolve(launch.env.HOME!) : realHome;
     const hiddenRoots = [this.options.dataDir, realHome, ...(launch.env.XDG_RUNTIME_DIR ? [launch.env.XDG_RUNTIME_DIR] : [])];
     const privateHome = path.join(context.stateDir, 'home');
-    fs.mkdirSync(context.stateDir, { recursive: true, mode: 0o700 });
-    const seeded = seedSandboxHome(privateHome, homePath, context.type, launch.env);
-    context.log.debug('sandbox home seeded', { copied: seeded.copied });
 
     let egress: EgressWrap | undefined;
+    let limits: LimitsHandle | undefined = given.limits;
     try {
+      fs.mkdirSync(context.stateDir, { recursive: true, mode: 0o700 });
+      // Seeded from the HOME the agent would have had, even when that folder is missing (nothing to copy then).
+      const seeded = seedSandboxHome(privateHome, launch.env.HOME ?? realHome, context.type, launch.env);
+      context.log.debug('sandbox home seeded', { copied: seeded.copied });
+      limits ??= await this.options.limitsFor?.(policy, context);
       const program = programPaths(launch.executable, launch.env.PATH ?? '', ['/tmp', homePath, ...hiddenRoots]);
       let inner: LaunchSpec = { ...launch, executable: program.executable, env: { ...launch.env, ...seeded.env } };
-      if (policy.network === 'allowlist' && seams.network) {
-        egress = await seams.network.wrap(inner, policy, context);
+      if (policy.network === 'allowlist' && network) {
+        egress = await network.wrap(inner, policy, context);
         inner = egress.launch;
       }
       const command = buildBwrapCommand({
@@ -109,12 +119,12 @@ export class BubblewrapSandbox implements IsolationBackend {
         hiddenRoots,
         programPaths: [...program.paths, ...context.runtimePaths, ...(egress?.readPaths ?? [])],
       });
-      const limits = seams.limits;
       const prefix = limits?.prefix ?? [];
       const argv = [...prefix, bwrap, ...command.args];
       return new SandboxLaunch({ executable: argv[0]!, args: argv.slice(1), env: command.env, cwd: launch.cwd }, policy, context, limits, egress);
     } catch (error) {
       await egress?.dispose().catch(() => undefined);
+      await limits?.dispose().catch(() => undefined);
       fs.rmSync(context.stateDir, { recursive: true, force: true });
       throw error;
     }

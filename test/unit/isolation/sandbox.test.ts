@@ -93,3 +93,33 @@ describe('BubblewrapSandbox', () => {
     expect(released).toEqual(['egress', 'limits']);
   });
 });
+
+describe('BubblewrapSandbox wired once for every agent', () => {
+  it('asks limitsFor per agent, uses the wired egress hook, and releases both when preparing fails', async () => {
+    const released: string[] = [];
+    const asked: string[] = [];
+    const wired = new BubblewrapSandbox({
+      dataDir: path.join(root, 'data'),
+      realHome: '/root',
+      searchPath: '/usr/bin:/bin',
+      platform: 'linux',
+      limitsFor: async (_policy, ctx) => {
+        asked.push(ctx.agentId);
+        return { mechanism: 'cgroup-v1', prefix: [], attach: () => undefined, onHit: () => ({ dispose: () => undefined }), dispose: async () => void released.push('limits') };
+      },
+      network: {
+        wrap: async () => {
+          released.push('wrap-called');
+          throw new Error('proxy down');
+        },
+      },
+    });
+    await expect(wired.prepare(launch, { ...policy, network: 'allowlist' }, context)).rejects.toThrow('proxy down');
+    expect(asked).toEqual(['agent-1']);
+    expect(released).toEqual(['wrap-called', 'limits']);
+    expect(fs.existsSync(context.stateDir)).toBe(false);
+    const fine = await wired.prepare(launch, policy, context);
+    expect(fine.describe().limitsEnforcedBy).toBe('cgroup-v1');
+    await fine.dispose();
+  });
+});
