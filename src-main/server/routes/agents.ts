@@ -55,6 +55,7 @@ export function agentRoutes(ctx: ServerContext): MountedRoute[] {
           role: body.role,
           autoRespond: body.autoRespond,
           approvalPreset: body.approvalPreset,
+          isolation: body.isolation,
         });
         return { status: 201, body: withEndpoint(handle, endpoint) };
       },
