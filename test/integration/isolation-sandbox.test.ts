@@ -193,6 +193,15 @@ describe('sandbox isolation (bubblewrap, real PTY)', () => {
     expect(h.manager.logs(agent.id, 5).join('\n')).toContain('lib loaded home 1');
   });
 
+  it('has no capabilities; a nested bubblewrap works for a normal user and fails cleanly for root', async () => {
+    const id = await sandboxShell();
+    expect(await run(id, "awk '/CapEff/ {print $2}' /proc/self/status")).toBe('0000000000000000');
+    const nested = await run(id, 'bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all -- true 2>&1; echo "rc=$?"');
+    // docs/isolation.md "Nested sandboxes": a cap-less root cannot map uid 0 into a new user namespace.
+    if (process.getuid?.() === 0) expect(nested).toMatch(/setting up uid map: Operation not permitted\s+rc=1/);
+    else expect(nested).toBe('rc=0');
+  });
+
   it('restart keeps the policy', async () => {
     const id = await sandboxShell({ isolation: { mode: 'sandbox', network: 'full' } });
     const fresh = await h.manager.restart(id);
