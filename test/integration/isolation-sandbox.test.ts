@@ -62,6 +62,10 @@ async function run(id: string, command: string): Promise<string> {
 
 describe('sandbox isolation (bubblewrap, real PTY)', () => {
   it('reports itself on the handle, writes only its workdir, and sees neither the home nor the data folder', async () => {
+    // The sandbox starts first, on a fresh data folder: what other agents write there later must
+    // stay hidden too.
+    expect(fs.existsSync(dataDir)).toBe(false);
+    const id = await sandboxShell();
     const plain = await h.manager.spawn({ type: 'shell', workdir: scratchDir(h, 'plain') });
     await h.waitFor('agent_ready', plain.id);
     const otherTranscripts = path.join(dataDir, 'transcripts', plain.id);
@@ -69,7 +73,6 @@ describe('sandbox isolation (bubblewrap, real PTY)', () => {
     await h.manager.stop(plain.id);
     expect(fs.readdirSync(otherTranscripts)).toContain('meta.json');
 
-    const id = await sandboxShell();
     const handle = h.manager.get(id);
     expect(handle.isolation).toEqual({ mode: 'sandbox', network: 'none', limitsEnforcedBy: 'none' });
     expect(handle.command).toBe('/bin/bash'); // the program, not bwrap

@@ -90,17 +90,20 @@ export class BubblewrapSandbox implements IsolationBackend {
         network: policy.network,
       });
     }
+    // First: the data folder must exist to be hidden (a sandbox started before it existed would
+    // see it appear, with other agents' files, through the read-only `/`).
+    fs.mkdirSync(context.stateDir, { recursive: true, mode: 0o700 });
     const realHome = path.resolve(this.options.realHome ?? os.homedir());
     // The private home is mounted where the agent's HOME is; a HOME that does not exist has no
     // mount point (and `/` is read-only inside), so the real home's path is used instead.
     const homePath = isDirectory(launch.env.HOME) ? path.resolve(launch.env.HOME!) : realHome;
-    const hiddenRoots = [this.options.dataDir, realHome, ...(launch.env.XDG_RUNTIME_DIR ? [launch.env.XDG_RUNTIME_DIR] : [])];
+    // Only folders that exist: a tmpfs needs a mount point, and `/` is read-only inside.
+    const hiddenRoots = [this.options.dataDir, realHome, launch.env.XDG_RUNTIME_DIR].filter(isDirectory).map((dir) => path.resolve(dir!));
     const privateHome = path.join(context.stateDir, 'home');
 
     let egress: EgressWrap | undefined;
     let limits: LimitsHandle | undefined = given.limits;
     try {
-      fs.mkdirSync(context.stateDir, { recursive: true, mode: 0o700 });
       // Seeded from the HOME the agent would have had, even when that folder is missing (nothing to copy then).
       const seeded = seedSandboxHome(privateHome, launch.env.HOME ?? realHome, context.type, launch.env);
       context.log.debug('sandbox home seeded', { copied: seeded.copied });

@@ -51,6 +51,8 @@ describe('BubblewrapSandbox', () => {
     expect(isolated.env).toMatchObject({ HOME: launch.env.HOME, TMPDIR: '/tmp', RAVEN_AGENT_SESSION: 'agent-1' });
     expect(fs.readFileSync(path.join(context.stateDir, 'home/.claude.json'), 'utf8')).toBe('{}');
     expect(isolated.describe()).toEqual({ mode: 'sandbox', network: 'none', limitsEnforcedBy: 'none' });
+    // The real home is emptied; the data folder is under /tmp here, which covers it.
+    expect(isolated.args.join(' ')).toContain('--tmpfs /root --tmpfs /tmp ');
     await isolated.dispose();
     await isolated.dispose();
     expect(fs.existsSync(context.stateDir)).toBe(false);
@@ -121,5 +123,15 @@ describe('BubblewrapSandbox wired once for every agent', () => {
     const fine = await wired.prepare(launch, policy, context);
     expect(fine.describe().limitsEnforcedBy).toBe('cgroup-v1');
     await fine.dispose();
+  });
+});
+
+describe('hidden roots that do not exist', () => {
+  it('are left out (a tmpfs needs a mount point), and a missing HOME falls back to the real home path', async () => {
+    const isolated = await sandbox().prepare({ ...launch, env: { ...launch.env, HOME: path.join(root, 'no-home'), XDG_RUNTIME_DIR: path.join(root, 'no-run') } }, policy, context);
+    expect(isolated.args.join(' ')).not.toContain('no-run');
+    expect(isolated.args.join(' ')).toContain(`--bind ${context.stateDir}/home /root `);
+    expect(isolated.env.HOME).toBe('/root');
+    await isolated.dispose();
   });
 });
