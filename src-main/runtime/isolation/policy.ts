@@ -58,8 +58,18 @@ export function resolveIsolation(spec: IsolationSpec | undefined, defaults: Isol
   };
   const image = own.image ?? defaults.image;
   if (image !== undefined) resolved.image = image;
-  if (mode !== 'none') assertSafeWorkdir(ctx.workdir, home);
+  if (mode !== 'none') {
+    assertSafeWorkdir(ctx.workdir, home);
+    for (const entry of resolved.writable) assertNotAboveHome(entry, home, 'isolation.writable');
+  }
   return resolved;
+}
+
+/** A writable entry is bound over the private home like the workdir is: the same rule applies. */
+function assertNotAboveHome(entry: string, home: string, field: string): void {
+  if (isWithin(home, entry)) {
+    throw new RuntimeError('VALIDATION_ERROR', `"${entry}" is the home folder or contains it; writable inside the sandbox, it would expose the whole home.`, { field });
+  }
 }
 
 /**

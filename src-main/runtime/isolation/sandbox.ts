@@ -6,6 +6,7 @@ import type { AgentIsolation } from '../../../src-shared/isolation';
 import { findExecutable } from '../cli-locator';
 import { RuntimeError } from '../errors';
 import { buildBwrapCommand } from './bwrap-args';
+import { isWithin } from './policy';
 import { programPaths } from './program-paths';
 import { seedSandboxHome } from './sandbox-home';
 import type { IsolatedLaunch, IsolationBackend, IsolationContext, LaunchSpec, LimitHit, LimitsHandle, ResolvedIsolation } from './types';
@@ -81,6 +82,21 @@ export class BubblewrapSandbox implements IsolationBackend {
     return found;
   }
 
+  /**
+   * Binds come after the tmpfs that hides the data folder and would cover it again: a workdir,
+   * `writable` or `readOnly` entry that is the data folder or contains it would hand the agent the
+   * other agents' transcripts and hook sockets.
+   */
+  private assertDataDirStaysHidden(workdir: string, policy: ResolvedIsolation): void {
+    const dataDir = path.resolve(this.options.dataDir);
+    const entries: [string, string][] = [[workdir, 'workdir'], ...policy.writable.map((p): [string, string] => [p, 'isolation.writable']), ...policy.readOnly.map((p): [string, string] => [p, 'isolation.readOnly'])];
+    for (const [entry, field] of entries) {
+      if (isWithin(dataDir, path.resolve(entry))) {
+        throw new RuntimeError('VALIDATION_ERROR', `"${entry}" contains the runtime's data folder (${dataDir}), which holds other agents' transcripts and sockets; a sandboxed agent cannot be given it.`, { field });
+      }
+    }
+  }
+
   async prepare(launch: LaunchSpec, policy: ResolvedIsolation, context: IsolationContext, given: SandboxSeams = {}): Promise<IsolatedLaunch> {
     const bwrap = this.locate();
     const network = given.network ?? this.options.network;
@@ -90,6 +106,7 @@ export class BubblewrapSandbox implements IsolationBackend {
         network: policy.network,
       });
     }
+    this.assertDataDirStaysHidden(launch.cwd, policy);
     // First: the data folder must exist to be hidden (a sandbox started before it existed would
     // see it appear, with other agents' files, through the read-only `/`).
     fs.mkdirSync(context.stateDir, { recursive: true, mode: 0o700 });

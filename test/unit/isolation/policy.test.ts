@@ -53,6 +53,11 @@ describe('resolveIsolation', () => {
       }
       expect(error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'workdir' }, message: expect.stringMatching(/expose the whole (home|machine)/) });
     }
+    for (const writable of ['/', '~', '/home']) {
+      expect(() => resolveIsolation({ mode: 'sandbox', writable: [writable] }, { mode: 'none' }, ctx)).toThrow(expect.objectContaining({ code: 'VALIDATION_ERROR', details: { field: 'isolation.writable' } }));
+    }
+    // Read-only, the home is the spawn's explicit choice.
+    expect(resolveIsolation({ mode: 'sandbox', readOnly: ['~'] }, { mode: 'none' }, ctx).readOnly).toEqual(['/home/ada']);
     // A sibling whose name starts like the home is not an ancestor.
     expect(resolveIsolation('sandbox', { mode: 'none' }, { ...ctx, workdir: '/home/ada-work' }).mode).toBe('sandbox');
     // Without isolation the workdir is anyone's business.

@@ -135,3 +135,16 @@ describe('hidden roots that do not exist', () => {
     await isolated.dispose();
   });
 });
+
+describe('the data folder stays hidden', () => {
+  it('refuses a workdir, writable or readOnly entry that contains it', async () => {
+    const dataDir = path.join(root, 'data');
+    await expect(sandbox().prepare({ ...launch, cwd: root }, policy, context)).rejects.toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'workdir' } });
+    await expect(sandbox().prepare(launch, { ...policy, writable: [dataDir] }, context)).rejects.toMatchObject({ details: { field: 'isolation.writable' } });
+    await expect(sandbox().prepare(launch, { ...policy, readOnly: ['/'] }, context)).rejects.toMatchObject({ details: { field: 'isolation.readOnly' } });
+    expect(fs.existsSync(context.stateDir)).toBe(false);
+    // A folder beside it is fine.
+    const fine = await sandbox().prepare(launch, { ...policy, readOnly: [path.join(root, 'elsewhere')] }, context);
+    await fine.dispose();
+  });
+});
