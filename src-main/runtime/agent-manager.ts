@@ -20,6 +20,10 @@ import { findExecutable, VersionProber } from './cli-locator';
 import type { RuntimeConfig } from './config';
 import { augmentPath, buildAgentEnv } from './env';
 import { RuntimeError } from './errors';
+import { isolateLaunch, type IsolationBackends } from './isolation/isolate-launch';
+import { resolveIsolation } from './isolation/policy';
+import { BubblewrapSandbox } from './isolation/sandbox';
+import type { IsolatedLaunch } from './isolation/types';
 import { createLogger, type Logger } from './logger';
 import { AgentSession, assertTerminalSize, type SendResult } from './session/session';
 import { AgentSignals } from './signals/agent-signals';
@@ -78,15 +82,18 @@ export class AgentManager {
 
   constructor(
     readonly config: RuntimeConfig,
-    options: { logger?: Logger; baseEnv?: NodeJS.ProcessEnv } = {},
+    options: { logger?: Logger; baseEnv?: NodeJS.ProcessEnv; isolation?: IsolationBackends } = {},
   ) {
     this.log = options.logger ?? createLogger(config.logLevel);
     this.baseEnv = options.baseEnv ?? process.env;
+    this.isolationBackends = options.isolation ?? { sandbox: new BubblewrapSandbox({ dataDir: config.dataDir }) };
     // A failing subscriber (a socket, the tray) is logged; the others still hear the event.
     this.events = new Emitter({ onListenerError: (error) => this.log.error('event listener failed', { error: String(error) }) });
   }
 
   private readonly baseEnv: NodeJS.ProcessEnv;
+  /** docs/isolation.md: `sandbox` is bubblewrap; `container` is not wired yet. */
+  private readonly isolationBackends: IsolationBackends;
 
   get uptimeSeconds(): number {
     return Math.round((Date.now() - this.startedAt) / 1000);
@@ -125,6 +132,7 @@ export class AgentManager {
     const rows = request.rows ?? this.config.rows;
     assertTerminalSize(cols, rows);
     const workdir = this.resolveWorkdir(request.workdir);
+    const policy = resolveIsolation(request.isolation, this.config.isolation, { workdir, home: os.homedir() });
     for (const [key, value] of Object.entries(request.env ?? {})) {
       if (typeof value !== 'string' || key === '' || key.includes('=') || key.includes('\0') || value.includes('\0')) {
         throw new RuntimeError('VALIDATION_ERROR', `Invalid environment variable "${key}".`, { field: 'env' });
@@ -174,6 +182,19 @@ export class AgentManager {
       args.push(...signals.setup.args);
       Object.assign(env, signals.setup.env);
     }
+    let isolation: IsolatedLaunch | undefined;
+    try {
+      const launch = { executable, args, env, cwd: workdir };
+      const isolateRequest = { policy, launch, agentId: id, type, dataDir: this.config.dataDir, signalDir: signals?.channel.dir, log: this.log.child({ agentId: id }) };
+      isolation = await isolateLaunch(isolateRequest, this.isolationBackends);
+      // Again: preparing the sandbox awaited too.
+      this.assertSlotFree();
+      this.assertIdFree(id);
+    } catch (error) {
+      await isolation?.dispose();
+      await signals?.close();
+      throw error;
+    }
     const session = new AgentSession({
       id,
       name,
@@ -198,6 +219,7 @@ export class AgentManager {
       },
       stillness: this.config.stillness,
       signals,
+      isolation,
       logger: this.log,
       emit: (event) => this.emit(event),
     });

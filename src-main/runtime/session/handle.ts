@@ -1,3 +1,4 @@
+import type { AgentIsolation } from '../../../src-shared/isolation';
 import type { AgentHandle, AgentSignalSources, AgentStatus, AgentType, LoginInfo, PendingQuestion } from '../../../src-shared/agent';
 
 /**
@@ -35,6 +36,8 @@ export interface HandleFacts {
   /** Last screen change of a busy agent reported as stalled (ms), while it lasts. */
   stalledSince: number | undefined;
   signals?: AgentSignalSources;
+  /** Absent means no isolation: the handle still says `{mode:"none"}`, so clients can rely on the field. */
+  isolation?: AgentIsolation;
 }
 
 export function buildHandle(facts: HandleFacts): AgentHandle {
@@ -66,5 +69,6 @@ export function buildHandle(facts: HandleFacts): AgentHandle {
     lastLogin: facts.lastLogin,
     stalledSince: facts.stalledSince !== undefined ? new Date(facts.stalledSince).toISOString() : undefined,
     signals: facts.signals,
+    isolation: facts.isolation ?? { mode: 'none' },
   };
 }

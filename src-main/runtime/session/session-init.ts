@@ -11,6 +11,7 @@ import type { RuntimeEvent } from '../../../src-shared/events';
 import { MAX_MESSAGE_CHARS } from '../../../src-shared/limits';
 import type { CliAdapter } from '../adapters/types';
 import { RuntimeError } from '../errors';
+import type { IsolatedLaunch } from '../isolation/types';
 import type { Logger } from '../logger';
 import type { AgentSignals } from '../signals/agent-signals';
 import type { StillnessOptions } from './stillness-watchdog';
@@ -43,6 +44,11 @@ export interface SessionInit {
    * and `env`); the session fuses them with the screen and closes them when the program ends.
    */
   signals?: AgentSignals;
+  /**
+   * The program as the isolation backend wraps it (docs/isolation.md); `executable`, `args` and
+   * `env` above stay the program itself, which is what the handle and the transcript show.
+   */
+  isolation?: IsolatedLaunch;
   logger: Logger;
   emit: (event: RuntimeEvent) => void;
 }

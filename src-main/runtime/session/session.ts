@@ -14,6 +14,7 @@ import { deliver } from './delivery';
 import { judgeExit } from './exit';
 import { buildHandle } from './handle';
 import { TerminalInput } from './input';
+import { IsolationWatch } from './isolation-watch';
 import { LoginState } from './login';
 import { SessionOutput } from './output';
 import { PtyProcess, type PtyExit } from './pty-process';
@@ -33,6 +34,8 @@ export { assertTerminalSize, type SessionInit, type StopOptions } from './sessio
 const STOP_HOOK_WAIT_MS = 3_000;
 /** How long the reply may take to appear in Claude's transcript after Stop before the screen's reply is used. */
 const TRANSCRIPT_REPLY_WAIT_MS = 1_500;
+/** SIGTERM → SIGKILL grace for an agent stopped because it hit a resource limit (it is misbehaving already). */
+const LIMIT_STOP_MS = 2_000;
 
 /**
  * One agent: a PTY running a CLI, the screen model fed by it, the state tracker reading the screen,
@@ -104,6 +107,7 @@ export class AgentSession implements ClassifyContextSource {
   private hookReadyUnconfirmed = false;
   private signalSubscription: { dispose(): void } | undefined;
   private signalsClosed = false;
+  private readonly isolation: IsolationWatch;
 
   constructor(init: SessionInit) {
     this.init = init;
@@ -117,6 +121,7 @@ export class AgentSession implements ClassifyContextSource {
     this.log = init.logger.child({ agentId: init.id, type: init.type });
     this.logins = new LoginState(init.adapter, init.env, init.args);
     this.messages = new MessageFactory(init.id);
+    this.isolation = new IsolationWatch(init.isolation, this.log);
     this.screen = new ScreenModel({ cols: init.cols, rows: init.rows, scrollback: init.scrollback });
     this.ptyOutput = new SessionOutput(this.screen);
     this.screen.onBackpressure((paused) => (paused ? this.holdFlow('screen') : this.releaseFlow('screen')));
@@ -129,15 +134,20 @@ export class AgentSession implements ClassifyContextSource {
     const { init } = this;
     let pty: PtyProcess;
     try {
-      pty = new PtyProcess({ executable: init.executable, args: init.args, env: init.env, cwd: this.workdir, cols: this.cols, rows: this.rows, sessionId: this.id, log: this.log });
+      pty = new PtyProcess({ ...this.isolation.program(init), cwd: this.workdir, cols: this.cols, rows: this.rows, sessionId: this.id, log: this.log });
     } catch (error) {
       this.errorMessage = error instanceof Error ? error.message : String(error);
       this.status = 'error';
       this.screen.dispose();
       void this.closeSignals();
+      void this.isolation.dispose();
       throw new RuntimeError('SPAWN_FAILED', `Could not start ${this.adapter.displayName}: ${this.errorMessage}`, { command: init.executable });
     }
     this.startedAt = new Date();
+    this.isolation.attach(pty.pid, (hit) => {
+      this.emit({ type: 'agent_error', error: hit.detail, code: 'RESOURCE_LIMIT' });
+      void this.stop({ timeoutMs: LIMIT_STOP_MS });
+    });
     const meta = { id: this.id, name: this.name, type: this.type, workdir: this.workdir, command: init.executable, args: init.args, createdAt: this.createdAt.toISOString() };
     const recording = init.transcript
       ? Recording.start({ transcript: { ...init.transcript, cols: this.cols, rows: this.rows, meta }, screen: this.screen, log: this.log })
@@ -247,6 +257,7 @@ export class AgentSession implements ClassifyContextSource {
     this.screen.dispose();
     this.exitHandled = true;
     pty.markExitHandled();
+    await this.isolation.dispose();
   }
 
   get isExited(): boolean {
@@ -691,6 +702,7 @@ export class AgentSession implements ClassifyContextSource {
       lastLogin: this.logins.last,
       stalledSince: this.stalledSince,
       signals: this.signalSources(),
+      isolation: this.isolation.describe(),
     });
   }
 

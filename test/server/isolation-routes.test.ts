@@ -1,0 +1,56 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentHandle } from '../../src-shared/agent';
+import type { SendResponse } from '../../src-shared/api';
+import type { ErrorBody } from '../../src-shared/errors';
+import { SHELL_ENV, startTestServer, type TestServer } from './support';
+
+/** `isolation` on POST /agents, as a client sends it, and what the handle says back. */
+
+let t: TestServer;
+beforeEach(async () => {
+  t = await startTestServer();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+describe('POST /api/agents with isolation', () => {
+  it('runs a sandboxed shell, reports it on the handle and in GET, and DELETE removes it', async () => {
+    const workdir = path.join(t.h.scratch, 'work');
+    const created = await t.request('POST', '/api/agents', { body: { type: 'shell', workdir, isolation: { mode: 'sandbox', network: 'none' } } });
+    expect(created.status).toBe(201);
+    const agent = created.json as AgentHandle;
+    expect(agent.isolation).toEqual({ mode: 'sandbox', network: 'none', limitsEnforcedBy: 'none' });
+    await t.h.waitFor('agent_ready', agent.id);
+    const sent = await t.request('POST', `/api/agents/${agent.id}/send`, { body: { message: 'echo "$HOME"; ls -A /tmp | grep -c raven-test', timeout: 10_000 } });
+    // The private home sits on the env's HOME, or on the real home's path when that folder is
+    // missing; its own /tmp holds only the mount point of its workdir's scratch folder.
+    const envHome = SHELL_ENV.HOME!;
+    const expectedHome = fs.existsSync(envHome) ? envHome : os.homedir();
+    expect((sent.json as SendResponse).response.content).toBe(`${expectedHome}\n1`);
+    expect(((await t.request('GET', `/api/agents/${agent.id}`)).json as AgentHandle).isolation?.mode).toBe('sandbox');
+    expect((await t.request('DELETE', `/api/agents/${agent.id}`)).status).toBe(204);
+    expect((await t.request('GET', `/api/agents/${agent.id}`)).status).toBe(404);
+  });
+
+  it('a plain spawn says mode none', async () => {
+    const created = await t.request('POST', '/api/agents', { body: { type: 'shell', workdir: t.h.scratch } });
+    expect((created.json as AgentHandle).isolation).toEqual({ mode: 'none' });
+  });
+
+  it('refuses what it cannot give with a code', async () => {
+    const workdir = t.h.scratch;
+    const container = await t.request('POST', '/api/agents', { body: { type: 'shell', workdir, isolation: 'container' } });
+    expect(container.status).toBe(422);
+    expect((container.json as ErrorBody).code).toBe('ISOLATION_UNAVAILABLE');
+    const relative = await t.request('POST', '/api/agents', { body: { type: 'shell', workdir, isolation: { mode: 'sandbox', network: 'none', writable: ['out'] } } });
+    expect(relative.status).toBe(400);
+    expect(relative.json).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'isolation.writable' } });
+    const root = await t.request('POST', '/api/agents', { body: { type: 'shell', workdir: '/', isolation: 'sandbox' } });
+    expect(root.status).toBe(400);
+    expect(root.json).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'workdir' } });
+  });
+});
