@@ -22,7 +22,7 @@ import { augmentPath, buildAgentEnv } from './env';
 import { RuntimeError } from './errors';
 import { isolateLaunch, type IsolationBackends } from './isolation/isolate-launch';
 import { resolveIsolation } from './isolation/policy';
-import { BubblewrapSandbox } from './isolation/sandbox';
+import { wiredIsolationBackends } from './isolation/backends';
 import type { IsolatedLaunch } from './isolation/types';
 import { createLogger, type Logger } from './logger';
 import { AgentSession, assertTerminalSize, type SendResult } from './session/session';
@@ -86,13 +86,13 @@ export class AgentManager {
   ) {
     this.log = options.logger ?? createLogger(config.logLevel);
     this.baseEnv = options.baseEnv ?? process.env;
-    this.isolationBackends = options.isolation ?? { sandbox: new BubblewrapSandbox({ dataDir: config.dataDir }) };
+    this.isolationBackends = options.isolation ?? wiredIsolationBackends({ dataDir: config.dataDir, log: this.log, container: config.container });
     // A failing subscriber (a socket, the tray) is logged; the others still hear the event.
     this.events = new Emitter({ onListenerError: (error) => this.log.error('event listener failed', { error: String(error) }) });
   }
 
   private readonly baseEnv: NodeJS.ProcessEnv;
-  /** docs/isolation.md: `sandbox` is bubblewrap; `container` is not wired yet. */
+  /** docs/isolation.md: `sandbox` is bubblewrap with limits and the egress proxy; `container` is docker or podman. */
   private readonly isolationBackends: IsolationBackends;
 
   get uptimeSeconds(): number {

@@ -40,6 +40,18 @@ export interface RuntimeConfig {
    * own `isolation` fields win field by field (docs/isolation.md).
    */
   isolation: IsolationRequest;
+  /**
+   * The `container` mode's engine settings: which engine (podman, then docker, by default), the
+   * default image, and flags a machine's engine needs (docs/isolation-limits.md "The container mode").
+   */
+  container?: ContainerSettings;
+}
+
+export interface ContainerSettings {
+  engine?: 'docker' | 'podman';
+  defaultImage?: string;
+  engineArgs?: Partial<Record<'docker' | 'podman', string[]>>;
+  runArgs?: Partial<Record<'docker' | 'podman', string[]>>;
 }
 
 /** The per-user data folder, following each platform's convention. */

@@ -1,6 +1,9 @@
 import type { AgentHandle, AgentStatus } from '../../src-shared/agent';
 import { SERVICE_NAME, type AdapterHealth, type HealthResponse } from '../../src-shared/api';
 import type { AgentManager } from '../runtime/agent-manager';
+import type { RuntimeConfig } from '../runtime/config';
+import { detectIsolationSupport, systemProbes, type CapabilityProbes } from '../runtime/isolation/capabilities';
+import type { IsolationSupport } from '../../src-shared/isolation';
 import type { Logger } from '../runtime/logger';
 
 /**
@@ -80,8 +83,34 @@ export function healthMessage(agents: readonly AgentHandle[]): string {
   return `${live.length} ${live.length === 1 ? 'agent' : 'agents'} (${parts.join(', ')})`;
 }
 
+/** One probe set per runtime config: the capability answer is cached per probe set (capabilities.ts). */
+const isolationProbes = new WeakMap<RuntimeConfig, CapabilityProbes>();
+
+/**
+ * Which isolation modes this machine supports (a trial bwrap, the container engine's `info`):
+ * probed once, started at server start like the adapters, and left out of an answer that would
+ * otherwise wait past FIRST_DETECTION_WAIT_MS.
+ */
+export async function isolationSupport(config: RuntimeConfig): Promise<IsolationSupport | undefined> {
+  let probes = isolationProbes.get(config);
+  if (!probes) {
+    probes = systemProbes({ engine: config.container?.engine, engineArgs: config.container?.engineArgs });
+    isolationProbes.set(config, probes);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), FIRST_DETECTION_WAIT_MS);
+  });
+  try {
+    return await Promise.race([detectIsolationSupport(config, probes), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function healthBody(manager: AgentManager, adapters: AdapterStatusCache, version: string): Promise<HealthResponse> {
   const active = manager.liveCount();
+  const isolation = await isolationSupport(manager.config);
   return {
     healthy: true,
     version,
@@ -91,5 +120,6 @@ export async function healthBody(manager: AgentManager, adapters: AdapterStatusC
     message: healthMessage(manager.list()),
     adapters: await adapters.get(),
     runtime: { name: SERVICE_NAME, type: 'local', activeAgents: active },
+    ...(isolation ? { isolation } : {}),
   };
 }

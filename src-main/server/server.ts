@@ -15,7 +15,7 @@ import { withEndpoint, type ServerContext } from './context';
 import { DataDirError, prepareDataDir } from './data-dir';
 import { errorBody } from './errors';
 import { EventBroadcaster } from './event-broadcaster';
-import { AdapterStatusCache } from './health';
+import { AdapterStatusCache, isolationSupport } from './health';
 import { RavenPresence, type RavenPresenceOptions } from '../integrations/raven/presence';
 import { installProcessGuard } from './process-guard';
 import { isLoopbackHost, parseAllowedHost, SecurityPolicy } from './security';
@@ -321,7 +321,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = (server.address() as AddressInfo).port;
   policy.setPort(port);
   url = `http://${urlHost(options.host)}:${port}`;
-  if (options.tuning?.warmAdapters !== false) ctx.adapters.warm();
+  if (options.tuning?.warmAdapters !== false) {
+    ctx.adapters.warm();
+    void isolationSupport(ctx.manager.config);
+  }
   ctx.logger.info('API server listening', { url, host: options.host, auth: options.apiKey ? 'required' : 'off', origins: policy.allowedOrigins.length });
 
   let closing: Promise<void> | undefined;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src-shared/agent';
-import type { SendResponse } from '../../src-shared/api';
+import type { HealthResponse, SendResponse } from '../../src-shared/api';
 import type { ErrorBody } from '../../src-shared/errors';
 import { SHELL_ENV, startTestServer, type TestServer } from './support';
 
@@ -52,5 +52,38 @@ describe('POST /api/agents with isolation', () => {
     const root = await t.request('POST', '/api/agents', { body: { type: 'shell', workdir: '/', isolation: 'sandbox' } });
     expect(root.status).toBe(400);
     expect(root.json).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'workdir' } });
+  });
+
+  it('GET /health lists the modes this machine supports and the default', async () => {
+    const health = (await t.request('GET', '/health')).json as HealthResponse;
+    // CI installs bubblewrap (.ci/run); a trial sandbox ran for this answer.
+    expect(health.isolation?.none).toEqual({ available: true });
+    expect(health.isolation?.sandbox).toEqual({ available: true, backend: 'bubblewrap' });
+    expect(health.isolation?.defaultMode).toBe('none');
+    expect(['cgroup-v2', 'cgroup-v1', 'rlimit', 'none']).toContain(health.isolation?.limits);
+    const container = health.isolation!.container;
+    // Available only where an engine answers; otherwise the reason names what is missing.
+    if (container.available) expect(['docker', 'podman']).toContain(container.engine);
+    else expect(container.reason).toMatch(/docker|podman|engine/);
+  });
+
+  it('a sandboxed agent that allocates past its memory limit is ended with RESOURCE_LIMIT, naming the limit', async () => {
+    const workdir = path.join(t.h.scratch, 'work');
+    const created = await t.request('POST', '/api/agents', {
+      body: { type: 'shell', workdir, isolation: { mode: 'sandbox', network: 'none', limits: { memoryMb: 64 } } },
+    });
+    expect(created.status).toBe(201);
+    const agent = created.json as AgentHandle;
+    expect(agent.isolation).toMatchObject({ mode: 'sandbox', limits: { memoryMb: 64 } });
+    expect(['cgroup-v2', 'cgroup-v1', 'rlimit']).toContain(agent.isolation?.limitsEnforcedBy);
+    await t.h.waitFor('agent_ready', agent.id);
+    const failed = t.h.waitFor('agent_error', agent.id, 20_000);
+    const typed = await t.request('POST', `/api/agents/${agent.id}/input`, { body: { data: 'python3 -c "x = bytearray(256 * 1024 * 1024); print(len(x))"\r' } });
+    expect(typed.status).toBe(200);
+    const error = await failed;
+    expect(error.code).toBe('RESOURCE_LIMIT');
+    expect(error.error).toMatch(/memory/i);
+    await t.h.waitFor('agent_stopped', agent.id, 20_000);
+    expect(((await t.request('GET', `/api/agents/${agent.id}`)).json as AgentHandle).status).toMatch(/stopped|error/);
   });
 });
