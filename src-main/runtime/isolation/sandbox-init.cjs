@@ -162,17 +162,22 @@ function runProgram(options) {
   // this process must outlive them so the bridge stays up. A handler (not SIG_IGN) so the program
   // starts with the default disposition.
   for (const signal of ['SIGINT', 'SIGQUIT', 'SIGTSTP', 'SIGTTOU', 'SIGTTIN']) process.on(signal, () => undefined);
+  // Installed before the spawn: the program can be running (and the runtime can be stopping it)
+  // before spawn() returns here. A signal that comes first is passed on right after.
   let child;
+  let pending;
+  for (const signal of ['SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (!child) pending = signal;
+      else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    });
+  }
   try {
     child = spawn(options.program[0], options.program.slice(1), { stdio: 'inherit', env });
   } catch (error) {
     fail(`cannot run ${options.program[0]}: ${error.message}`);
   }
-  for (const signal of ['SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    });
-  }
+  if (pending) child.kill(pending);
   child.on('error', (error) => fail(`cannot run ${options.program[0]}: ${error.message}`));
   child.on('exit', (code, signal) => {
     if (signal) {
