@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type LogRecord } from '../../src-main/runtime/logger';
 import { EgressProxy } from '../../src-main/runtime/isolation/egress-proxy';
 import { proxyEnvironment, SANDBOX_PROXY_PORT } from '../../src-main/runtime/isolation/egress-env';
+import { sandboxInitArgv } from '../../src-main/runtime/isolation/sandbox-init-command';
 import { ignoreTerminalSignalsPrefix } from '../../src-main/runtime/isolation/terminal-signals';
 
 const INIT = path.resolve(__dirname, '../../src-main/runtime/isolation/sandbox-init.cjs');
@@ -130,17 +131,15 @@ describe.skipIf(!hasBwrap)('allowlist network through a real bubblewrap sandbox'
     const env = {
       ...process.env,
       ...proxyEnvironment({ proxyPort: SANDBOX_PROXY_PORT, loopbackForwards: [{ host: '127.0.0.1', port: a.port }] }),
-      ELECTRON_RUN_AS_NODE: '1',
     };
-    const child = spawn(
-      'bwrap',
-      [
-        ...bwrapArgs(socketDir, binDir),
-        NODE, INIT, '--egress-socket', socketPath, '--forward', `127.0.0.1:${a.port}`, '--unset', 'ELECTRON_RUN_AS_NODE', '--',
-        NODE, path.join(binDir, 'client.cjs'), String(a.port), String(b.port), String(SANDBOX_PROXY_PORT),
-      ],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    // As under Electron: the bridge gets ELECTRON_RUN_AS_NODE, the program must not.
+    const inside = sandboxInitArgv({
+      egressSocket: socketPath,
+      loopbackForwards: [{ host: '127.0.0.1', port: a.port }],
+      program: [NODE, path.join(binDir, 'client.cjs'), String(a.port), String(b.port), String(SANDBOX_PROXY_PORT)],
+      runAsNode: true,
+    });
+    const child = spawn('bwrap', [...bwrapArgs(socketDir, binDir), ...inside], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -192,16 +191,16 @@ describe.skipIf(!hasBwrap)('allowlist network through a real bubblewrap sandbox'
     };
   }
 
-  // The program traps SIGINT (so a Ctrl-C that lands before `sleep` starts ends it too, without a
-  // race) and reports whether it owns the terminal. Its `sleep` is in the foreground group, so the
-  // same Ctrl-C ends it: the run takes well under the sleep's 30 s.
+  // The program (sh) traps SIGINT and reports whether it owns the terminal; READY is printed by the
+  // waiting child itself once it runs, so the Ctrl-C cannot land before it. The child is in the
+  // foreground group with default SIGINT, so the Ctrl-C ends it; sh's trap then exits 7.
   const TRAPPING_PROGRAM = [
     'trap "echo TRAPPED; exit 7" INT',
     'read -r _ _ _ _ pgrp _ _ tpgid _ < /proc/$$/stat',
     'if [ "$pgrp" = "$tpgid" ]; then echo FOREGROUND; fi',
     ': > /dev/tty && echo DEVTTY',
-    'echo READY',
-    'sleep 30',
+    `'${NODE}' -e 'console.log("READY"); setTimeout(() => {}, 30000)'`,
+    'echo "WAIT-ENDED $?"',
     'exit 1',
   ].join('\n');
 

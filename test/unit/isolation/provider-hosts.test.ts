@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { proxyEnvironment } from '../../../src-main/runtime/isolation/egress-env';
 import { parseAllowRule } from '../../../src-main/runtime/isolation/egress-rules';
 import { providerHosts } from '../../../src-main/runtime/isolation/provider-hosts';
+import { sandboxInitArgv } from '../../../src-main/runtime/isolation/sandbox-init-command';
 
 const made: string[] = [];
 function codexHome(config: string): string {
@@ -112,5 +113,27 @@ describe('proxy environment', () => {
     expect(env.no_proxy).toBe('127.0.0.1');
     expect(env.NODE_USE_ENV_PROXY).toBe('1');
     expect(proxyEnvironment({ proxyPort: 3128, loopbackForwards: [] }).NO_PROXY).toBe('');
+  });
+});
+
+describe('sandbox-init argv', () => {
+  it('runs the bridge with the runtime Node, the socket, the forwards and the program after "--"', () => {
+    const argv = sandboxInitArgv({
+      egressSocket: '/state/a1/egress.sock',
+      loopbackForwards: [{ host: '127.0.0.1', port: 4000 }, { host: '::1', port: 4001 }],
+      program: ['claude', '--model', 'x'],
+      nodePath: '/opt/node',
+      initPath: '/opt/sandbox-init.cjs',
+      runAsNode: false,
+    });
+    expect(argv).toEqual([
+      '/opt/node', '/opt/sandbox-init.cjs', '--egress-socket', '/state/a1/egress.sock', '--proxy-port', '3128',
+      '--forward', '127.0.0.1:4000', '--forward', '[::1]:4001', '--', 'claude', '--model', 'x',
+    ]);
+  });
+
+  it('under Electron, sets ELECTRON_RUN_AS_NODE for the bridge and unsets it for the program', () => {
+    const argv = sandboxInitArgv({ egressSocket: '/s', loopbackForwards: [], program: ['sh'], nodePath: '/app/raven', initPath: '/i.cjs', runAsNode: true });
+    expect(argv).toEqual(['env', 'ELECTRON_RUN_AS_NODE=1', '/app/raven', '/i.cjs', '--egress-socket', '/s', '--proxy-port', '3128', '--unset', 'ELECTRON_RUN_AS_NODE', '--', 'sh']);
   });
 });
