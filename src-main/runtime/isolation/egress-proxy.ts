@@ -176,13 +176,10 @@ export class EgressProxy {
   }
 
   /**
-   * The policy: a rule must allow host:port, then the name is resolved here and the first address
-   * that rule may reach is returned. Throws Refusal with the reason otherwise.
+   * The policy: a rule must allow host:port, then the name is resolved here and the addresses that
+   * rule may reach are returned. Throws Refusal with the reason otherwise.
    */
-  private async decide(host: string, port: number): Promise<ResolvedAddress[]> {
-    const rule = findMatchingRule(this.rules, host, port);
-    if (!rule) throw new Refusal(`${host}:${port} is not on the agent's allowlist`);
-    if (this.active >= this.maxTunnels) throw new Refusal(`too many connections at once (limit ${this.maxTunnels})`);
+  private async decide(rule: AllowRule, host: string, port: number): Promise<ResolvedAddress[]> {
     let addresses: ResolvedAddress[];
     const family = isIP(host);
     if (family !== 0) addresses = [{ address: host, family }];
@@ -234,35 +231,39 @@ export class EgressProxy {
     });
   }
 
-  /** Reserves a tunnel slot while deciding and connecting; returns the upstream or answers the client. */
+  /**
+   * Checks, reserves a slot (before any await, so concurrent requests cannot overshoot the cap),
+   * resolves and connects. Returns the upstream, or answers the client and returns undefined.
+   */
   private async open(host: string, port: number, answer: (status: number, reason: string) => void): Promise<net.Socket | undefined> {
-    let addresses: ResolvedAddress[];
-    try {
-      addresses = await this.decide(host, port);
-    } catch (error) {
-      if (!(error instanceof Refusal)) throw error;
-      this.refuse(host, port, error.message);
-      answer(403, error.message);
+    const refuse = (reason: string) => {
+      this.refuse(host, port, reason);
+      answer(403, reason);
       return undefined;
-    }
+    };
+    const rule = findMatchingRule(this.rules, host, port);
+    if (!rule) return refuse(`${host}:${port} is not on the agent's allowlist`);
+    if (this.active >= this.maxTunnels) return refuse(`too many connections at once (limit ${this.maxTunnels})`);
     this.active += 1;
+    let upstream: net.Socket;
     try {
-      const upstream = await this.connectAny(addresses, port);
-      if (this.closed) {
-        upstream.destroy();
-        return undefined;
-      }
-      this.allowed += 1;
-      this.track(upstream);
-      upstream.once('close', () => (this.active -= 1));
-      return upstream;
+      upstream = await this.connectAny(await this.decide(rule, host, port), port);
     } catch (error) {
       this.active -= 1;
+      if (error instanceof Refusal) return refuse(error.message);
       const message = error instanceof Error ? error.message : String(error);
       this.log.info('egress connect failed', { host, port, error: message });
       answer(/timed out/.test(message) ? 504 : 502, `cannot reach ${host}:${port}: ${message}`);
       return undefined;
     }
+    upstream.once('close', () => (this.active -= 1));
+    if (this.closed) {
+      upstream.destroy();
+      return undefined;
+    }
+    this.allowed += 1;
+    this.track(upstream);
+    return upstream;
   }
 
   private onConnect(req: http.IncomingMessage, client: Duplex, head: Buffer): void {

@@ -197,6 +197,31 @@ describe('egress proxy', () => {
     expect(started.stats().lastRefused?.reason).toContain('too many');
   });
 
+  it('counts a connection against the cap from the moment it is allowed, so concurrent ones cannot overshoot', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let lookups = 0;
+    const resolve: Resolver = async () => {
+      lookups += 1;
+      await held;
+      return [{ address: '192.0.2.1', family: 4 }];
+    };
+    const started = await start(['*.example.com'], { resolve, maxTunnels: 2, connectTimeoutMs: 300 });
+    const first = exchange(socketPath, 'CONNECT a.example.com:443 HTTP/1.1\r\n\r\n');
+    const second = exchange(socketPath, 'CONNECT b.example.com:443 HTTP/1.1\r\n\r\n');
+    const refusals = new Promise<RefusedConnection>((resolveRefusal) => started.onRefused(resolveRefusal));
+    // Both are waiting for DNS when the third arrives.
+    while (lookups < 2) await new Promise<void>((ready) => setImmediate(ready));
+    const third = await exchange(socketPath, 'CONNECT c.example.com:443 HTTP/1.1\r\n\r\n');
+    expect(third).toContain('too many connections at once (limit 2)');
+    expect((await refusals).host).toBe('c.example.com');
+    release();
+    // The held two go on to connect (and fail: 192.0.2.1 is a documentation address).
+    expect(await first).toMatch(/^HTTP\/1\.1 50[24]/);
+    expect(await second).toMatch(/^HTTP\/1\.1 50[24]/);
+    expect(started.stats()).toMatchObject({ allowed: 0, refused: 1 });
+  });
+
   it('survives any garbage a client sends, and keeps serving', async () => {
     const a = await namedServer('A');
     servers.push(a);
