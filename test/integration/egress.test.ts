@@ -191,16 +191,16 @@ describe.skipIf(!hasBwrap)('allowlist network through a real bubblewrap sandbox'
     };
   }
 
-  // The program (sh) traps SIGINT and reports whether it owns the terminal; READY is printed by the
-  // waiting child itself once it runs, so the Ctrl-C cannot land before it. The child is in the
-  // foreground group with default SIGINT, so the Ctrl-C ends it; sh's trap then exits 7.
+  // The program (sh) traps SIGINT and reports whether it owns the terminal. READY comes from the
+  // child that becomes `sleep` (exec), so a Ctrl-C ends that child whether it lands just before the
+  // exec or during the sleep: no race. sh's trap then exits 7.
   const TRAPPING_PROGRAM = [
     'trap "echo TRAPPED; exit 7" INT',
     'read -r _ _ _ _ pgrp _ _ tpgid _ < /proc/$$/stat',
     'if [ "$pgrp" = "$tpgid" ]; then echo FOREGROUND; fi',
     ': > /dev/tty && echo DEVTTY',
-    `'${NODE}' -e 'console.log("READY"); setTimeout(() => {}, 30000)'`,
-    'echo "WAIT-ENDED $?"',
+    `sh -c 'echo READY; exec sleep 30'`,
+    'echo "SLEEP-ENDED $?"',
     'exit 1',
   ].join('\n');
 
