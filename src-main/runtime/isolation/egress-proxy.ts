@@ -188,13 +188,15 @@ export class EgressProxy {
       try {
         addresses = await this.resolve(host);
       } catch (error) {
-        throw new Refusal(`${host} does not resolve (${error instanceof Error ? error.message : String(error)})`);
+        // Not a refusal: the rules allowed it, the world did not answer (reported as a 502).
+        throw new Error(`${host} does not resolve (${error instanceof Error ? error.message : String(error)})`);
       }
     }
     const usable = addresses.filter((entry) => addressRefusal(rule, entry.address) === undefined);
     if (usable.length === 0) {
       const first = addresses[0];
-      throw new Refusal(first ? (addressRefusal(rule, first.address) as string) : `${host} resolves to no address`);
+      if (!first) throw new Error(`${host} resolves to no address`);
+      throw new Refusal(addressRefusal(rule, first.address) as string);
     }
     return usable;
   }
