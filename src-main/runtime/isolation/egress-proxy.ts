@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Disposable } from '../../../src-shared/emitter';
 import { Emitter } from '../../../src-shared/emitter';
+import { RuntimeError } from '../errors';
 import type { Logger } from '../logger';
 import { addressRefusal } from './egress-address';
 import type { AllowRule } from './egress-rules';
@@ -57,6 +58,7 @@ export const DEFAULT_MAX_TUNNELS = 256;
 /** A client that has not finished its request head by then is dropped. */
 const HEAD_TIMEOUT_MS = 30_000;
 const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_SOCKET_PATH_BYTES = 103;
 
 const systemResolver: Resolver = (host) => dns.lookup(host, { all: true, verbatim: true });
 
@@ -122,11 +124,19 @@ export class EgressProxy {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
     });
+    // sun_path holds 108 bytes on Linux and 104 on macOS, the terminating NUL included: the smaller wins.
+    if (Buffer.byteLength(options.socketPath) > MAX_SOCKET_PATH_BYTES) {
+      throw new RuntimeError('ISOLATION_UNAVAILABLE', `the egress socket path is too long for a unix socket (${options.socketPath})`, {
+        socketPath: options.socketPath,
+      });
+    }
     await removeStaleSocket(options.socketPath);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: Error) =>
+        reject(new RuntimeError('ISOLATION_UNAVAILABLE', `cannot listen on the egress socket ${options.socketPath}: ${error.message}`, { socketPath: options.socketPath })),
+      );
       server.listen(options.socketPath, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });

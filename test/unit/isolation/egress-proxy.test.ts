@@ -270,6 +270,13 @@ describe('egress proxy', () => {
     proxy = undefined;
   });
 
+  it('says ISOLATION_UNAVAILABLE when the socket cannot be made', async () => {
+    socketPath = path.join(dir, 'x'.repeat(120), 'egress.sock');
+    await expect(start([])).rejects.toMatchObject({ code: 'ISOLATION_UNAVAILABLE', message: expect.stringContaining('too long') });
+    socketPath = path.join(dir, 'missing-folder', 'egress.sock');
+    await expect(start([])).rejects.toMatchObject({ code: 'ISOLATION_UNAVAILABLE', message: expect.stringContaining('cannot listen') });
+  });
+
   it('refuses to start with a bad rule', async () => {
     await expect(start(['*.com'])).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     expect(fs.existsSync(socketPath)).toBe(false);
