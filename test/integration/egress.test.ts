@@ -30,6 +30,18 @@ async function namedServer(name: string): Promise<{ server: http.Server; port: n
 }
 
 /** Only the agent's socket folder is writable; the client program's folder is readable. */
+/** Runs a program to its end and collects its output, without blocking this event loop. */
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 function bwrapArgs(socketDir: string, binDir: string): string[] {
   return [
     '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
@@ -139,12 +151,7 @@ describe.skipIf(!hasBwrap)('allowlist network through a real bubblewrap sandbox'
       program: [NODE, path.join(binDir, 'client.cjs'), String(a.port), String(b.port), String(SANDBOX_PROXY_PORT)],
       runAsNode: true,
     });
-    const child = spawn('bwrap', [...bwrapArgs(socketDir, binDir), ...inside], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await run('bwrap', [...bwrapArgs(socketDir, binDir), ...inside], env);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const line = stdout.split('\n').find((text) => text.startsWith('RESULT '));
@@ -168,6 +175,46 @@ describe.skipIf(!hasBwrap)('allowlist network through a real bubblewrap sandbox'
     expect(stats.lastRefused).toMatchObject({ host: '127.0.0.1', port: b.port });
     expect(stats.lastRefused?.reason).toContain('allowlist');
     expect(records.filter((record) => record.msg === 'egress refused' && record.agentId === 'agent-it')).toHaveLength(2);
+  });
+
+  it('forwards an IPv6 loopback base URL and a localhost one on both loopback addresses', async () => {
+    const v6 = http.createServer((req, res) => res.end(`hello from V6 ${req.url}`));
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const v6Port = (v6.address() as net.AddressInfo).port;
+    const v6Proxy = await EgressProxy.start({
+      socketPath: path.join(socketDir, 'v6.sock'),
+      rules: [`[::1]:${v6Port}`, `localhost:${a.port}`],
+      agentId: 'agent-v6',
+      log: createLogger('silent'),
+    });
+    try {
+      // localhost:A is listened on at 127.0.0.1 and ::1 inside; the proxy sends both to the host's
+      // loopback, where A answers on 127.0.0.1.
+      const client = [
+        "const http = require('node:http');",
+        'const get = (host, port) => new Promise((resolve) => http.get({ host, port, path: "/" + host }, (res) => {',
+        "  let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => resolve(body));",
+        '}).on("error", (e) => resolve(e.code)));',
+        '(async () => console.log("RESULT " + JSON.stringify([',
+        `  await get('::1', ${v6Port}), await get('127.0.0.1', ${a.port}), await get('::1', ${a.port}),`,
+        '])))();',
+      ].join('\n');
+      const inside = sandboxInitArgv({
+        egressSocket: path.join(socketDir, 'v6.sock'),
+        loopbackForwards: [{ host: '::1', port: v6Port }, { host: 'localhost', port: a.port }],
+        program: [NODE, '-e', client],
+        runAsNode: false,
+      });
+      // Not spawnSync: the proxy answering the sandbox runs on this very event loop.
+      const result = await run('bwrap', [...bwrapArgs(socketDir, binDir), ...inside]);
+      expect(result.stderr).toBe('');
+      const line = result.stdout.split('\n').find((text) => text.startsWith('RESULT ')) as string;
+      expect(JSON.parse(line.slice('RESULT '.length))).toEqual(['hello from V6 /::1', 'hello from A /127.0.0.1', 'hello from A /::1']);
+      expect(v6Proxy.stats()).toMatchObject({ allowed: 3, refused: 0 });
+    } finally {
+      await v6Proxy.close();
+      v6.close();
+    }
   });
 
   /** bwrap + sandbox-init + `sh -c program` in a real PTY, optionally through the signal prefix. */
