@@ -81,6 +81,15 @@ function viaConnect(target, port) {
     s.on('error', (e) => resolve(e.code));
   });
 }
+function halfClosed(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => s.end('GET /half HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'));
+    let text = '';
+    s.on('data', (c) => (text += c));
+    s.on('close', () => resolve(text.split('\\r\\n\\r\\n')[1]));
+    s.on('error', (e) => resolve(e.code));
+  });
+}
 function viaPlainProxy(port) {
   return new Promise((resolve) => {
     http.get({ host: '127.0.0.1', port: proxyPort, path: 'http://127.0.0.1:' + port + '/plain', headers: { host: '127.0.0.1:' + port } }, (res) => {
@@ -95,6 +104,7 @@ function viaPlainProxy(port) {
     connectA: await viaConnect('127.0.0.1', portA),
     connectNameA: await viaConnect('localhost', portA),
     connectB: await viaConnect('127.0.0.1', portB),
+    halfClosedA: await halfClosed(portA),
     plainA: await viaPlainProxy(portA),
     plainB: await viaPlainProxy(portB),
     env: { https: process.env.HTTPS_PROXY, noProxy: process.env.NO_PROXY, electron: process.env.ELECTRON_RUN_AS_NODE ?? null },
@@ -164,13 +174,14 @@ describe.skipIf(!hasBwrap)('allowlist network through a real bubblewrap sandbox'
     expect(result.connectA).toBe('hello from A /tunnel');
     expect(result.connectNameA).toBe('hello from A /tunnel');
     expect(result.connectB).toBe('HTTP/1.1 403 Forbidden');
+    expect(result.halfClosedA).toBe('hello from A /half');
     expect(result.plainA).toBe('200 hello from A /plain');
     expect(result.plainB).toMatch(/^403 /);
     expect(result.env).toEqual({ https: 'http://127.0.0.1:3128', noProxy: '127.0.0.1', electron: null });
     expect(b.connections()).toBe(0);
 
     const stats = proxy.stats();
-    expect(stats.allowed).toBe(4);
+    expect(stats.allowed).toBe(5);
     expect(stats.refused).toBe(2);
     expect(stats.lastRefused).toMatchObject({ host: '127.0.0.1', port: b.port });
     expect(stats.lastRefused?.reason).toContain('allowlist');

@@ -59,6 +59,8 @@ export const DEFAULT_MAX_TUNNELS = 256;
 const HEAD_TIMEOUT_MS = 30_000;
 const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_SOCKET_PATH_BYTES = 103;
+/** How long a side may take to flush its last bytes once the other has closed cleanly. */
+const FLUSH_AFTER_CLOSE_MS = 30_000;
 
 const systemResolver: Resolver = (host) => dns.lookup(host, { all: true, verbatim: true });
 
@@ -226,7 +228,7 @@ export class EgressProxy {
 
   private connectOne(address: string, port: number): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
-      const upstream = net.connect({ host: address, port });
+      const upstream = net.connect({ host: address, port, allowHalfOpen: true });
       const timer = setTimeout(() => {
         upstream.destroy();
         reject(new Error(`connect to ${address}:${port} timed out after ${this.connectTimeoutMs} ms`));
@@ -379,18 +381,29 @@ function writeStatus(socket: Duplex, status: number, reason: string): void {
   );
 }
 
-/** Both directions with backpressure; either side ending or failing ends the other. */
+/**
+ * Both directions with backpressure. A half-close (FIN while still reading) is passed on and the
+ * answer still flows back (the HTTP server's sockets and the upstream allow half-open). When one
+ * side closes cleanly both directions are done, and the other only flushes what it holds; when one
+ * fails, the other is destroyed.
+ */
 function relay(a: Duplex, b: Duplex): void {
   a.pipe(b);
   b.pipe(a);
-  const end = () => {
-    a.destroy();
-    b.destroy();
+  const settle = (from: Duplex, to: Duplex) => () => {
+    if (to.destroyed) return;
+    if (from.readableEnded && to.writableEnded) {
+      const timer = setTimeout(() => to.destroy(), FLUSH_AFTER_CLOSE_MS);
+      timer.unref();
+      to.once('close', () => clearTimeout(timer));
+    } else {
+      to.destroy();
+    }
   };
-  a.once('close', end);
-  b.once('close', end);
-  a.on('error', end);
-  b.on('error', end);
+  a.once('close', settle(a, b));
+  b.once('close', settle(b, a));
+  a.on('error', () => a.destroy());
+  b.on('error', () => b.destroy());
 }
 
 /** A socket file left by a crashed runtime would make listen fail with EADDRINUSE. */

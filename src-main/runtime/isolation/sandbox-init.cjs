@@ -70,25 +70,39 @@ function parseArgs(argv) {
   return options;
 }
 
-/** Either side ending or failing ends the other; pipe keeps backpressure both ways. */
+/** How long a side may take to flush its last bytes once the other has closed cleanly. */
+const FLUSH_AFTER_CLOSE_MS = 30_000;
+
+/**
+ * Bytes both ways with backpressure. A half-close (FIN while still reading) is passed on and the
+ * answer still flows back: every socket here allows half-open. When one side closes cleanly, both
+ * directions are done and the other only flushes what it holds; when one fails, the other is
+ * destroyed.
+ */
 function relay(a, b) {
   a.pipe(b);
   b.pipe(a);
-  const end = () => {
-    a.destroy();
-    b.destroy();
+  const settle = (from, to) => () => {
+    if (to.destroyed) return;
+    if (from.readableEnded && to.writableEnded) {
+      const timer = setTimeout(() => to.destroy(), FLUSH_AFTER_CLOSE_MS);
+      timer.unref();
+      to.once('close', () => clearTimeout(timer));
+    } else {
+      to.destroy();
+    }
   };
-  a.once('close', end);
-  b.once('close', end);
-  a.on('error', end);
-  b.on('error', end);
+  a.once('close', settle(a, b));
+  b.once('close', settle(b, a));
+  a.on('error', () => a.destroy());
+  b.on('error', () => b.destroy());
 }
 
 /** The proxy port: raw bytes both ways; the runtime's proxy speaks HTTP with the client. */
 function proxyConnection(socketPath) {
   return (client) => {
     client.on('error', () => client.destroy());
-    const upstream = net.connect(socketPath);
+    const upstream = net.connect({ path: socketPath, allowHalfOpen: true });
     upstream.on('error', () => client.destroy());
     relay(client, upstream);
   };
@@ -101,8 +115,9 @@ function forwardConnection(socketPath, target) {
     // Paused until the tunnel is up: nothing is read from the client before that.
     client.pause();
     client.on('error', () => client.destroy());
-    const upstream = net.connect(socketPath);
+    const upstream = net.connect({ path: socketPath, allowHalfOpen: true });
     let head = Buffer.alloc(0);
+    let established = false;
     const onData = (chunk) => {
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
@@ -119,12 +134,15 @@ function forwardConnection(socketPath, target) {
       }
       const rest = head.subarray(end + 4);
       if (rest.length > 0) client.write(rest);
+      established = true;
       relay(client, upstream);
       client.resume();
     };
     upstream.on('data', onData);
     upstream.on('error', () => client.destroy());
-    upstream.on('close', () => client.destroy());
+    upstream.on('close', () => {
+      if (!established) client.destroy();
+    });
     upstream.on('connect', () => upstream.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`));
   };
 }
@@ -139,17 +157,17 @@ function listen(server, host, port, what) {
 async function startListeners(options) {
   const listening = [];
   if (options.socket) {
-    listening.push(listen(net.createServer(proxyConnection(options.socket)), '127.0.0.1', options.proxyPort, 'the proxy port'));
+    listening.push(listen(net.createServer({ allowHalfOpen: true }, proxyConnection(options.socket)), '127.0.0.1', options.proxyPort, 'the proxy port'));
   }
   for (const target of options.forwards) {
     const handler = forwardConnection(options.socket, target);
     if (target.host.toLowerCase() === 'localhost') {
       // A client may resolve `localhost` to either; IPv6 may be off in the namespace, so only
       // 127.0.0.1 is required.
-      listening.push(listen(net.createServer(handler), '127.0.0.1', target.port, 'a forward'));
-      listening.push(listen(net.createServer(handler), '::1', target.port, 'a forward').catch(() => undefined));
+      listening.push(listen(net.createServer({ allowHalfOpen: true }, handler), '127.0.0.1', target.port, 'a forward'));
+      listening.push(listen(net.createServer({ allowHalfOpen: true }, handler), '::1', target.port, 'a forward').catch(() => undefined));
     } else {
-      listening.push(listen(net.createServer(handler), target.host, target.port, 'a forward'));
+      listening.push(listen(net.createServer({ allowHalfOpen: true }, handler), target.host, target.port, 'a forward'));
     }
   }
   await Promise.all(listening);

@@ -125,6 +125,39 @@ describe('egress proxy', () => {
     expect(warning).toMatchObject({ level: 'warn', agentId: 'agent-7', host: '127.0.0.1', port: b.port });
   });
 
+  it('keeps the answer flowing after the client half-closes, and relays a large body intact', async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 1) big[i] = (i * 31 + 7) & 0xff;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(req.url === '/big' ? big : 'small answer'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    servers.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    await start([`127.0.0.1:${port}`]);
+
+    const read = (socket: net.Socket) =>
+      new Promise<Buffer>((resolve) => {
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('close', () => resolve(Buffer.concat(chunks)));
+      });
+    const half = await tunnel(socketPath, `127.0.0.1:${port}`);
+    const halfReply = read(half);
+    // FIN right after the request: the answer must still come back.
+    half.end('GET /small HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await halfReply).toString()).toMatch(/small answer$/);
+
+    const bulk = await tunnel(socketPath, `127.0.0.1:${port}`);
+    const bulkReply = read(bulk);
+    bulk.write('GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const reply = await bulkReply;
+    const body = reply.subarray(reply.indexOf('\r\n\r\n') + 4);
+    expect(body.length).toBe(big.length);
+    expect(body.equals(big)).toBe(true);
+  });
+
   it('forwards absolute-form plain-HTTP requests with their body, and refuses them by the same rules', async () => {
     const a = await namedServer('A');
     const b = await namedServer('B');
