@@ -6,6 +6,7 @@ import { proxyEnvironment } from '../../../src-main/runtime/isolation/egress-env
 import { parseAllowRule } from '../../../src-main/runtime/isolation/egress-rules';
 import { providerHosts } from '../../../src-main/runtime/isolation/provider-hosts';
 import { sandboxInitArgv } from '../../../src-main/runtime/isolation/sandbox-init-command';
+import { createCliHome } from '../../support/cli-home';
 
 const made: string[] = [];
 function codexHome(config: string): string {
@@ -87,6 +88,15 @@ describe('provider hosts', () => {
     fs.mkdirSync(path.join(home, '.codex'));
     fs.writeFileSync(path.join(home, '.codex', 'config.toml'), 'openai_base_url = "http://127.0.0.1:40010/v1"\n');
     expect(providerHosts('codex', { HOME: home }, []).rules).toContain('127.0.0.1:40010');
+  });
+
+  it.each(['claude', 'codex', 'gemini'] as const)('finds the model server in the HOME and env the real-CLI tests give %s', (cli) => {
+    const home = createCliHome(cli, 'logged-in', { baseUrl: 'http://127.0.0.1:45678', preAcceptTrust: true });
+    made.push(home.root);
+    const type = ({ claude: 'claude-code', codex: 'codex', gemini: 'gemini-cli' } as const)[cli];
+    const hosts = providerHosts(type, home.env, []);
+    expect(hosts.rules).toContain('127.0.0.1:45678');
+    expect(hosts.loopbackForwards).toEqual([{ host: '127.0.0.1', port: 45678 }]);
   });
 
   it('gives shell, custom, echo and aider only their configured base URLs', () => {
