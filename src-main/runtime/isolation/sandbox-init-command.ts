@@ -10,10 +10,12 @@ import type { LoopbackForward } from './provider-hosts';
 
 /**
  * Where the bridge program is: next to this file when run from source, next to the bundle in a
- * desktop build (scripts/build-desktop.ts copies it there). The sandbox must be able to read it.
+ * desktop build (scripts/build-desktop.ts copies it there). In a packaged app that is inside
+ * app.asar, which only Electron's patched fs can read; electron-builder.yml unpacks the file, and
+ * the real path is returned so a sandbox can bind exactly that file.
  */
-export function sandboxInitPath(): string {
-  return path.join(__dirname, 'sandbox-init.cjs');
+export function sandboxInitPath(dir: string = __dirname): string {
+  return path.join(dir.replace(/([\\/])app\.asar(?=[\\/]|$)/, '$1app.asar.unpacked'), 'sandbox-init.cjs');
 }
 
 export interface SandboxInitOptions {

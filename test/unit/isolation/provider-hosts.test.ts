@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { proxyEnvironment } from '../../../src-main/runtime/isolation/egress-env';
 import { parseAllowRule } from '../../../src-main/runtime/isolation/egress-rules';
 import { providerHosts } from '../../../src-main/runtime/isolation/provider-hosts';
-import { sandboxInitArgv } from '../../../src-main/runtime/isolation/sandbox-init-command';
+import { sandboxInitArgv, sandboxInitPath } from '../../../src-main/runtime/isolation/sandbox-init-command';
 import { createCliHome } from '../../support/cli-home';
 
 const made: string[] = [];
@@ -140,6 +140,12 @@ describe('sandbox-init argv', () => {
       '/opt/node', '/opt/sandbox-init.cjs', '--egress-socket', '/state/a1/egress.sock', '--proxy-port', '3128',
       '--forward', '127.0.0.1:4000', '--forward', '[::1]:4001', '--', 'claude', '--model', 'x',
     ]);
+  });
+
+  it('finds the bridge beside this module, and outside app.asar in a packaged app', () => {
+    expect(fs.existsSync(sandboxInitPath())).toBe(true);
+    expect(sandboxInitPath('/opt/Raven/resources/app.asar/dist/desktop')).toBe('/opt/Raven/resources/app.asar.unpacked/dist/desktop/sandbox-init.cjs');
+    expect(sandboxInitPath('/home/me/app.asarx/dist')).toBe('/home/me/app.asarx/dist/sandbox-init.cjs');
   });
 
   it('under Electron, sets ELECTRON_RUN_AS_NODE for the bridge and unsets it for the program', () => {
