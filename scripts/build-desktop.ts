@@ -41,6 +41,8 @@ async function bundle(): Promise<void> {
   fs.copyFileSync(path.join(ROOT, 'src-main/runtime/adapters/echo-agent.cjs'), path.join(outdir, 'echo-agent.cjs'));
   // So is the hook command the CLIs run to reach a session's signal channel (signals/channel.ts).
   fs.copyFileSync(path.join(ROOT, 'src-main/runtime/signals/hook-client.cjs'), path.join(outdir, 'hook-client.cjs'));
+  // And the network bridge an `allowlist` sandbox starts with (isolation/sandbox-init-command.ts).
+  fs.copyFileSync(path.join(ROOT, 'src-main/runtime/isolation/sandbox-init.cjs'), path.join(outdir, 'sandbox-init.cjs'));
 }
 
 // ───────────────────────────── icons ─────────────────────────────

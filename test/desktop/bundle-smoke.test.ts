@@ -60,6 +60,8 @@ describe('the desktop bundle', () => {
     expect(fs.existsSync(path.join(outdir, 'echo-agent.cjs'))).toBe(true);
     // The signal hook command ships beside it too (signals/channel.ts finds it next to the bundle).
     expect(fs.readFileSync(path.join(outdir, 'hook-client.cjs'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'src-main/runtime/signals/hook-client.cjs'), 'utf8'));
+    // And the network bridge of `allowlist` sandboxes (isolation/sandbox-init-command.ts).
+    expect(fs.readFileSync(path.join(outdir, 'sandbox-init.cjs'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'src-main/runtime/isolation/sandbox-init.cjs'), 'utf8'));
     expect(result.echo).toEqual({ args: [path.join(outdir, 'echo-agent.cjs')], reply: 'from the bundle' });
     // The echo session was recorded, message and reply, as asciicast v2.
     const [header, ...events] = result.recording.trim().split('\n').map((line) => JSON.parse(line) as unknown);
