@@ -3,6 +3,7 @@ import { ContainerBackend, type ContainerBackendOptions } from './container';
 import type { IsolationBackends } from './isolate-launch';
 import { createLimits } from './limits';
 import { BubblewrapSandbox, type EgressHook } from './sandbox';
+import { sandboxEgress } from './sandbox-egress';
 import type { ContainerEgressFactory } from './container-egress';
 
 /**
@@ -29,7 +30,7 @@ export function wiredIsolationBackends(wiring: IsolationWiring): IsolationBacken
       // A policy with no limits gets no cgroup and no prefix at all.
       limitsFor: async (policy, context) =>
         Object.keys(policy.limits).length === 0 ? undefined : createLimits(context.agentId, policy.limits, { log: context.log }),
-      network: wiring.egress,
+      network: wiring.egress ?? sandboxEgress,
     }),
     container: new ContainerBackend({ ...wiring.container, egress: wiring.containerEgress ?? wiring.container?.egress }),
   };

@@ -19,9 +19,13 @@ export function sandboxInitPath(dir: string = __dirname): string {
 }
 
 export interface SandboxInitOptions {
-  /** The agent's egress socket, as the sandbox sees it (bind-mounted at the same path). */
-  egressSocket: string;
-  loopbackForwards: readonly LoopbackForward[];
+  /**
+   * The agent's egress socket, as the sandbox sees it (bind-mounted at the same path). Without
+   * one (network `none` or `full`) the init only runs the program: it is still there so the
+   * terminal's job signals reach the program and not the sandbox (terminal-signals.ts).
+   */
+  egressSocket?: string;
+  loopbackForwards?: readonly LoopbackForward[];
   /** The program and its arguments. */
   program: readonly string[];
   proxyPort?: number;
@@ -41,10 +45,14 @@ export function sandboxInitArgv(options: SandboxInitOptions): string[] {
   const argv = [
     options.nodePath ?? process.execPath,
     options.initPath ?? sandboxInitPath(),
-    '--egress-socket', options.egressSocket,
-    '--proxy-port', String(options.proxyPort ?? SANDBOX_PROXY_PORT),
-    ...options.loopbackForwards.flatMap((forward) => ['--forward', authority(forward)]),
   ];
+  if (options.egressSocket !== undefined) {
+    argv.push(
+      '--egress-socket', options.egressSocket,
+      '--proxy-port', String(options.proxyPort ?? SANDBOX_PROXY_PORT),
+      ...(options.loopbackForwards ?? []).flatMap((forward) => ['--forward', authority(forward)]),
+    );
+  }
   // The variable is for the bridge only; the agent's program must not inherit it (an Electron app
   // it starts would run as Node).
   if (runAsNode) argv.push('--unset', 'ELECTRON_RUN_AS_NODE');

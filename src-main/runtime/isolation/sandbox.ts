@@ -9,6 +9,8 @@ import { buildBwrapCommand } from './bwrap-args';
 import { isWithin } from './policy';
 import { programPaths } from './program-paths';
 import { seedSandboxHome } from './sandbox-home';
+import { sandboxInitArgv, sandboxInitPath } from './sandbox-init-command';
+import { ignoreTerminalSignalsPrefix } from './terminal-signals';
 import type { IsolatedLaunch, IsolationBackend, IsolationContext, LaunchSpec, LimitHit, LimitsHandle, ResolvedIsolation } from './types';
 
 /**
@@ -130,6 +132,12 @@ export class BubblewrapSandbox implements IsolationBackend {
       if (policy.network === 'allowlist' && network) {
         egress = await network.wrap(inner, policy, context);
         inner = egress.launch;
+      } else {
+        // The init runs every sandboxed program, bridge or not: bwrap is started with the
+        // terminal's job signals ignored (terminal-signals.ts), and the init gives the program
+        // back the default dispositions.
+        const argv = sandboxInitArgv({ program: [inner.executable, ...inner.args] });
+        inner = { ...inner, executable: argv[0]!, args: argv.slice(1) };
       }
       const command = buildBwrapCommand({
         policy,
@@ -137,10 +145,10 @@ export class BubblewrapSandbox implements IsolationBackend {
         privateHome,
         homePath,
         hiddenRoots,
-        programPaths: [...program.paths, ...context.runtimePaths, ...(egress?.readPaths ?? [])],
+        programPaths: [...program.paths, ...context.runtimePaths, process.execPath, sandboxInitPath(), ...(egress?.readPaths ?? [])],
       });
       const prefix = limits?.prefix ?? [];
-      const argv = [...prefix, bwrap, ...command.args];
+      const argv = [...prefix, ...ignoreTerminalSignalsPrefix(), bwrap, ...command.args];
       return new SandboxLaunch({ executable: argv[0]!, args: argv.slice(1), env: command.env, cwd: launch.cwd }, policy, context, limits, egress);
     } catch (error) {
       await egress?.dispose().catch(() => undefined);
