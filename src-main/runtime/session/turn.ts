@@ -2,6 +2,7 @@ import type { AgentMessage, AgentStatus, PendingQuestion } from '../../../src-sh
 import type { CliAdapter } from '../adapters/types';
 import { RuntimeError } from '../errors';
 import type { Logger } from '../logger';
+import type { AgentSignal } from '../signals/signal';
 import { joinWrapped, type ScreenModel } from '../screen/screen-model';
 
 /**
@@ -41,7 +42,7 @@ interface Waiter {
 export type TurnPhase = 'delivering' | 'running';
 
 /**
- * What the CLI's hooks said about this turn (docs/signals.md "Fused for Claude Code"); all false for
+ * What the CLI's signals said about this turn (session/signal-fusion.ts); all false for
  * an agent without hooks, whose turns the screen alone ends.
  */
 export interface TurnHookFacts {
@@ -55,8 +56,10 @@ export interface TurnHookFacts {
   stopSeen: boolean;
   /** The Stop hook is ending the turn (its reply is being read from the transcript): the screen keeps out. */
   finishing: boolean;
-  /** Stop came while the message was still being delivered: the turn ends once delivery is done. */
-  stopDuringDelivery?: { transcriptPath?: string };
+  /** The turn-end signal came while the message was still being delivered: the turn ends once delivery is done. */
+  stopDuringDelivery?: Extract<AgentSignal, { kind: 'turn_ended' }>;
+  /** The pending permission hook's tool and input, for the screen's question to carry. */
+  permission?: { tool: string; input: unknown };
 }
 
 export class Turn {
