@@ -22,7 +22,8 @@ import { augmentPath, buildAgentEnv } from './env';
 import { RuntimeError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { AgentSession, assertTerminalSize, type SendResult } from './session/session';
-import { AgentSignals } from './signals/agent-signals';
+import { AgentSignals, hasSignals } from './signals/agent-signals';
+import { replySourceFor } from './session/signal-replies';
 import { listTranscripts, type TranscriptMeta } from './transcript';
 
 /**
@@ -217,12 +218,12 @@ export class AgentManager {
   }
 
   /**
-   * Claude Code's hooks for a new session (docs/signals.md "Fused for Claude Code"); undefined, and
-   * the session runs on its screen alone, when switched off or when the channel cannot open (a data
-   * folder whose socket path is too long, say). Codex and Gemini stay on the screen this round.
+   * The CLI's structured signals for a new session (docs/signals.md "Fused"); undefined, and the
+   * session runs on its screen alone, for a CLI without them, when switched off, or when the channel
+   * cannot open (a data folder whose socket path is too long, say).
    */
   private async openSignals(type: AgentType, id: string): Promise<AgentSignals | undefined> {
-    if (!this.config.signals || type !== 'claude-code') return undefined;
+    if (!this.config.signals || !hasSignals(type) || !replySourceFor(type)) return undefined;
     try {
       const signals = await AgentSignals.open(type, { parentDir: path.join(this.config.dataDir, 'signals'), logger: this.log.child({ agentId: id }) });
       if (signals.setup.unavailable === undefined) return signals;

@@ -146,8 +146,9 @@ for (const build of CLI_BUILDS) {
         const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
         expect(hello).toMatchObject({ status: 'ready', response: 'PONG', message: { type: 'response', direction: 'outbound', content: 'PONG', agentId: id } });
         expect((await harness.waitFor('message', id)).content).toBe('PONG');
-        if (cli === 'claude') {
-          // Claude runs with the runtime's hooks: the turn's UserPromptSubmit and Stop reached it.
+        if (cli === 'claude' || cli === 'codex') {
+          // Claude runs with the runtime's hooks (the turn's UserPromptSubmit and Stop reached it),
+          // Codex with its notify program (the turn's end reached it).
           const { signals } = manager.get(id);
           expect(signals?.hooks).toBe(true);
           expect(Date.parse(signals!.lastHookAt!)).toBeGreaterThanOrEqual(Date.parse(hello.message.timestamp) - 60_000);
@@ -192,8 +193,9 @@ for (const build of CLI_BUILDS) {
         task.meta.step = '400-line reply';
         const long = await manager.send(id, 'LONG', { timeoutMs: 30_000 });
         lines400(long.response);
-        // Claude's reply comes from its transcript: the model's text exactly, fences and final newline included.
-        if (cli === 'claude') expect(long.response).toBe(longReplyText());
+        // Claude's reply comes from its transcript, Codex's from its notify payload: the model's
+        // text exactly, fences and final newline included.
+        if (cli === 'claude' || cli === 'codex') expect(long.response).toBe(longReplyText());
 
         task.meta.step = 'stop';
         const pid = manager.get(id).pid!;
@@ -201,7 +203,7 @@ for (const build of CLI_BUILDS) {
         expect(manager.get(id).status).toBe('stopped');
         expect(manager.sessionFor(id).liveProcesses()).toEqual([]);
         expect(processesWithHome(home.home).map((p) => p.pid)).not.toContain(pid);
-        if (cli === 'claude') {
+        if (cli === 'claude' || cli === 'codex') {
           // The hook channel closed with the agent and its folder (socket, settings file) is gone.
           expect(manager.get(id).signals?.hooks).toBe(false);
           expect(fs.readdirSync(path.join(manager.config.dataDir, 'signals'))).toEqual([]);

@@ -357,6 +357,7 @@ export class AgentSession implements ClassifyContextSource {
     if (this.status === 'waiting_input' && this.question?.question === question.question) return;
     this.setStatus('waiting_input');
     this.question = question;
+    if (this.turn) this.fusion?.onQuestion(this.turn);
     this.emit({ type: 'blocking_prompt', prompt: prompt.question, autoResponded: false });
     this.emit({ type: 'question', question: question.question, options: question.options, kind: question.kind });
     const turn = this.turn;
@@ -396,7 +397,7 @@ export class AgentSession implements ClassifyContextSource {
   }
 
   private finishTurn(turn: Turn, transcriptReply?: string): void {
-    turn.cancelStopWait();
+    turn.end();
     const content = transcriptReply ?? turn.reply();
     this.turn = undefined;
     const message = this.messages.create('outbound', 'response', content, turn.message);
@@ -409,7 +410,7 @@ export class AgentSession implements ClassifyContextSource {
     if (!turn) return;
     const partial = this.exited ? '' : turn.reply();
     this.turn = undefined;
-    turn.cancelStopWait();
+    turn.end();
     turn.fail(error, partial);
   }
 
@@ -421,6 +422,11 @@ export class AgentSession implements ClassifyContextSource {
     }
     if (this.status === 'authenticating') {
       throw new RuntimeError('AUTH_REQUIRED', `${this.name} is waiting for a login.`, { ...this.logins.current });
+    }
+    const pending = this.turn;
+    if (pending?.hooks.replyPending && this.status === 'ready') {
+      // Ready by the screen, the reply still on its way from the turn-end signal (bounded wait).
+      await pending.ended;
     }
     if (this.status !== 'ready' || this.turn || !this.running) {
       throw new RuntimeError('AGENT_NOT_READY', `${this.name} is ${this.status}; messages can only be sent when it is ready.`, { status: this.status });

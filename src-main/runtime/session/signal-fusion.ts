@@ -61,6 +61,17 @@ export interface ReplySource {
    * it (Claude's Stop is earlier than the screen, Codex's notify later: docs/signals.md).
    */
   readonly screenReadyWaitMs: number;
+  /**
+   * The CLI sends `turn_ended` for every turn but nothing before it (Codex's notify): every turn is
+   * live from its start, rather than from its first signal.
+   */
+  readonly turnEndOnly?: boolean;
+  /**
+   * The screen's ready makes the agent `ready` at once while the reply is still awaited from the
+   * signal (Codex: its screen knows first, its notify has the exact reply). A `send` meanwhile waits
+   * for that turn to finish (at most `screenReadyWaitMs`).
+   */
+  readonly readyAtScreen?: boolean;
 }
 
 /** The last permission hook of a turn: what the screen's question carries as `tool` and `input`. */
@@ -110,12 +121,18 @@ export class SignalFusion {
     if (turn.hooks.finishing) return true;
     if (!this.awaitsTurnEnd(turn)) return false;
     this.host.log.debug('screen shows the prompt before the turn-end signal; waiting for it', { permissionPending: turn.hooks.permissionPending });
+    turn.hooks.screenReadyAt ??= Date.now();
     turn.waitForStop(this.source.screenReadyWaitMs, () => {
       if (this.host.currentTurn() !== turn || this.host.exited()) return;
       this.host.log.debug('no turn-end signal came; the screen ends the turn');
-      turn.hooks.live = false;
+      Object.assign(turn.hooks, { live: false, waitedOut: true });
       if (this.host.committedScreenKind() === 'ready') this.host.enterReady();
     });
+    if (this.source.readyAtScreen && !turn.hooks.permissionPending && this.host.status() === 'busy') {
+      // The screen knows first; the reply follows with the signal. `send` waits for that (turn.ended).
+      turn.hooks.replyPending = true;
+      this.host.setStatus('ready');
+    }
     return true;
   }
 
@@ -126,13 +143,22 @@ export class SignalFusion {
    */
   private awaitsTurnEnd(turn: Turn): boolean {
     const hooks = turn.hooks;
-    return hooks.live && !hooks.stopSeen && (!hooks.usedTools || hooks.permissionPending);
+    const live = hooks.live || (this.source.turnEndOnly === true && !hooks.waitedOut);
+    return live && !hooks.stopSeen && (!hooks.usedTools || hooks.permissionPending);
   }
 
   /** Delivery of `turn`'s message is done: a turn end that came during it takes effect now. */
   afterDelivery(turn: Turn): void {
     const early = turn.hooks.stopDuringDelivery;
     if (early) this.endTurn(early);
+  }
+
+  /**
+   * The screen asked a question during `turn`: the turn used a tool (or a dialog like one), so its
+   * reply is the screen's, whose text includes the tool's output, even for a CLI with no tool hooks.
+   */
+  onQuestion(turn: Turn): void {
+    turn.hooks.usedTools = true;
   }
 
   /** The last permission hook of the running turn, while it is pending. */
@@ -192,6 +218,7 @@ export class SignalFusion {
       return;
     }
     Object.assign(turn.hooks, { live: true, stopSeen: true, permissionPending: false });
+    if (turn.hooks.screenReadyAt !== undefined) this.host.log.debug('turn-end signal after the screen showed the prompt', { source: this.source.name, afterScreenMs: Date.now() - turn.hooks.screenReadyAt });
     if (turn.phase === 'delivering') {
       turn.hooks.stopDuringDelivery = signal;
       return;
@@ -217,6 +244,7 @@ export class SignalFusion {
     if (host.currentTurn() !== turn || host.exited() || host.status() === 'stopping') return;
     if (reply === undefined) host.log.debug('no reply in the CLI record in time; using the screen reply', { source: this.source.name });
     if (host.status() === 'waiting_input') host.log.debug('turn-end signal while the screen shows a question; the signal wins');
+    host.log.debug('turn ended by its turn-end signal', { source: this.source.name, screen: host.committedScreenKind(), replyFromRecord: reply !== undefined });
     host.finishTurn(turn, reply);
     this.readyUnconfirmed = host.committedScreenKind() !== 'ready';
     if (host.status() === 'busy' || host.status() === 'waiting_input') host.setStatus('ready');

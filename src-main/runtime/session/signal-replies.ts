@@ -1,4 +1,5 @@
 import { readClaudeReply } from '../signals/claude-transcript';
+import { CodexThreadFilter } from '../signals/codex-notify';
 import type { SignalAgentType } from '../signals/agent-signals';
 import type { ReplySource } from './signal-fusion';
 
@@ -26,11 +27,38 @@ export function claudeReplySource(): ReplySource {
   };
 }
 
+/**
+ * Codex: how long a turn whose screen shows the prompt waits for notify before the screen's reply
+ * is used. Codex runs notify after the turn is recorded, 60–620 ms after its screen (with the
+ * adapter's settle) said `done` on this machine (docs/signals.md "Codex"); the bound leaves room for
+ * a loaded machine and stays well under what a caller notices.
+ */
+export const CODEX_NOTIFY_WAIT_MS = 1_500;
+
+/**
+ * Codex: notify's `last-assistant-message` is the reply, exactly. Notify comes after the screen's
+ * `done`, so the screen makes the agent ready and the reply follows (readyAtScreen); side threads'
+ * notifies (its title generator) are told apart by CodexThreadFilter.
+ */
+export function codexReplySource(): ReplySource {
+  const threads = new CodexThreadFilter();
+  return {
+    name: 'codex-notify',
+    screenReadyWaitMs: CODEX_NOTIFY_WAIT_MS,
+    turnEndOnly: true,
+    readyAtScreen: true,
+    belongsToSession: (signal, turn) => threads.isSessionTurn(signal, turn?.message),
+    reply: (signal) => Promise.resolve(signal.kind === 'turn_ended' ? signal.reply : undefined),
+  };
+}
+
 /** The reply source for an agent type with signals; undefined while that CLI is not fused yet. */
 export function replySourceFor(type: SignalAgentType): ReplySource | undefined {
   switch (type) {
     case 'claude-code':
       return claudeReplySource();
+    case 'codex':
+      return codexReplySource();
     default:
       return undefined;
   }

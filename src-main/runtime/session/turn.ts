@@ -58,6 +58,12 @@ export interface TurnHookFacts {
   finishing: boolean;
   /** The turn-end signal came while the message was still being delivered: the turn ends once delivery is done. */
   stopDuringDelivery?: Extract<AgentSignal, { kind: 'turn_ended' }>;
+  /** The screen showed the prompt and the wait for the turn-end signal ran out: the screen ends the turn. */
+  waitedOut?: boolean;
+  /** When the screen first showed the prompt while the turn-end signal was awaited (ms). */
+  screenReadyAt?: number;
+  /** The agent is `ready` by the screen while the reply is awaited from the turn-end signal. */
+  replyPending?: boolean;
   /** The pending permission hook's tool and input, for the screen's question to carry. */
   permission?: { tool: string; input: unknown };
 }
@@ -68,6 +74,9 @@ export class Turn {
   /** Set while the screen showed the idle prompt and the session waits for the Stop hook to end the turn. */
   private screenReadyTimer: NodeJS.Timeout | undefined;
   private waiter: Waiter | undefined;
+  private markEnded!: () => void;
+  /** Resolves when the turn is over (finished or failed), whether or not anyone awaited its result. */
+  readonly ended: Promise<void> = new Promise((resolve) => (this.markEnded = resolve));
 
   constructor(
     private readonly screen: ScreenModel,
@@ -127,6 +136,12 @@ export class Turn {
   /** Someone is waiting on this turn's result. */
   get awaited(): boolean {
     return this.waiter !== undefined;
+  }
+
+  /** The session is done with this turn (it finished or failed). */
+  end(): void {
+    this.cancelStopWait();
+    this.markEnded();
   }
 
   /** Resolves the waiting `send`, if any (the turn itself may go on, e.g. after a question). */
