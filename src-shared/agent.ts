@@ -106,6 +106,13 @@ export interface PendingQuestion {
   options: QuestionOption[];
   /** What kind of prompt the detector recognised, e.g. `permission`, `trust_folder`, `unknown`. */
   kind: string;
+  /**
+   * For a permission question raised while the CLI's permission hook is pending (docs/signals.md):
+   * the tool the CLI asks about, by the CLI's own name (`Write`, `Bash`, `run_shell_command`, …).
+   */
+  tool?: string;
+  /** With `tool`: the tool's input as the CLI's hook gave it (a JSON value: the command, the file and its content, …). */
+  input?: unknown;
 }
 
 /** Built-in auto-responses, each switchable off per spawn or in settings. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SpawnConfig } from '../../src-shared/agent';
 import { cliSpawnEnv, createCliHome, DEFAULT_KEYS, type CliHome, type CliName, type HomeFlavour } from '../support/cli-home';
-import { longReplyText, startModelServer, type ModelServer } from '../support/model-server';
+import { longReplyText, startModelServer, TOOL_COMMAND, type ModelServer } from '../support/model-server';
 import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, removeBuildBinDirs, type CliBuild } from '../support/cli-versions';
 import { createHarness, type Harness } from '../support/runtime-harness';
 import { processesWithHome } from '../support/screen-recorder';
@@ -180,6 +180,14 @@ for (const build of CLI_BUILDS) {
         expect(question.kind).toBe('permission');
         expect(question.question).toMatch(/TOOL_OUTPUT_42|Shell|proceed/);
         expect(manager.get(id).status).toBe('waiting_input');
+        if (cli === 'claude') {
+          // Claude's PermissionRequest hook names the tool and its input; the options are the screen's.
+          expect(question.tool).toBe('Bash');
+          expect(question.input).toMatchObject({ command: TOOL_COMMAND });
+          expect(manager.get(id).question).toMatchObject({ tool: 'Bash', input: { command: TOOL_COMMAND } });
+        } else {
+          expect(question.tool).toBeUndefined();
+        }
         // Answer "allow once" through keys, without touching the terminal otherwise.
         const allowOnce = question.options.find((o) => ALLOW_ONCE.test(o.label));
         expect(allowOnce).toBeDefined();

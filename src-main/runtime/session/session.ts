@@ -128,6 +128,11 @@ export class AgentSession implements ClassifyContextSource {
       enterReady: () => this.enterReady(),
       setStatus: (status) => this.setStatus(status),
       committedScreenKind: () => this.running?.tracker.committed?.kind,
+      permissionHook: (fact) => {
+        // The screen asked first: the question (in the handle) gains the tool; its event has gone out.
+        const question = this.question;
+        if (this.status === 'waiting_input' && question?.kind === 'permission' && question.tool === undefined) this.question = { ...question, tool: fact.tool, input: fact.input };
+      },
       touchActivity: () => this.running?.watchdog.touch(),
     };
   }
@@ -355,11 +360,14 @@ export class AgentSession implements ClassifyContextSource {
     if (this.running?.autoAnswerer.answer(prompt, this.automationPaused)) return;
     const question: PendingQuestion = { question: prompt.question, options: prompt.options, kind: prompt.kind };
     if (this.status === 'waiting_input' && this.question?.question === question.question) return;
+    // The screen has the question and its options; a pending permission hook says which tool and input.
+    const permission = prompt.kind === 'permission' ? this.fusion?.pendingPermission() : undefined;
+    if (permission) Object.assign(question, { tool: permission.tool, input: permission.input });
     this.setStatus('waiting_input');
     this.question = question;
     if (this.turn) this.fusion?.onQuestion(this.turn);
     this.emit({ type: 'blocking_prompt', prompt: prompt.question, autoResponded: false });
-    this.emit({ type: 'question', question: question.question, options: question.options, kind: question.kind });
+    this.emit({ type: 'question', question: question.question, options: question.options, kind: question.kind, ...(permission ? { tool: permission.tool, input: permission.input } : {}) });
     const turn = this.turn;
     if (turn?.awaited) {
       const partial = turn.reply();

@@ -43,6 +43,8 @@ export interface FusionHost {
   committedScreenKind(): ScreenState['kind'] | undefined;
   /** Hook activity is activity (the stillness watchdog). */
   touchActivity(): void;
+  /** A permission hook arrived (the screen's question, if already shown, gains its tool and input). */
+  permissionHook(fact: PermissionFact): void;
 }
 
 /** A CLI's way of turning its `turn_ended` into a reply (signal-replies.ts). */
@@ -72,6 +74,8 @@ export interface ReplySource {
    * for that turn to finish (at most `screenReadyWaitMs`).
    */
   readonly readyAtScreen?: boolean;
+  /** The permission hook names the tool and its input as the tool hooks do (Claude), rather than by a title (Gemini). */
+  readonly permissionHookNamesTool?: boolean;
 }
 
 /** The last permission hook of a turn: what the screen's question carries as `tool` and `input`. */
@@ -161,10 +165,18 @@ export class SignalFusion {
     turn.hooks.usedTools = true;
   }
 
-  /** The last permission hook of the running turn, while it is pending. */
+  /**
+   * What the screen's permission question is about: the pending permission hook where the CLI's
+   * names the tool as its tool hooks do (Claude's PermissionRequest), else the tool hook that started
+   * and has not finished (Claude 2.1.332 in auto mode asks without a PermissionRequest; Gemini's
+   * BeforeTool runs just before its question, whose Notification names the tool only by a title).
+   */
   pendingPermission(): PermissionFact | undefined {
-    const turn = this.host.currentTurn();
-    return turn?.hooks.permissionPending ? turn.hooks.permission : undefined;
+    const hooks = this.host.currentTurn()?.hooks;
+    if (!hooks) return undefined;
+    const permission = hooks.permissionPending ? hooks.permission : undefined;
+    if (permission && this.source.permissionHookNamesTool) return permission;
+    return hooks.toolPending ?? permission;
   }
 
   /**
@@ -176,6 +188,7 @@ export class SignalFusion {
     if (host.exited()) return;
     host.touchActivity();
     const turn = host.currentTurn();
+    host.log.debug('signal', { source: this.source.name, kind: signal.kind, status: host.status(), turn: turn?.phase });
     switch (signal.kind) {
       case 'turn_started':
         this.readyUnconfirmed = false;
@@ -190,16 +203,19 @@ export class SignalFusion {
         }
         return;
       case 'tool_starting':
-        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true });
+        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true, toolPending: { tool: signal.tool, input: signal.input } });
         return;
       case 'tool_finished':
-        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true, permissionPending: false, permission: undefined });
+        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true, permissionPending: false, permission: undefined, toolPending: undefined });
         return;
-      case 'permission_requested':
+      case 'permission_requested': {
         if (turn) Object.assign(turn.hooks, { live: true, usedTools: true, permissionPending: true, permission: { tool: signal.tool, input: signal.input } });
+        const fact = this.pendingPermission();
+        if (fact) host.permissionHook(fact);
         // The question's options are on the screen only: the screen confirms it.
         if (host.status() !== 'waiting_input') host.log.debug('permission hook before the screen shows the question; waiting for the screen', { tool: signal.tool });
         return;
+      }
       case 'turn_ended':
         if (!this.source.belongsToSession(signal, turn)) {
           host.log.debug('turn-end signal of another thread; ignored', { source: this.source.name });

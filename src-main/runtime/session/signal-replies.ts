@@ -21,6 +21,7 @@ export function claudeReplySource(): ReplySource {
   return {
     name: 'claude-hooks',
     screenReadyWaitMs: STOP_HOOK_WAIT_MS,
+    permissionHookNamesTool: true,
     belongsToSession: () => true,
     reply: async (signal, turn) =>
       signal.transcriptPath === undefined ? undefined : readClaudeReply(signal.transcriptPath, { prompt: turn.message, timeoutMs: TRANSCRIPT_REPLY_WAIT_MS }),

@@ -64,6 +64,8 @@ export interface TurnHookFacts {
   screenReadyAt?: number;
   /** The agent is `ready` by the screen while the reply is awaited from the turn-end signal. */
   replyPending?: boolean;
+  /** The tool hook that started and has not finished (Claude PreToolUse, Gemini BeforeTool). */
+  toolPending?: { tool: string; input: unknown };
   /** The pending permission hook's tool and input, for the screen's question to carry. */
   permission?: { tool: string; input: unknown };
 }
