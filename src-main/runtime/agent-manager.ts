@@ -23,7 +23,6 @@ import { RuntimeError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { AgentSession, assertTerminalSize, type SendResult } from './session/session';
 import { AgentSignals, hasSignals } from './signals/agent-signals';
-import { replySourceFor } from './session/signal-replies';
 import { listTranscripts, type TranscriptMeta } from './transcript';
 
 /**
@@ -171,7 +170,7 @@ export class AgentManager {
       await signals?.close();
       throw error;
     }
-    if (signals) {
+    if (signals && signals.setup.unavailable === undefined) {
       args.push(...signals.setup.args);
       Object.assign(env, signals.setup.env);
     }
@@ -223,12 +222,13 @@ export class AgentManager {
    * cannot open (a data folder whose socket path is too long, say).
    */
   private async openSignals(type: AgentType, id: string): Promise<AgentSignals | undefined> {
-    if (!this.config.signals || !hasSignals(type) || !replySourceFor(type)) return undefined;
+    if (!this.config.signals || !hasSignals(type)) return undefined;
     try {
       const signals = await AgentSignals.open(type, { parentDir: path.join(this.config.dataDir, 'signals'), logger: this.log.child({ agentId: id }) });
-      if (signals.setup.unavailable === undefined) return signals;
-      this.log.warn('hooks unavailable; running on the screen alone', { agentId: id, reason: signals.setup.unavailable });
-      await signals.close();
+      // Hooks the CLI would refuse to load (Gemini's root-owned rule) are not given to it: the agent
+      // runs on its screen, and its handle shows `signals.hooks: false` so a person can see why.
+      if (signals.setup.unavailable !== undefined) this.log.warn('hooks unavailable; running on the screen alone', { agentId: id, reason: signals.setup.unavailable });
+      return signals;
     } catch (error) {
       this.log.warn('could not open the signal channel; running on the screen alone', { agentId: id, error: String(error) });
     }

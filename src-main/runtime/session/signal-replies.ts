@@ -1,5 +1,6 @@
 import { readClaudeReply } from '../signals/claude-transcript';
 import { CodexThreadFilter } from '../signals/codex-notify';
+import { readGeminiReply } from '../signals/gemini-transcript';
 import type { SignalAgentType } from '../signals/agent-signals';
 import type { ReplySource } from './signal-fusion';
 
@@ -53,14 +54,33 @@ export function codexReplySource(): ReplySource {
   };
 }
 
-/** The reply source for an agent type with signals; undefined while that CLI is not fused yet. */
-export function replySourceFor(type: SignalAgentType): ReplySource | undefined {
+/** How long the reply may take to appear in Gemini's chat record after AfterAgent. */
+const CHAT_RECORD_REPLY_WAIT_MS = 1_500;
+/** Gemini: how long a live turn whose screen shows the prompt waits for AfterAgent (it comes before the screen's ready as a rule). */
+const AFTER_AGENT_WAIT_MS = 3_000;
+
+/**
+ * Gemini CLI: AfterAgent names the chat record, whose last model message of the turn is the reply
+ * (its `prompt_response` repeats part of a reply that streamed in many chunks: docs/signals.md).
+ */
+export function geminiReplySource(): ReplySource {
+  return {
+    name: 'gemini-hooks',
+    screenReadyWaitMs: AFTER_AGENT_WAIT_MS,
+    belongsToSession: () => true,
+    reply: async (signal, turn) =>
+      signal.transcriptPath === undefined ? undefined : readGeminiReply(signal.transcriptPath, { prompt: turn.message, timeoutMs: CHAT_RECORD_REPLY_WAIT_MS }),
+  };
+}
+
+/** The reply source for an agent type with signals. */
+export function replySourceFor(type: SignalAgentType): ReplySource {
   switch (type) {
     case 'claude-code':
       return claudeReplySource();
     case 'codex':
       return codexReplySource();
-    default:
-      return undefined;
+    case 'gemini-cli':
+      return geminiReplySource();
   }
 }
