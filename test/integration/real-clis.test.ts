@@ -316,6 +316,10 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
         const first = await harness.waitFor('login_required', id, 30_000);
         expect(first).toMatchObject({ method: 'cli_auth' });
         expect(harness.manager.get(id).status).toBe('authenticating');
+        // Claude's SessionStart hook runs while it is logged out, so it is no sign of a login
+        // (docs/signals.md "Login"): the hook arrives, and the agent stays authenticating.
+        await until(() => harness.manager.get(id).signals?.hooks === true, 20_000, 'the SessionStart hook');
+        expect(harness.manager.get(id).status).toBe('authenticating');
         await expect(harness.manager.send(id, 'hello')).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
         // A person types /login in the terminal. The command menu it opens hides the "Not logged in"
         // footer; that is no sign of a login (checked below: the agent never became ready).
@@ -439,6 +443,12 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
       expect(url.loginUrl).toMatch(/^https:\/\/accounts\.google\.com\/o\/oauth2\/v2\/auth\?redirect_uri=/);
       expect(url.loginUrl).toMatch(/\.apps\.googleusercontent\.com$/);
       expect(url.trusted).toBe(true);
+      if (process.getuid?.() === 0) {
+        // Gemini's SessionStart hook runs once a sign-in method is chosen, before the sign-in is
+        // done, so it is no sign of a login (docs/signals.md "Login"): the agent stays authenticating.
+        await until(() => harness.manager.get(id).signals?.lastHookAt !== undefined, 20_000, 'the SessionStart hook');
+        expect(harness.manager.get(id).status).toBe('authenticating');
+      }
     },
     LONG_TEST_TIMEOUT,
   );
