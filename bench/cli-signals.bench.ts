@@ -42,6 +42,8 @@ interface RuntimeRun {
   command: string;
 }
 
+const signed = (ms: number): string => (ms >= 0 ? `+${ms}` : `${ms}`);
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -198,7 +200,7 @@ export const benchmarks: Benchmark[] = [
               ratio: Number((hooks.spawnToReadyMs / bareMs).toFixed(2)),
               goal: '≤ bare + 300 ms',
               met: overBare <= 300,
-              notes: `screen only ${screenOnly.spawnToReadyMs} ms; +${hooks.spawnToReadyMs - bareMs} ms with signals, +${screenOnly.spawnToReadyMs - bareMs} ms screen only`,
+              notes: `screen only ${screenOnly.spawnToReadyMs} ms; ${signed(hooks.spawnToReadyMs - bareMs)} ms with signals, ${signed(screenOnly.spawnToReadyMs - bareMs)} ms screen only`,
             });
           } finally {
             home.cleanup();

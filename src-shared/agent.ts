@@ -233,8 +233,9 @@ export interface AgentHandle {
    */
   stalledSince?: string;
   /**
-   * The structured signal sources of this agent beside its screen (docs/signals.md "Fused for
-   * Claude Code"): present for an agent whose CLI was started with the runtime's hooks.
+   * The structured signal sources of this agent beside its screen (docs/signals.md "Fused"):
+   * present for an agent whose CLI has them (Claude Code, Codex, Gemini CLI) unless signals are
+   * switched off; `hooks` false while none has arrived (or the CLI would not load them).
    */
   signals?: AgentSignalSources;
   /** How the agent is isolated (`{mode:"none"}` when it runs as the user). */

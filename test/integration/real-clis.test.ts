@@ -253,8 +253,9 @@ describe('approval presets (real CLIs accept the mapped flags)', () => {
       `${cli}: ${preset}`,
       async () => {
         const { harness, id } = await start(cli, 'logged-in', { approvalPreset: preset }, { preAcceptTrust: true, preApproveKey: true });
-        // Claude also gets the runtime's hook settings file (docs/signals.md "Fused for Claude Code").
-        const hookArgs = cli === 'claude' ? ['--settings', expect.stringMatching(/claude-settings\.json$/)] : [];
+        // Claude also gets the runtime's hook settings file, Codex its notify program (docs/signals.md
+        // "Fused"); Gemini's hooks come through its environment.
+        const hookArgs = { claude: ['--settings', expect.stringMatching(/claude-settings\.json$/)], codex: ['-c', expect.stringMatching(/^notify=\[/)], gemini: [] }[cli];
         expect(harness.manager.get(id).args).toEqual([...args, ...hookArgs]);
         await harness.waitFor('agent_ready', id, 60_000);
         await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ response: 'PONG' });

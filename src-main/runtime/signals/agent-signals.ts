@@ -1,5 +1,5 @@
 /**
- * One agent's structured signals, ready for the session to adopt (docs/signals.md "Fusing"): opens
+ * One agent's structured signals, ready for the session to adopt (docs/signals.md "Fused"): opens
  * the channel, says what to add to the CLI's arguments and environment, and turns every accepted
  * hook message into an `AgentSignal` with the parser of that CLI. It also remembers the last event,
  * which is what `GET /agents/:id` will show as "signals live".
