@@ -60,7 +60,8 @@ export interface ReplySource {
   reply(signal: Extract<AgentSignal, { kind: 'turn_ended' }>, turn: Turn): Promise<string | undefined>;
   /**
    * How long a live turn whose screen shows the prompt waits for `turn_ended` before the screen ends
-   * it (Claude's Stop is earlier than the screen, Codex's notify later: docs/signals.md).
+   * it (a turn interrupted with Esc gets no turn end; Codex's notify can trail its screen:
+   * docs/signals.md).
    */
   readonly screenReadyWaitMs: number;
   /**
@@ -95,10 +96,6 @@ export class SignalFusion {
     private readonly host: FusionHost,
     private readonly source: ReplySource,
   ) {}
-
-  get sourceName(): string {
-    return this.source.name;
-  }
 
   /** A new turn starts through `send`: a late screen view of the previous turn is no longer expected. */
   onSend(): void {
