@@ -23,6 +23,7 @@ import { RuntimeError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { AgentSession, assertTerminalSize, type SendResult } from './session/session';
 import { AgentSignals, hasSignals } from './signals/agent-signals';
+import { readUserCodexNotify } from './signals/codex-notify';
 import { listTranscripts, type TranscriptMeta } from './transcript';
 
 /**
@@ -161,7 +162,7 @@ export class AgentManager {
     const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...preset, ...(request.args ?? [])];
     const probe = type === 'shell' || type === 'custom' || type === 'echo' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
 
-    const signals = await this.openSignals(type, id);
+    const signals = await this.openSignals(type, id, env);
     // Again after the awaits: two spawns may have raced for the last slot or the same id.
     try {
       this.assertSlotFree();
@@ -221,10 +222,15 @@ export class AgentManager {
    * session runs on its screen alone, for a CLI without them, when switched off, or when the channel
    * cannot open (a data folder whose socket path is too long, say).
    */
-  private async openSignals(type: AgentType, id: string): Promise<AgentSignals | undefined> {
+  private async openSignals(type: AgentType, id: string, env: Record<string, string>): Promise<AgentSignals | undefined> {
     if (!this.config.signals || !hasSignals(type)) return undefined;
     try {
-      const signals = await AgentSignals.open(type, { parentDir: path.join(this.config.dataDir, 'signals'), logger: this.log.child({ agentId: id }) });
+      const signals = await AgentSignals.open(type, {
+        parentDir: path.join(this.config.dataDir, 'signals'),
+        logger: this.log.child({ agentId: id }),
+        // Ours replaces the user's notify for the run; the hook client starts theirs too.
+        codexUserNotify: type === 'codex' ? readUserCodexNotify(env) : undefined,
+      });
       // Hooks the CLI would refuse to load (Gemini's root-owned rule) are not given to it: the agent
       // runs on its screen, and its handle shows `signals.hooks: false` so a person can see why.
       if (signals.setup.unavailable !== undefined) this.log.warn('hooks unavailable; running on the screen alone', { agentId: id, reason: signals.setup.unavailable });

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeConfig } from '../../src-main/runtime/config';
@@ -52,6 +53,28 @@ describe('Codex notify fused with the screen (real PTY)', () => {
     await h.manager.stop(id);
     expect(h.manager.get(id).signals?.hooks).toBe(false);
     expect(fs.readdirSync(path.join(h.dataDir, 'signals'))).toEqual([]);
+  }, 40_000);
+
+  it("the user's own notify (their config.toml's, which ours replaces for the run) still runs, with the same payload", async () => {
+    const codexHome = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'raven-codex-home-')));
+    const inbox = path.join(codexHome, 'inbox');
+    fs.mkdirSync(inbox);
+    // The user's program: writes the payload it is given (its last argument) to a file of its own.
+    const script = `printf '%s' "$1" > '${inbox}'/.n-$$ && mv '${inbox}'/.n-$$ '${inbox}'/n-$$.json`;
+    fs.writeFileSync(path.join(codexHome, 'config.toml'), `model = "gpt-test"\nnotify = ["/bin/sh", "-c", ${JSON.stringify(script)}, "user-notify"]\n`);
+    const payloads = (): Record<string, unknown>[] =>
+      fs.readdirSync(inbox).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(inbox, f), 'utf8')) as Record<string, unknown>);
+    try {
+      const id = await spawnDouble({}, { DOUBLE_NOTIFY_DELAY_MS: '0', CODEX_HOME: codexHome });
+      const result = await h.manager.send(id, 'hello', { timeoutMs: 20_000 });
+      expect(result.response).toBe(notifyReply('hello'));
+      // It runs for every notify, the side thread's too, each with Codex's payload as given.
+      await until(() => payloads().length === 2, 10_000, "the user's notify program, twice");
+      expect(payloads().map((p) => p['thread-id']).sort()).toEqual(['main-thread', 'title-thread']);
+      expect(payloads().find((p) => p['thread-id'] === 'main-thread')).toMatchObject({ type: 'agent-turn-complete', 'last-assistant-message': notifyReply('hello') });
+    } finally {
+      fs.rmSync(codexHome, { recursive: true, force: true });
+    }
   }, 40_000);
 
   it('a notify that never comes: the screen ends the turn with its own reply once the wait runs out', async () => {
