@@ -106,6 +106,13 @@ export interface PendingQuestion {
   options: QuestionOption[];
   /** What kind of prompt the detector recognised, e.g. `permission`, `trust_folder`, `unknown`. */
   kind: string;
+  /**
+   * For a permission question raised while the CLI's permission hook is pending (docs/signals.md):
+   * the tool the CLI asks about, by the CLI's own name (`Write`, `Bash`, `run_shell_command`, …).
+   */
+  tool?: string;
+  /** With `tool`: the tool's input as the CLI's hook gave it (a JSON value: the command, the file and its content, …). */
+  input?: unknown;
 }
 
 /** Built-in auto-responses, each switchable off per spawn or in settings. */
@@ -226,8 +233,9 @@ export interface AgentHandle {
    */
   stalledSince?: string;
   /**
-   * The structured signal sources of this agent beside its screen (docs/signals.md "Fused for
-   * Claude Code"): present for an agent whose CLI was started with the runtime's hooks.
+   * The structured signal sources of this agent beside its screen (docs/signals.md "Fused"):
+   * present for an agent whose CLI has them (Claude Code, Codex, Gemini CLI) unless signals are
+   * switched off; `hooks` false while none has arrived (or the CLI would not load them).
    */
   signals?: AgentSignalSources;
   /** How the agent is isolated (`{mode:"none"}` when it runs as the user). */

@@ -37,6 +37,10 @@ export interface QuestionEvent extends AgentEventBase {
   question: string;
   options: QuestionOption[];
   kind: string;
+  /** The tool a permission question is about, from the CLI's permission hook (see PendingQuestion). */
+  tool?: string;
+  /** With `tool`: the tool's input from the hook. */
+  input?: unknown;
 }
 export interface BlockingPromptEvent extends AgentEventBase {
   type: 'blocking_prompt';

@@ -26,7 +26,8 @@ import { wiredIsolationBackends } from './isolation/backends';
 import type { IsolatedLaunch } from './isolation/types';
 import { createLogger, type Logger } from './logger';
 import { AgentSession, assertTerminalSize, type SendResult } from './session/session';
-import { AgentSignals } from './signals/agent-signals';
+import { AgentSignals, hasSignals } from './signals/agent-signals';
+import { readUserCodexNotify } from './signals/codex-notify';
 import { listTranscripts, type TranscriptMeta } from './transcript';
 
 /**
@@ -169,7 +170,7 @@ export class AgentManager {
     const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...preset, ...(request.args ?? [])];
     const probe = type === 'shell' || type === 'custom' || type === 'echo' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
 
-    const signals = await this.openSignals(type, id);
+    const signals = await this.openSignals(type, id, env);
     // Again after the awaits: two spawns may have raced for the last slot or the same id.
     try {
       this.assertSlotFree();
@@ -178,7 +179,7 @@ export class AgentManager {
       await signals?.close();
       throw error;
     }
-    if (signals) {
+    if (signals && signals.setup.unavailable === undefined) {
       args.push(...signals.setup.args);
       Object.assign(env, signals.setup.env);
     }
@@ -239,17 +240,23 @@ export class AgentManager {
   }
 
   /**
-   * Claude Code's hooks for a new session (docs/signals.md "Fused for Claude Code"); undefined, and
-   * the session runs on its screen alone, when switched off or when the channel cannot open (a data
-   * folder whose socket path is too long, say). Codex and Gemini stay on the screen this round.
+   * The CLI's structured signals for a new session (docs/signals.md "Fused"); undefined, and the
+   * session runs on its screen alone, for a CLI without them, when switched off, or when the channel
+   * cannot open (a data folder whose socket path is too long, say).
    */
-  private async openSignals(type: AgentType, id: string): Promise<AgentSignals | undefined> {
-    if (!this.config.signals || type !== 'claude-code') return undefined;
+  private async openSignals(type: AgentType, id: string, env: Record<string, string>): Promise<AgentSignals | undefined> {
+    if (!this.config.signals || !hasSignals(type)) return undefined;
     try {
-      const signals = await AgentSignals.open(type, { parentDir: path.join(this.config.dataDir, 'signals'), logger: this.log.child({ agentId: id }) });
-      if (signals.setup.unavailable === undefined) return signals;
-      this.log.warn('hooks unavailable; running on the screen alone', { agentId: id, reason: signals.setup.unavailable });
-      await signals.close();
+      const signals = await AgentSignals.open(type, {
+        parentDir: path.join(this.config.dataDir, 'signals'),
+        logger: this.log.child({ agentId: id }),
+        // Ours replaces the user's notify for the run; the hook client starts theirs too.
+        codexUserNotify: type === 'codex' ? readUserCodexNotify(env) : undefined,
+      });
+      // Hooks the CLI would refuse to load (Gemini's root-owned rule) are not given to it: the agent
+      // runs on its screen, and its handle shows `signals.hooks: false` so a person can see why.
+      if (signals.setup.unavailable !== undefined) this.log.warn('hooks unavailable; running on the screen alone', { agentId: id, reason: signals.setup.unavailable });
+      return signals;
     } catch (error) {
       this.log.warn('could not open the signal channel; running on the screen alone', { agentId: id, error: String(error) });
     }

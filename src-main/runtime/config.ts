@@ -31,8 +31,9 @@ export interface RuntimeConfig {
   /** When a busy agent's still screen counts as an unknown dialog, or as a stall (session/stillness-watchdog.ts). */
   stillness: StillnessOptions;
   /**
-   * Start Claude Code with the runtime's hooks and fuse them with the screen (docs/signals.md
-   * "Fused for Claude Code"); false runs every agent on its screen alone, for comparison.
+   * Start Claude Code, Codex and Gemini CLI with the runtime's hooks (notify for Codex) and fuse
+   * them with the screen (docs/signals.md "Fused"); false runs every agent on its screen alone, for
+   * comparison.
    */
   signals: boolean;
   /**

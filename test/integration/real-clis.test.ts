@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SpawnConfig } from '../../src-shared/agent';
 import { cliSpawnEnv, createCliHome, DEFAULT_KEYS, type CliHome, type CliName, type HomeFlavour } from '../support/cli-home';
-import { longReplyText, startModelServer, type ModelServer } from '../support/model-server';
+import { longReplyText, startModelServer, TOOL_COMMAND, type ModelServer } from '../support/model-server';
 import { buildBinDir, buildFor, buildLabel, buildsOf, buildVersion, CLI_BUILDS, removeBuildBinDirs, type CliBuild } from '../support/cli-versions';
 import { createHarness, type Harness } from '../support/runtime-harness';
 import { processesWithHome } from '../support/screen-recorder';
@@ -35,7 +36,7 @@ function pathFor(cli: CliName, build: CliBuild | undefined, rest: string | undef
 const LONG_TEST_TIMEOUT = 90_000;
 
 let server: ModelServer;
-const live: { harness: Harness; home: CliHome }[] = [];
+const live: { harness: Harness; home: CliHome; dataDir?: string }[] = [];
 
 beforeAll(async () => {
   server = await startModelServer();
@@ -46,8 +47,9 @@ afterAll(async () => {
 });
 afterEach(async ({ task }) => {
   if (task.result?.state === 'fail') task.meta.lastScreens = lastScreensOf(live.map((l) => l.harness.manager));
-  for (const { harness, home } of live.splice(0)) {
+  for (const { harness, home, dataDir } of live.splice(0)) {
     await harness.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     // Nothing the CLI started may outlive the test.
     expect(processesWithHome(home.home)).toEqual([]);
     home.cleanup();
@@ -100,8 +102,11 @@ async function start(cli: CliName, flavour: HomeFlavour, extra: Partial<SpawnCon
     if (keys.GEMINI_API_KEY) credentials.googleKey = keys.GEMINI_API_KEY;
   }
   const baseEnv = { ...env, ...options.userEnv, PATH: pathFor(cli, options.build, env.PATH) };
-  const harness = createHarness({}, baseEnv);
-  live.push({ harness, home });
+  // Gemini loads the runtime's hook layer only from a folder no one else can write above (the OS
+  // temp folder fails: docs/signals.md "Gemini CLI"), as the app's data folder is.
+  const dataDir = cli === 'gemini' ? fs.mkdtempSync(path.join(os.homedir(), '.raven-real-cli-')) : undefined;
+  const harness = createHarness(dataDir ? { dataDir } : {}, baseEnv);
+  live.push({ harness, home, dataDir });
   const agent = await harness.manager.spawn({ type: TYPES[cli], workdir: home.workdir, credentials, ...extra, env: { ...spawnEnv, ...extra.env } });
   return { harness, home, id: agent.id };
 }
@@ -146,14 +151,13 @@ for (const build of CLI_BUILDS) {
         const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
         expect(hello).toMatchObject({ status: 'ready', response: 'PONG', message: { type: 'response', direction: 'outbound', content: 'PONG', agentId: id } });
         expect((await harness.waitFor('message', id)).content).toBe('PONG');
-        if (cli === 'claude') {
-          // Claude runs with the runtime's hooks: the turn's UserPromptSubmit and Stop reached it.
-          const { signals } = manager.get(id);
-          expect(signals?.hooks).toBe(true);
-          expect(Date.parse(signals!.lastHookAt!)).toBeGreaterThanOrEqual(Date.parse(hello.message.timestamp) - 60_000);
-        } else {
-          expect(manager.get(id).signals).toBeUndefined();
-        }
+        // Claude runs with the runtime's hooks (the turn's UserPromptSubmit and Stop reached it),
+        // Codex with its notify program (the turn's end reached it), Gemini with its hooks when the
+        // runtime runs as root (its rule for a system layer), else on its screen alone.
+        const hooksExpected = cli !== 'gemini' || process.getuid?.() === 0;
+        const { signals } = manager.get(id);
+        expect(signals?.hooks).toBe(hooksExpected);
+        if (hooksExpected) expect(Date.parse(signals!.lastHookAt!)).toBeGreaterThanOrEqual(Date.parse(hello.message.timestamp) - 60_000);
 
         // Multi-line text goes in as one bracketed paste and arrives as one message.
         task.meta.step = 'multi-line paste';
@@ -179,6 +183,16 @@ for (const build of CLI_BUILDS) {
         expect(question.kind).toBe('permission');
         expect(question.question).toMatch(/TOOL_OUTPUT_42|Shell|proceed/);
         expect(manager.get(id).status).toBe('waiting_input');
+        // Claude's and Gemini's tool hooks name the tool and its input; the options are the screen's.
+        // Codex has no tool signal the runtime can use (docs/signals.md "Codex").
+        const toolName = { claude: 'Bash', gemini: 'run_shell_command', codex: undefined }[cli];
+        if (toolName && hooksExpected) {
+          expect(question.tool).toBe(toolName);
+          expect(question.input).toMatchObject({ command: TOOL_COMMAND });
+          expect(manager.get(id).question).toMatchObject({ tool: toolName, input: { command: TOOL_COMMAND } });
+        } else {
+          expect(question.tool).toBeUndefined();
+        }
         // Answer "allow once" through keys, without touching the terminal otherwise.
         const allowOnce = question.options.find((o) => ALLOW_ONCE.test(o.label));
         expect(allowOnce).toBeDefined();
@@ -192,8 +206,11 @@ for (const build of CLI_BUILDS) {
         task.meta.step = '400-line reply';
         const long = await manager.send(id, 'LONG', { timeoutMs: 30_000 });
         lines400(long.response);
-        // Claude's reply comes from its transcript: the model's text exactly, fences and final newline included.
-        if (cli === 'claude') expect(long.response).toBe(longReplyText());
+        // Claude's reply comes from its transcript, Codex's from its notify payload: the model's
+        // text exactly, fences and final newline included.
+        // Gemini's chat record keeps the reply without its final newline.
+        if (cli === 'claude' || cli === 'codex') expect(long.response).toBe(longReplyText());
+        if (cli === 'gemini' && hooksExpected) expect(long.response).toBe(longReplyText().trimEnd());
 
         task.meta.step = 'stop';
         const pid = manager.get(id).pid!;
@@ -201,11 +218,9 @@ for (const build of CLI_BUILDS) {
         expect(manager.get(id).status).toBe('stopped');
         expect(manager.sessionFor(id).liveProcesses()).toEqual([]);
         expect(processesWithHome(home.home).map((p) => p.pid)).not.toContain(pid);
-        if (cli === 'claude') {
-          // The hook channel closed with the agent and its folder (socket, settings file) is gone.
-          expect(manager.get(id).signals?.hooks).toBe(false);
-          expect(fs.readdirSync(path.join(manager.config.dataDir, 'signals'))).toEqual([]);
-        }
+        // The hook channel closed with the agent and its folder (socket, settings file) is gone.
+        expect(manager.get(id).signals?.hooks).toBe(false);
+        expect(fs.readdirSync(path.join(manager.config.dataDir, 'signals'))).toEqual([]);
       },
       LONG_TEST_TIMEOUT,
     );
@@ -238,8 +253,9 @@ describe('approval presets (real CLIs accept the mapped flags)', () => {
       `${cli}: ${preset}`,
       async () => {
         const { harness, id } = await start(cli, 'logged-in', { approvalPreset: preset }, { preAcceptTrust: true, preApproveKey: true });
-        // Claude also gets the runtime's hook settings file (docs/signals.md "Fused for Claude Code").
-        const hookArgs = cli === 'claude' ? ['--settings', expect.stringMatching(/claude-settings\.json$/)] : [];
+        // Claude also gets the runtime's hook settings file, Codex its notify program (docs/signals.md
+        // "Fused"); Gemini's hooks come through its environment.
+        const hookArgs = { claude: ['--settings', expect.stringMatching(/claude-settings\.json$/)], codex: ['-c', expect.stringMatching(/^notify=\[/)], gemini: [] }[cli];
         expect(harness.manager.get(id).args).toEqual([...args, ...hookArgs]);
         await harness.waitFor('agent_ready', id, 60_000);
         await expect(harness.manager.send(id, 'hello', { timeoutMs: 30_000 })).resolves.toMatchObject({ response: 'PONG' });
@@ -300,6 +316,10 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
         const { harness, id } = await start('claude', 'no-credentials', {}, { onboarded: true, preAcceptTrust: true }, { build });
         const first = await harness.waitFor('login_required', id, 30_000);
         expect(first).toMatchObject({ method: 'cli_auth' });
+        expect(harness.manager.get(id).status).toBe('authenticating');
+        // Claude's SessionStart hook runs while it is logged out, so it is no sign of a login
+        // (docs/signals.md "Login"): the hook arrives, and the agent stays authenticating.
+        await until(() => harness.manager.get(id).signals?.hooks === true, 20_000, 'the SessionStart hook');
         expect(harness.manager.get(id).status).toBe('authenticating');
         await expect(harness.manager.send(id, 'hello')).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
         // A person types /login in the terminal. The command menu it opens hides the "Not logged in"
@@ -424,6 +444,12 @@ describe('login screens of scratch HOMEs without credentials (real CLIs)', () =>
       expect(url.loginUrl).toMatch(/^https:\/\/accounts\.google\.com\/o\/oauth2\/v2\/auth\?redirect_uri=/);
       expect(url.loginUrl).toMatch(/\.apps\.googleusercontent\.com$/);
       expect(url.trusted).toBe(true);
+      if (process.getuid?.() === 0) {
+        // Gemini's SessionStart hook runs once a sign-in method is chosen, before the sign-in is
+        // done, so it is no sign of a login (docs/signals.md "Login"): the agent stays authenticating.
+        await until(() => harness.manager.get(id).signals?.lastHookAt !== undefined, 20_000, 'the SessionStart hook');
+        expect(harness.manager.get(id).status).toBe('authenticating');
+      }
     },
     LONG_TEST_TIMEOUT,
   );

@@ -32,6 +32,11 @@ const PLACEHOLDER = /^type your message or @path\/to\/file$/i;
 const FOOTER = /workspace \(\/directory\)|no sandbox|\/model\s*$/i;
 const HALF_BLOCK_RULE = /^[▄▀]{10,}\s*$/;
 const REPLY = /^\s*✦\s/;
+/**
+ * The status line Gemini draws while hooks run (`Executing Hooks: <names>`, behind a spinner): the
+ * runtime's own hooks show there too, so a reply scraped from the screen must leave it out.
+ */
+const HOOK_STATUS = /^\s*(?:\S\s+)?Executing Hooks?:\s/;
 
 /** The input row is the last ` > ` row, with the footer drawn below it. */
 function inputBox(lines: readonly string[]): InputRow | undefined {
@@ -188,7 +193,7 @@ function extractReply(capture: ReplyCapture): string {
   const box = inputBox(lines);
   if (box) lines = lines.slice(0, box.row);
   let body = lines.slice(findEcho(lines, capture.message ?? '', ECHO_STYLE) + 1);
-  body = body.filter((l) => !BUSY.test(l) && !HALF_BLOCK_RULE.test(l) && !/^\s*[╭╰]─+[╮╯]\s*$/.test(l) && !/^\s*\?\s*for shortcuts\s*$/.test(l));
+  body = body.filter((l) => !BUSY.test(l) && !HOOK_STATUS.test(l) && !HALF_BLOCK_RULE.test(l) && !/^\s*[╭╰]─+[╮╯]\s*$/.test(l) && !/^\s*\?\s*for shortcuts\s*$/.test(l));
   // The mode line above the input box: `Shift+Tab to accept edits`, `plan Shift+Tab to manual`.
   body = body.filter((l, i, all) => !(i >= all.length - 3 && (/shift\+tab to /i.test(l) || /^\s*─{10,}\s*$/.test(l))));
   const cleaned = body.map((l) => unbox(l).replace(/\s+\?\s*for shortcuts\s*$/, ''));

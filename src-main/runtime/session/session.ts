@@ -6,8 +6,6 @@ import { unknownDialog } from '../detect/unknown-dialog';
 import { RuntimeError } from '../errors';
 import type { Logger } from '../logger';
 import { ScreenModel } from '../screen/screen-model';
-import { readClaudeReply } from '../signals/claude-transcript';
-import type { AgentSignal } from '../signals/signal';
 import { StateTracker, type ClassifyContextSource } from '../state-tracker';
 import { AutoAnswerer } from './auto-answer';
 import { deliver } from './delivery';
@@ -22,25 +20,20 @@ import { Recording } from './recording';
 import { MAX_MESSAGE_CHARS } from '../../../src-shared/limits';
 import { assertTerminalSize, type SessionInit, type StopOptions } from './session-init';
 import { DEFAULT_STILLNESS, StillnessWatchdog, type StillnessHandlers } from './stillness-watchdog';
+import { SignalFusion, type FusionHost } from './signal-fusion';
+import { replySourceFor } from './signal-replies';
 import { MessageFactory, Turn, type SendOptions, type SendResult } from './turn';
 
 export type { SendOptions, SendResult } from './turn';
 export { assertTerminalSize, type SessionInit, type StopOptions } from './session-init';
 
-/**
- * How long a turn whose hooks work waits, once the screen shows the idle prompt, for the Stop hook
- * before the screen ends it anyway (a turn interrupted with Esc gets no Stop hook).
- */
-const STOP_HOOK_WAIT_MS = 3_000;
-/** How long the reply may take to appear in Claude's transcript after Stop before the screen's reply is used. */
-const TRANSCRIPT_REPLY_WAIT_MS = 1_500;
 /** SIGTERM → SIGKILL grace for an agent stopped because it hit a resource limit (it is misbehaving already). */
 const LIMIT_STOP_MS = 2_000;
 
 /**
  * One agent: a PTY running a CLI, the screen model fed by it, the state tracker reading the screen,
- * and the state machine that turns committed screen states — and, for Claude Code, its hooks
- * (docs/signals.md "Fused for Claude Code") — into lifecycle statuses and events.
+ * and the state machine that turns committed screen states — fused with the CLI's structured
+ * signals where it has them (signal-fusion.ts) — into lifecycle statuses and events.
  * This file is the façade and the state machine; each other job is in its own file of this folder
  * (docs/architecture.md lists them along the path of a PTY byte and of a `send`).
  *
@@ -100,11 +93,8 @@ export class AgentSession implements ClassifyContextSource {
   private exitHandled = false;
   /** Lines kept after the screen model is released at exit, so logs stay available. */
   private finalLines: string[] | undefined;
-  /**
-   * The Stop hook made the agent ready while the screen's last committed state was still busy: a
-   * busy from the screen is its late view of the turn that ended, until the screen shows ready.
-   */
-  private hookReadyUnconfirmed = false;
+  /** The CLI's structured signals fused with the screen; undefined for an agent without them. */
+  private readonly fusion: SignalFusion | undefined;
   private signalSubscription: { dispose(): void } | undefined;
   private signalsClosed = false;
   private readonly isolation: IsolationWatch;
@@ -125,6 +115,32 @@ export class AgentSession implements ClassifyContextSource {
     this.screen = new ScreenModel({ cols: init.cols, rows: init.rows, scrollback: init.scrollback });
     this.ptyOutput = new SessionOutput(this.screen);
     this.screen.onBackpressure((paused) => (paused ? this.holdFlow('screen') : this.releaseFlow('screen')));
+    const source = init.signals ? replySourceFor(init.signals.type) : undefined;
+    this.fusion = source ? new SignalFusion(this.fusionHost(), source) : undefined;
+  }
+
+  /** The session as the signal fusion sees it. */
+  private fusionHost(): FusionHost {
+    return {
+      log: this.log,
+      status: () => this.status,
+      exited: () => this.exited,
+      currentTurn: () => this.turn,
+      startTurnFromSignal: () => {
+        this.turn = new Turn(this.screen, this.adapter, this.log, undefined, 'running');
+        this.setStatus('busy');
+      },
+      finishTurn: (turn, reply) => this.finishTurn(turn, reply),
+      enterReady: () => this.enterReady(),
+      setStatus: (status) => this.setStatus(status),
+      committedScreenKind: () => this.running?.tracker.committed?.kind,
+      permissionHook: (fact) => {
+        // The screen asked first: the question (in the handle) gains the tool; its event has gone out.
+        const question = this.question;
+        if (this.status === 'waiting_input' && question?.kind === 'permission' && question.tool === undefined) this.question = { ...question, tool: fact.tool, input: fact.input };
+      },
+      touchActivity: () => this.running?.watchdog.touch(),
+    };
   }
 
   // ───────────────────────────── lifecycle ─────────────────────────────
@@ -176,7 +192,8 @@ export class AgentSession implements ClassifyContextSource {
         if (this.status === 'waiting_input') tracker.recommit();
       }
     });
-    this.signalSubscription = init.signals?.signals.on((signal) => this.handleSignal(signal));
+    const fusion = this.fusion;
+    if (fusion) this.signalSubscription = init.signals?.signals.on((signal) => fusion.handle(signal));
     this.setStatus('starting');
     this.emit({ type: 'agent_started' });
     this.log.info('agent started', { pid: pty.pid, command: init.executable, args: init.args });
@@ -313,7 +330,7 @@ export class AgentSession implements ClassifyContextSource {
     const turn = this.turn;
     if (turn?.phase === 'delivering' && (state.kind === 'ready' || state.kind === 'busy' || state.kind === 'starting')) return;
 
-    if (state.kind !== 'busy' && state.kind !== 'starting') this.hookReadyUnconfirmed = false;
+    this.fusion?.onScreenState(state);
 
     switch (state.kind) {
       case 'starting':
@@ -325,10 +342,7 @@ export class AgentSession implements ClassifyContextSource {
       case 'busy':
         // The screen moved on after showing the prompt: that prompt did not end the turn.
         turn?.cancelStopWait();
-        if (this.status === 'ready' && this.hookReadyUnconfirmed) {
-          this.log.debug('screen still busy after the Stop hook ended the turn; the hook wins');
-          return;
-        }
+        if (this.fusion?.ignoresScreenBusy()) return;
         if (this.status === 'ready' || this.status === 'waiting_input') {
           this.turn ??= new Turn(this.screen, this.adapter, this.log, undefined, 'running');
           this.setStatus('busy');
@@ -358,10 +372,14 @@ export class AgentSession implements ClassifyContextSource {
     if (this.running?.autoAnswerer.answer(prompt, this.automationPaused)) return;
     const question: PendingQuestion = { question: prompt.question, options: prompt.options, kind: prompt.kind };
     if (this.status === 'waiting_input' && this.question?.question === question.question) return;
+    // The screen has the question and its options; a pending permission hook says which tool and input.
+    const permission = prompt.kind === 'permission' ? this.fusion?.pendingPermission() : undefined;
+    if (permission) Object.assign(question, { tool: permission.tool, input: permission.input });
     this.setStatus('waiting_input');
     this.question = question;
+    if (this.turn) this.fusion?.onQuestion(this.turn);
     this.emit({ type: 'blocking_prompt', prompt: prompt.question, autoResponded: false });
-    this.emit({ type: 'question', question: question.question, options: question.options, kind: question.kind });
+    this.emit({ type: 'question', question: question.question, options: question.options, kind: question.kind, ...(permission ? { tool: permission.tool, input: permission.input } : {}) });
     const turn = this.turn;
     if (turn?.awaited) {
       const partial = turn.reply();
@@ -373,17 +391,7 @@ export class AgentSession implements ClassifyContextSource {
     const startup = !this.everReady || this.status === 'authenticating' || this.status === 'starting';
     const turn = this.turn;
     if (turn && turn.phase === 'running') {
-      if (turn.hooks.finishing) return;
-      if (this.awaitsStopHook(turn)) {
-        this.log.debug('screen shows the prompt before the Stop hook; waiting for the hook', { permissionPending: turn.hooks.permissionPending });
-        turn.waitForStop(STOP_HOOK_WAIT_MS, () => {
-          if (this.turn !== turn || this.exited) return;
-          this.log.debug('no Stop hook came; the screen ends the turn');
-          turn.hooks.live = false;
-          if (this.running?.tracker.committed?.kind === 'ready') this.enterReady();
-        });
-        return;
-      }
+      if (this.fusion?.holdsScreenReady(turn)) return;
       this.finishTurn(turn);
     }
     this.setStatus('ready');
@@ -395,93 +403,6 @@ export class AgentSession implements ClassifyContextSource {
   }
 
   // ───────────────────────────── turns ─────────────────────────────
-
-  /**
-   * Whether a turn whose screen shows the prompt should wait for the Stop hook: the hooks work in
-   * this turn and it is text only (a tool turn's reply is the screen's), or a permission hook says
-   * the CLI still waits for a person (the hook wins over the screen).
-   */
-  private awaitsStopHook(turn: Turn): boolean {
-    const hooks = turn.hooks;
-    return hooks.live && !hooks.stopSeen && (!hooks.usedTools || hooks.permissionPending);
-  }
-
-  /**
-   * A structured signal from the CLI's hooks (docs/signals.md "Fused for Claude Code"). Hooks are
-   * the first source where they say more than the screen; the screen stays a full source because a
-   * user's `disableAllHooks` silences ours.
-   */
-  private handleSignal(signal: AgentSignal): void {
-    if (this.exited) return;
-    // Hook activity is activity: a CLI working without drawing is not still.
-    this.running?.watchdog.touch();
-    const turn = this.turn;
-    switch (signal.kind) {
-      case 'turn_started':
-        this.hookReadyUnconfirmed = false;
-        if (turn) {
-          turn.hooks.live = true;
-        } else if (this.status === 'ready') {
-          // A prompt submitted from the terminal: the hook knows before the screen redraws.
-          this.log.debug('prompt submitted outside send; the hook starts the turn');
-          this.turn = new Turn(this.screen, this.adapter, this.log, undefined, 'running');
-          this.turn.hooks.live = true;
-          this.setStatus('busy');
-        }
-        return;
-      case 'tool_starting':
-        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true });
-        return;
-      case 'tool_finished':
-        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true, permissionPending: false });
-        return;
-      case 'permission_requested':
-        if (turn) Object.assign(turn.hooks, { live: true, usedTools: true, permissionPending: true });
-        // The question's options are on the screen only: the screen confirms it.
-        if (this.status !== 'waiting_input') this.log.debug('permission hook before the screen shows the question; waiting for the screen', { tool: signal.tool });
-        return;
-      case 'turn_ended':
-        return this.endTurnFromHook(signal.transcriptPath);
-      default:
-        return;
-    }
-  }
-
-  private endTurnFromHook(transcriptPath: string | undefined): void {
-    const turn = this.turn;
-    if (!turn) {
-      this.log.debug('Stop hook with no turn running');
-      return;
-    }
-    Object.assign(turn.hooks, { live: true, stopSeen: true, permissionPending: false });
-    if (turn.phase === 'delivering') {
-      turn.hooks.stopDuringDelivery = { transcriptPath };
-      return;
-    }
-    if (turn.hooks.usedTools) {
-      // The transcript's last message leaves out the tool's output, which the screen's reply shows:
-      // the screen ends a tool turn (at once if it already shows the prompt).
-      if (turn.waitingForStop) {
-        turn.cancelStopWait();
-        this.enterReady();
-      }
-      return;
-    }
-    void this.finishTurnFromTranscript(turn, transcriptPath);
-  }
-
-  /** Ends a text turn on its Stop hook, with the reply from Claude's transcript (the screen's if that has none in time). */
-  private async finishTurnFromTranscript(turn: Turn, transcriptPath: string | undefined): Promise<void> {
-    turn.hooks.finishing = true;
-    turn.cancelStopWait();
-    const reply = transcriptPath === undefined ? undefined : await readClaudeReply(transcriptPath, { prompt: turn.message, timeoutMs: TRANSCRIPT_REPLY_WAIT_MS });
-    if (this.turn !== turn || this.exited || this.status === 'stopping') return;
-    if (reply === undefined) this.log.debug('no reply in the transcript in time; using the screen reply');
-    if (this.status === 'waiting_input') this.log.debug('Stop hook while the screen shows a question; the hook wins');
-    this.finishTurn(turn, reply);
-    this.hookReadyUnconfirmed = this.running?.tracker.committed?.kind !== 'ready';
-    if (this.status === 'busy' || this.status === 'waiting_input') this.setStatus('ready');
-  }
 
   private async closeSignals(): Promise<void> {
     const signals = this.init.signals;
@@ -496,7 +417,7 @@ export class AgentSession implements ClassifyContextSource {
   }
 
   private finishTurn(turn: Turn, transcriptReply?: string): void {
-    turn.cancelStopWait();
+    turn.end();
     const content = transcriptReply ?? turn.reply();
     this.turn = undefined;
     const message = this.messages.create('outbound', 'response', content, turn.message);
@@ -509,7 +430,7 @@ export class AgentSession implements ClassifyContextSource {
     if (!turn) return;
     const partial = this.exited ? '' : turn.reply();
     this.turn = undefined;
-    turn.cancelStopWait();
+    turn.end();
     turn.fail(error, partial);
   }
 
@@ -522,6 +443,11 @@ export class AgentSession implements ClassifyContextSource {
     if (this.status === 'authenticating') {
       throw new RuntimeError('AUTH_REQUIRED', `${this.name} is waiting for a login.`, { ...this.logins.current });
     }
+    const pending = this.turn;
+    if (pending?.hooks.replyPending && this.status === 'ready') {
+      // Ready by the screen, the reply still on its way from the turn-end signal (bounded wait).
+      await pending.ended;
+    }
     if (this.status !== 'ready' || this.turn || !this.running) {
       throw new RuntimeError('AGENT_NOT_READY', `${this.name} is ${this.status}; messages can only be sent when it is ready.`, { status: this.status });
     }
@@ -532,7 +458,7 @@ export class AgentSession implements ClassifyContextSource {
     const text = message.replace(/\r\n?/g, '\n').trim();
     const turn = new Turn(this.screen, this.adapter, this.log, text, 'delivering');
     this.turn = turn;
-    this.hookReadyUnconfirmed = false;
+    this.fusion?.onSend();
     this.setStatus('busy');
     const result = turn.awaitResult(options.timeoutMs, this);
 
@@ -544,8 +470,7 @@ export class AgentSession implements ClassifyContextSource {
     }
     if (this.turn !== turn) return result; // the turn ended or failed during delivery
     turn.phase = 'running';
-    const early = turn.hooks.stopDuringDelivery;
-    if (early) this.endTurnFromHook(early.transcriptPath);
+    this.fusion?.afterDelivery(turn);
     // The screen may look "ready" exactly as before the message; let the adapter judge it afresh
     // with the turn in context.
     tracker.recommit();

@@ -2,6 +2,7 @@ import type { AgentMessage, AgentStatus, PendingQuestion } from '../../../src-sh
 import type { CliAdapter } from '../adapters/types';
 import { RuntimeError } from '../errors';
 import type { Logger } from '../logger';
+import type { AgentSignal } from '../signals/signal';
 import { joinWrapped, type ScreenModel } from '../screen/screen-model';
 
 /**
@@ -41,7 +42,7 @@ interface Waiter {
 export type TurnPhase = 'delivering' | 'running';
 
 /**
- * What the CLI's hooks said about this turn (docs/signals.md "Fused for Claude Code"); all false for
+ * What the CLI's signals said about this turn (session/signal-fusion.ts); all false for
  * an agent without hooks, whose turns the screen alone ends.
  */
 export interface TurnHookFacts {
@@ -55,8 +56,18 @@ export interface TurnHookFacts {
   stopSeen: boolean;
   /** The Stop hook is ending the turn (its reply is being read from the transcript): the screen keeps out. */
   finishing: boolean;
-  /** Stop came while the message was still being delivered: the turn ends once delivery is done. */
-  stopDuringDelivery?: { transcriptPath?: string };
+  /** The turn-end signal came while the message was still being delivered: the turn ends once delivery is done. */
+  stopDuringDelivery?: Extract<AgentSignal, { kind: 'turn_ended' }>;
+  /** The screen showed the prompt and the wait for the turn-end signal ran out: the screen ends the turn. */
+  waitedOut?: boolean;
+  /** When the screen first showed the prompt while the turn-end signal was awaited (ms). */
+  screenReadyAt?: number;
+  /** The agent is `ready` by the screen while the reply is awaited from the turn-end signal. */
+  replyPending?: boolean;
+  /** The tool hook that started and has not finished (Claude PreToolUse, Gemini BeforeTool). */
+  toolPending?: { tool: string; input: unknown };
+  /** The pending permission hook's tool and input, for the screen's question to carry. */
+  permission?: { tool: string; input: unknown };
 }
 
 export class Turn {
@@ -65,6 +76,9 @@ export class Turn {
   /** Set while the screen showed the idle prompt and the session waits for the Stop hook to end the turn. */
   private screenReadyTimer: NodeJS.Timeout | undefined;
   private waiter: Waiter | undefined;
+  private markEnded!: () => void;
+  /** Resolves when the turn is over (finished or failed), whether or not anyone awaited its result. */
+  readonly ended: Promise<void> = new Promise((resolve) => (this.markEnded = resolve));
 
   constructor(
     private readonly screen: ScreenModel,
@@ -124,6 +138,12 @@ export class Turn {
   /** Someone is waiting on this turn's result. */
   get awaited(): boolean {
     return this.waiter !== undefined;
+  }
+
+  /** The session is done with this turn (it finished or failed). */
+  end(): void {
+    this.cancelStopWait();
+    this.markEnded();
   }
 
   /** Resolves the waiting `send`, if any (the turn itself may go on, e.g. after a question). */

@@ -1,5 +1,5 @@
 /**
- * One agent's structured signals, ready for the session to adopt (docs/signals.md "Fusing"): opens
+ * One agent's structured signals, ready for the session to adopt (docs/signals.md "Fused"): opens
  * the channel, says what to add to the CLI's arguments and environment, and turns every accepted
  * hook message into an `AgentSignal` with the parser of that CLI. It also remembers the last event,
  * which is what `GET /agents/:id` will show as "signals live".
@@ -35,6 +35,8 @@ export interface AgentSignalsOptions {
   logger?: Logger;
   /** Gemini only: the system-defaults file to carry over (default: the user's variable, else the machine's). */
   geminiInheritedDefaults?: string;
+  /** Codex only: the user's own notify program (their config.toml's), which ours replaces and so runs on. */
+  codexUserNotify?: readonly string[];
 }
 
 export interface SignalSetup {
@@ -107,7 +109,7 @@ function setupFor(type: SignalAgentType, channel: SignalChannel, program: HookPr
     case 'claude-code':
       return { args: writeClaudeHookSettings(channel.dir, program).args, env: channel.hookEnv() };
     case 'codex':
-      return { args: codexNotifyArgs(program), env: channel.hookEnv() };
+      return { args: codexNotifyArgs(program, options.codexUserNotify), env: channel.hookEnv() };
     case 'gemini-cli': {
       // The channel's variables ride in each hook's own `env`, so the CLI (and every tool it runs)
       // never sees the token.

@@ -9,7 +9,7 @@
  * Claude writes one line per content block, so one assistant message (one `message.id`) can span
  * several lines. Other line types (summary, system, attachment, file-history-snapshot…) are skipped.
  */
-import * as fs from 'node:fs';
+import { readWhenWritten } from './read-record';
 import { isRecord } from './signal';
 
 interface TranscriptLine {
@@ -107,35 +107,6 @@ export interface ReadReplyOptions {
  * moment before Claude has appended the reply's line, so it re-reads on each change of the file
  * until the turn has a text or `timeoutMs` passes; undefined then (the screen's reply is the fallback).
  */
-export async function readClaudeReply(transcriptPath: string, options: ReadReplyOptions = {}): Promise<string | undefined> {
-  const timeoutMs = options.timeoutMs ?? 2_000;
-  const attempt = (): string | undefined => {
-    try {
-      return lastClaudeReply(fs.readFileSync(transcriptPath, 'utf8'), options.prompt);
-    } catch {
-      return undefined;
-    }
-  };
-  const first = attempt();
-  if (first !== undefined) return first;
-  return new Promise((resolve) => {
-    let watcher: fs.FSWatcher | undefined;
-    const finish = (value: string | undefined): void => {
-      clearTimeout(timer);
-      watcher?.close();
-      resolve(value);
-    };
-    const timer = setTimeout(() => finish(attempt()), timeoutMs);
-    try {
-      watcher = fs.watch(transcriptPath, () => {
-        const found = attempt();
-        if (found !== undefined) finish(found);
-      });
-      // The file may have changed between the first read and the watch starting.
-      const found = attempt();
-      if (found !== undefined) finish(found);
-    } catch {
-      // No file (yet): the timer gives the answer.
-    }
-  });
+export function readClaudeReply(transcriptPath: string, options: ReadReplyOptions = {}): Promise<string | undefined> {
+  return readWhenWritten(transcriptPath, (text) => lastClaudeReply(text, options.prompt), options.timeoutMs ?? 2_000);
 }

@@ -13,8 +13,12 @@
  * test/fixtures/signals/codex-<version>/.
  *
  * A `-c notify` replaces a `notify` the user configured for the length of this run (Codex has one
- * notify program, not a list); docs/signals.md says what that costs and the plan for it.
+ * notify program, not a list), so the user's program, read from their config.toml, is handed to the
+ * hook client, which starts it with the same payload before forwarding (`--then=`).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { HookMessage } from './channel';
 import { hookArgv, type HookProgram } from './hook-command';
 import { isRecord, stringField, type AgentSignal } from './signal';
@@ -27,10 +31,58 @@ function tomlString(value: string): string {
   return JSON.stringify(value);
 }
 
-/** The arguments that make Codex call the hook client after each turn. */
-export function codexNotifyArgs(program: HookProgram): string[] {
-  const argv = hookArgv(program, CODEX_NOTIFY_EVENT).map(tomlString).join(',');
+/** The hook client's argument that carries the user's own notify program (base64 of its JSON argv). */
+export const CHAIN_PREFIX = '--then=';
+
+/**
+ * The arguments that make Codex call the hook client after each turn; `userNotify`, the program
+ * the user configured, is passed on for the hook client to start with the same payload.
+ */
+export function codexNotifyArgs(program: HookProgram, userNotify?: readonly string[]): string[] {
+  const chain = userNotify && userNotify.length > 0 ? [CHAIN_PREFIX + Buffer.from(JSON.stringify(userNotify), 'utf8').toString('base64')] : [];
+  const argv = [...hookArgv(program, CODEX_NOTIFY_EVENT), ...chain].map(tomlString).join(',');
   return ['-c', `notify=[${argv}]`];
+}
+
+/** One TOML string (basic `"…"` with escapes, or literal `'…'`) at the start of `text`. */
+const TOML_STRING = /^\s*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')\s*,?/;
+
+/**
+ * The top-level `notify = [ … ]` of a Codex config.toml, or undefined when there is none (or it is
+ * not an array of strings). Only the top level counts: a `[profiles.x]` table's notify applies only
+ * with that profile, which the runtime does not select.
+ */
+export function userCodexNotify(configToml: string): string[] | undefined {
+  const firstTable = configToml.search(/^\s*\[/m);
+  const topLevel = firstTable >= 0 ? configToml.slice(0, firstTable) : configToml;
+  const start = /^\s*notify\s*=\s*\[/m.exec(topLevel);
+  if (!start) return undefined;
+  let rest = topLevel.slice(start.index + start[0].length);
+  const argv: string[] = [];
+  for (;;) {
+    rest = rest.replace(/^(?:\s|#[^\n]*)*/, '');
+    if (rest.startsWith(']')) return argv.length > 0 ? argv : undefined;
+    const match = TOML_STRING.exec(rest);
+    if (!match) return undefined;
+    if (match[1] !== undefined) {
+      try {
+        argv.push(JSON.parse(`"${match[1]}"`) as string);
+      } catch {
+        return undefined; // a TOML escape JSON lacks (\U…): not worth guessing at
+      }
+    } else argv.push(match[2]);
+    rest = rest.slice(match[0].length);
+  }
+}
+
+/** The user's notify program from `$CODEX_HOME/config.toml` (default `~/.codex`), in the agent's environment. */
+export function readUserCodexNotify(env: Record<string, string | undefined>): string[] | undefined {
+  const home = env.CODEX_HOME ?? path.join(env.HOME ?? os.homedir(), '.codex');
+  try {
+    return userCodexNotify(fs.readFileSync(path.join(home, 'config.toml'), 'utf8'));
+  } catch {
+    return undefined; // no config: nothing of the user's to keep
+  }
 }
 
 /** A notify payload as a signal; undefined for a notification type other than turn-complete. */

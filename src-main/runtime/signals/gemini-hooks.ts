@@ -64,7 +64,13 @@ export function geminiHooks(program: HookProgram, channelEnv: Record<string, str
   return hooks;
 }
 
-/** `base` (the machine's system defaults) with the runtime's hooks appended to each event's list. */
+/**
+ * `base` (the machine's system defaults) with the runtime's hooks appended to each event's list.
+ * Unless `base` says otherwise, hook notifications are off: Gemini draws `Executing Hooks: <names>`
+ * over its status line while any hook runs, ours on every turn, and the redraw leaves pieces of it
+ * in the screen's reply. It is the lowest layer, so a user who set `hooksConfig.notifications` keeps
+ * their choice.
+ */
 export function withGeminiHooks(base: GeminiSettings, program: HookProgram, channelEnv: Record<string, string>): GeminiSettings {
   const existing = isRecord(base.hooks) ? base.hooks : {};
   const hooks: Record<string, unknown> = { ...existing };
@@ -72,7 +78,8 @@ export function withGeminiHooks(base: GeminiSettings, program: HookProgram, chan
     const before = existing[event];
     hooks[event] = [...(Array.isArray(before) ? before : []), ...entries];
   }
-  return { ...base, hooks };
+  const hooksConfig = isRecord(base.hooksConfig) ? base.hooksConfig : {};
+  return { ...base, hooks, hooksConfig: { ...hooksConfig, notifications: hooksConfig.notifications ?? false } };
 }
 
 function readSettings(file: string): GeminiSettings {

@@ -10,6 +10,7 @@
  *   {"id","timestamp","type":"user","content":[{"text"}|{"functionResponse"}]}
  *   {"id","timestamp","type":"gemini","content":"text","toolCalls"?:[…],…} (rewritten under the same id as it grows)
  */
+import { readWhenWritten } from './read-record';
 import { isRecord } from './signal';
 
 interface ChatMessage {
@@ -56,16 +57,38 @@ function isPrompt(message: ChatMessage): boolean {
   return Array.isArray(message.content) && message.content.some((part) => isRecord(part) && typeof part.text === 'string');
 }
 
-/** The last model text of the latest turn; undefined when that turn has none yet. */
-export function lastGeminiReply(record: string): string | undefined {
+function promptText(message: ChatMessage): string {
+  if (typeof message.content === 'string') return message.content;
+  if (!Array.isArray(message.content)) return '';
+  return message.content.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('');
+}
+
+/**
+ * The last model text of the latest turn; undefined when that turn has none yet. With `prompt`,
+ * only if the latest turn began with it (until Gemini has written this turn's prompt, the last
+ * text in the record is the previous turn's reply, never this one's).
+ */
+export function lastGeminiReply(record: string, prompt?: string): string | undefined {
   const messages = messagesOf(record);
   let turnStart = 0;
+  let promptSeen = prompt === undefined;
   messages.forEach((m, i) => {
-    if (isPrompt(m)) turnStart = i + 1;
+    if (!isPrompt(m)) return;
+    turnStart = i + 1;
+    if (prompt !== undefined) promptSeen = promptText(m).includes(prompt);
   });
+  if (!promptSeen) return undefined;
   for (let i = messages.length - 1; i >= turnStart; i--) {
     const m = messages[i];
     if (m.type === 'gemini' && typeof m.content === 'string' && m.content !== '') return m.content;
   }
   return undefined;
+}
+
+/**
+ * Reads the reply of the turn that just ended (AfterAgent) from the chat record, waiting up to
+ * `timeoutMs` for it to be written; undefined then (the screen's reply is the fallback).
+ */
+export function readGeminiReply(recordPath: string, options: { prompt?: string; timeoutMs?: number } = {}): Promise<string | undefined> {
+  return readWhenWritten(recordPath, (text) => lastGeminiReply(text, options.prompt), options.timeoutMs ?? 2_000);
 }

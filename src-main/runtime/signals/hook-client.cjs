@@ -5,6 +5,10 @@
  *
  *   node hook-client.cjs <event-name>        (the CLI's hook JSON on stdin)
  *   node hook-client.cjs <event-name> <json> (Codex `notify` passes its payload as the last argument)
+ *   node hook-client.cjs notify --then=<base64 JSON argv> <json>
+ *                                            (also starts the user's own notify program, which the
+ *                                            runtime's replaced, with the same payload: it is not
+ *                                            waited for, and its output goes nowhere)
  *
  * It adds the event name and the session's token (RAVEN_SIGNAL_TOKEN) and sends one line of JSON
  * to the session's socket (RAVEN_SIGNAL_SOCKET), then waits for the runtime's `ok` so the event is
@@ -42,8 +46,26 @@ process.stderr.on('error', quit);
 const socketPath = process.env.RAVEN_SIGNAL_SOCKET;
 const token = process.env.RAVEN_SIGNAL_TOKEN;
 const event = process.argv[2];
-const argPayload = process.argv[3];
+const THEN = '--then=';
+const chained = process.argv[3] !== undefined && process.argv[3].startsWith(THEN) && process.argv.length > 4;
+const argPayload = chained ? process.argv[4] : process.argv[3];
+// The user's program runs whether or not the runtime is there to hear about the turn.
+if (chained) runUserProgram(process.argv[3].slice(THEN.length), argPayload);
 if (!socketPath || !token || !event) quit();
+
+function runUserProgram(encoded, payload) {
+  try {
+    const argv = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) return;
+    const { spawn } = require('node:child_process');
+    // Not detached: it stays in the agent's session, so stopping the agent reaps it like anything else.
+    const child = spawn(argv[0], [...argv.slice(1), payload], { stdio: 'ignore' });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // A bad chain must not stop the event from reaching the runtime.
+  }
+}
 
 function send(body, oversize) {
   let payload = null;

@@ -1,6 +1,6 @@
 /**
  * What a CLI's structured signals mean, whichever CLI sent them: the events the session's state
- * machine will fuse with what the screen shows (docs/signals.md "Fusing"). Each CLI's parser
+ * machine will fuse with what the screen shows (docs/signals.md "Fused"). Each CLI's parser
  * (claude-hooks.ts, codex-notify.ts, gemini-hooks.ts) turns its own payloads into these.
  */
 

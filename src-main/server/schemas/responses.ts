@@ -21,6 +21,8 @@ const questionSchema = z.object({
   question: z.string(),
   options: z.array(questionOptionSchema),
   kind: z.string(),
+  tool: z.string().optional().meta({ description: "For a permission question while the CLI's permission hook is pending: the tool asked about, by the CLI's own name." }),
+  input: z.unknown().optional().meta({ description: "With tool: the tool's input as the hook gave it." }),
 });
 
 const loginSchema = z.object({

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HookMessage } from '../../../src-main/runtime/signals/channel';
-import { codexNotifyArgs, CodexThreadFilter, parseCodexNotify } from '../../../src-main/runtime/signals/codex-notify';
+import { CHAIN_PREFIX, codexNotifyArgs, CodexThreadFilter, parseCodexNotify, userCodexNotify } from '../../../src-main/runtime/signals/codex-notify';
 import { longReplyText } from '../../support/model-server';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/signals');
@@ -21,6 +21,34 @@ describe('codexNotifyArgs', () => {
     const args = codexNotifyArgs({ nodePath: '/opt/my "node"', runAsNode: false, clientPath: '/x/hook-client.cjs' });
     expect(args).toEqual(['-c', 'notify=["/opt/my \\"node\\"","/x/hook-client.cjs","notify"]']);
     expect(codexNotifyArgs({ nodePath: '/app', runAsNode: true, clientPath: '/h.cjs' })[1]).toBe('notify=["env","ELECTRON_RUN_AS_NODE=1","/app","/h.cjs","notify"]');
+  });
+
+  it("passes the user's own notify program on to the hook client, encoded as one argument", () => {
+    const user = ['notify-send', 'Codex "done"'];
+    const [, value] = codexNotifyArgs({ nodePath: '/n', runAsNode: false, clientPath: '/h.cjs' }, user);
+    const argv = JSON.parse(value.slice('notify='.length)) as string[];
+    expect(argv.slice(0, 3)).toEqual(['/n', '/h.cjs', 'notify']);
+    expect(argv[3].startsWith(CHAIN_PREFIX)).toBe(true);
+    expect(JSON.parse(Buffer.from(argv[3].slice(CHAIN_PREFIX.length), 'base64').toString('utf8'))).toEqual(user);
+  });
+});
+
+describe('userCodexNotify (the user config.toml notify the runtime keeps running)', () => {
+  it.each([
+    ['one line', 'model = "x"\nnotify = ["notify-send", "Codex"]\n', ['notify-send', 'Codex']],
+    ['literal strings and escapes', 'notify = [\'/usr/bin/say\', "a \\"q\\" \\u00e9"]', ['/usr/bin/say', 'a "q" é']],
+    ['several lines with comments and a trailing comma', 'notify = [\n  "python3", # the interpreter\n  "/h/notify.py",\n]\n[tui]\nx = 1', ['python3', '/h/notify.py']],
+  ])('%s', (_name, toml, expected) => {
+    expect(userCodexNotify(toml)).toEqual(expected);
+  });
+
+  it.each([
+    ['none', 'model = "x"\n'],
+    ['only inside a table (a profile)', '[profiles.work]\nnotify = ["x"]\n'],
+    ['not an array of strings', 'notify = [1, 2]'],
+    ['empty', 'notify = []'],
+  ])('%s: nothing to run', (_name, toml) => {
+    expect(userCodexNotify(toml)).toBeUndefined();
   });
 });
 

@@ -30,6 +30,13 @@ describe('Gemini hook settings layer', () => {
     expect(Object.keys(hooks).sort()).toEqual([...GEMINI_HOOK_EVENTS].sort());
     expect(hooks.AfterAgent.map((e) => e.hooks[0].command)).toEqual(['admin-audit', "'/n' '/h.cjs' 'AfterAgent'"]);
     expect(hooks.BeforeTool[0]).toMatchObject({ matcher: '*', hooks: [{ env: channelEnv }] });
+    // Gemini's "Executing Hooks" indicator is off by default in this layer (it lands in the screen's reply)…
+    expect(layered.hooksConfig).toEqual({ notifications: false });
+  });
+
+  it("keeps the machine defaults' own hook notification choice and other hooksConfig fields", () => {
+    const layered = withGeminiHooks({ hooksConfig: { notifications: true, disabled: ['x'] } }, program, channelEnv);
+    expect(layered.hooksConfig).toEqual({ notifications: true, disabled: ['x'] });
   });
 
   it('writes a private file and names it in GEMINI_CLI_SYSTEM_DEFAULTS_PATH; a missing machine file is no error', () => {
