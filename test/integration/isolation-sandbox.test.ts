@@ -237,9 +237,10 @@ describe('isolation none and refused policies', () => {
   it('refuses what it cannot give, with a code, and spawns nothing', async () => {
     const workdir = scratchDir(h, 'refused');
     await expect(h.manager.spawn({ type: 'shell', workdir, isolation: 'container' })).rejects.toMatchObject({ code: 'ISOLATION_UNAVAILABLE' });
-    await expect(h.manager.spawn({ type: 'shell', workdir, isolation: { mode: 'sandbox', network: 'allowlist' } })).rejects.toMatchObject({
-      code: 'ISOLATION_UNAVAILABLE',
-      message: expect.stringContaining('egress proxy'),
+    // A wildcard over everything is not an allowlist.
+    await expect(h.manager.spawn({ type: 'shell', workdir, isolation: { mode: 'sandbox', network: 'allowlist', allow: ['*'] } })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: { field: 'isolation.allow', rule: '*' },
     });
     await expect(h.manager.spawn({ type: 'shell', workdir: os.homedir(), isolation: 'sandbox' })).rejects.toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'workdir' } });
     await expect(h.manager.spawn({ type: 'shell', workdir, isolation: { mode: 'sandbox', network: 'none', writable: ['relative/dir'] } })).rejects.toMatchObject({

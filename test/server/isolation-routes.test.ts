@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,4 +88,49 @@ describe('POST /api/agents with isolation', () => {
     await t.h.waitFor('agent_stopped', agent.id, 20_000);
     expect(((await t.request('GET', `/api/agents/${agent.id}`)).json as AgentHandle).status).toMatch(/stopped|error/);
   });
+
+  it('allowlist: a sandboxed agent reaches an allowlisted loopback server, not another one; the refusal is counted on the handle', async () => {
+    const servers = await Promise.all(['allowed', 'other'].map((name) => startLoopbackServer(name)));
+    try {
+      const [allowed, other] = servers;
+      const workdir = path.join(t.h.scratch, 'work');
+      const created = await t.request('POST', '/api/agents', {
+        body: { type: 'shell', workdir, isolation: { mode: 'sandbox', network: 'allowlist', allow: [`127.0.0.1:${allowed.port}`] } },
+      });
+      expect(created.status).toBe(201);
+      const agent = created.json as AgentHandle;
+      expect(agent.isolation).toMatchObject({ mode: 'sandbox', network: 'allowlist', refusedConnections: 0 });
+      expect(agent.isolation?.allowedHosts).toContain(`127.0.0.1:${allowed.port}`);
+      await t.h.waitFor('agent_ready', agent.id);
+      const run = async (command: string) => ((await t.request('POST', `/api/agents/${agent.id}/send`, { body: { message: command, timeout: 15_000 } })).json as SendResponse).response.content;
+      // bash's /dev/tcp: a plain TCP connection from inside the sandbox's own network namespace.
+      const get = (port: number) => `(exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3 | tail -n 1) 2>&1 || echo FAILED`;
+      expect(await run(get(allowed.port))).toBe('hello from allowed');
+      expect(await run(get(other.port))).toMatch(/refused[\s\S]*FAILED|FAILED/i);
+      // Through the egress proxy: refused with a reason, and counted.
+      const connect = (port: number) => `(exec 3<>/dev/tcp/127.0.0.1/3128 && printf 'CONNECT 127.0.0.1:${port} HTTP/1.1\\r\\nHost: 127.0.0.1:${port}\\r\\n\\r\\n' >&3 && head -n 1 <&3)`;
+      expect(await run(connect(other.port))).toMatch(/^HTTP\/1\.1 403/);
+      expect(other.hits).toBe(0);
+      expect(((await t.request('GET', `/api/agents/${agent.id}`)).json as AgentHandle).isolation?.refusedConnections).toBe(1);
+      expect(allowed.hits).toBe(1);
+    } finally {
+      for (const server of servers) server.close();
+    }
+  });
 });
+
+async function startLoopbackServer(name: string): Promise<{ port: number; readonly hits: number; close(): void }> {
+  let hits = 0;
+  const server = http.createServer((_req, res) => {
+    hits++;
+    res.end(`hello from ${name}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    get hits() {
+      return hits;
+    },
+    close: () => server.close(),
+  };
+}

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { IsolationRequest, IsolationSpec, NetworkMode } from '../../../src-shared/isolation';
 import { RuntimeError } from '../errors';
+import { parseAllowRule } from './egress-rules';
 import type { ResolvedIsolation } from './types';
 
 /**
@@ -59,6 +60,15 @@ export function resolveIsolation(spec: IsolationSpec | undefined, defaults: Isol
   const image = own.image ?? defaults.image;
   if (image !== undefined) resolved.image = image;
   if (mode !== 'none') {
+    // A bad rule is the spawn's mistake: refused here, before any folder or proxy exists.
+    for (const rule of resolved.allow) {
+      try {
+        parseAllowRule(rule);
+      } catch (error) {
+        if (error instanceof RuntimeError) throw new RuntimeError('VALIDATION_ERROR', error.message, { field: 'isolation.allow', rule });
+        throw error;
+      }
+    }
     assertSafeWorkdir(ctx.workdir, home);
     for (const entry of resolved.writable) assertNotAboveHome(entry, home, 'isolation.writable');
   }

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Emitter } from '../../../src-shared/emitter';
 import { BubblewrapSandbox, BWRAP_MISSING, type EgressHook } from '../../../src-main/runtime/isolation/sandbox';
+import { sandboxInitPath } from '../../../src-main/runtime/isolation/sandbox-init-command';
+import { ignoreTerminalSignalsPrefix } from '../../../src-main/runtime/isolation/terminal-signals';
 import type { IsolationContext, LaunchSpec, LimitHit, LimitsHandle, ResolvedIsolation } from '../../../src-main/runtime/isolation/types';
 import { createLogger } from '../../../src-main/runtime/logger';
 
@@ -43,9 +45,12 @@ describe('BubblewrapSandbox', () => {
 
   it('seeds the private home, runs bwrap, describes itself and removes its folder on dispose', async () => {
     const isolated = await sandbox().prepare(launch, policy, context);
-    expect(isolated.executable).toBe('/usr/bin/bwrap');
-    // /bin/sh is readable inside as it is: it runs under its own name.
-    expect(isolated.args.slice(-4)).toEqual(['--', '/bin/sh', '-c', 'true']);
+    // bwrap starts with the terminal's job signals ignored (terminal-signals.ts)…
+    expect([isolated.executable, ...isolated.args.slice(0, 4)]).toEqual([...ignoreTerminalSignalsPrefix(), '/usr/bin/bwrap']);
+    // …and the program under sandbox-init, which gives it the default dispositions back. /bin/sh
+    // is readable inside as it is: it runs under its own name.
+    expect(isolated.args.slice(-7)).toEqual(['--', process.execPath, sandboxInitPath(), '--', '/bin/sh', '-c', 'true']);
+    expect(isolated.args.join(' ')).toContain(`--ro-bind-try ${sandboxInitPath()} ${sandboxInitPath()}`);
     expect(isolated.args.join(' ')).toContain(`--bind ${context.stateDir}/home ${launch.env.HOME}`);
     expect(isolated.args.join(' ')).toContain('--ro-bind-try /opt/raven /opt/raven');
     expect(isolated.env).toMatchObject({ HOME: launch.env.HOME, TMPDIR: '/tmp', RAVEN_AGENT_SESSION: 'agent-1' });
@@ -79,10 +84,10 @@ describe('BubblewrapSandbox', () => {
       }),
     };
     const isolated = await sandbox().prepare(launch, { ...policy, network: 'allowlist', limits: { maxProcesses: 100 } }, context, { limits, network });
-    expect([isolated.executable, ...isolated.args.slice(0, 3)]).toEqual(['/usr/bin/prlimit', '--nproc=100', '--', '/usr/bin/bwrap']);
+    expect([isolated.executable, ...isolated.args.slice(0, 7)]).toEqual(['/usr/bin/prlimit', '--nproc=100', '--', ...ignoreTerminalSignalsPrefix(), '/usr/bin/bwrap']);
     expect(isolated.args).toContain('--unshare-net');
     expect(isolated.args.join(' ')).toContain('--ro-bind-try /run/raven/proxy /run/raven/proxy');
-    expect(isolated.args.slice(isolated.args.indexOf('--', 3))).toEqual(['--', '/usr/bin/node', '/opt/raven/bridge.cjs', '--', '/bin/sh', '-c', 'true']);
+    expect(isolated.args.slice(isolated.args.indexOf('--', 7))).toEqual(['--', '/usr/bin/node', '/opt/raven/bridge.cjs', '--', '/bin/sh', '-c', 'true']);
     expect(isolated.env.HTTPS_PROXY).toBe('http://127.0.0.1:3128');
     expect(isolated.describe()).toEqual({ mode: 'sandbox', network: 'allowlist', limits: { maxProcesses: 100 }, limitsEnforcedBy: 'rlimit', allowedHosts: ['api.anthropic.com'], refusedConnections: 3 });
     const heard: LimitHit[] = [];
