@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { SpawnConfig } from '../../src-shared/agent';
 import { cliSpawnEnv, createCliHome, DEFAULT_KEYS, type CliHome, type CliName, type HomeFlavour } from '../support/cli-home';
 import { longReplyText, startModelServer, TOOL_COMMAND, type ModelServer } from '../support/model-server';
@@ -136,92 +136,107 @@ function lines400(text: string): void {
   expect(got).toEqual(Array.from({ length: 400 }, (_, i) => `line ${String(i + 1).padStart(3, '0')}`));
 }
 
+/**
+ * The core scenario for one build: first start, reply, multi-line paste, a permission question
+ * answered through keys, a 400-line reply, stop. `extra` goes into the spawn (the sandbox variant
+ * runs the same scenario with `isolation`).
+ */
+async function coreScenario(task: TestContext['task'], build: CliBuild, extra: Partial<SpawnConfig> = {}): Promise<void> {
+    const cli = build.cli;
+    task.meta.step = 'first start';
+    const { harness, home, id } = await start(cli, 'logged-in', extra, {}, { build });
+    const { manager } = harness;
+    await expectReadyAfterFirstStart(harness, cli, id, build);
+    if (extra.isolation !== undefined) {
+      // The model server is on the host's loopback: reachable only because its base URL is allowlisted.
+      const isolation = manager.get(id).isolation;
+      expect(isolation).toMatchObject({ mode: 'sandbox', network: 'allowlist' });
+      expect(isolation?.allowedHosts).toContain(new URL(server.url).host);
+    }
+
+    task.meta.step = 'reply';
+    const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
+    expect(hello).toMatchObject({ status: 'ready', response: 'PONG', message: { type: 'response', direction: 'outbound', content: 'PONG', agentId: id } });
+    expect((await harness.waitFor('message', id)).content).toBe('PONG');
+    // Claude runs with the runtime's hooks (the turn's UserPromptSubmit and Stop reached it),
+    // Codex with its notify program (the turn's end reached it), Gemini with its hooks when the
+    // runtime runs as root (its rule for a system layer), else on its screen alone.
+    const hooksExpected = cli !== 'gemini' || process.getuid?.() === 0;
+    const { signals } = manager.get(id);
+    expect(signals?.hooks).toBe(hooksExpected);
+    if (hooksExpected) expect(Date.parse(signals!.lastHookAt!)).toBeGreaterThanOrEqual(Date.parse(hello.message.timestamp) - 60_000);
+
+    // Multi-line text goes in as one bracketed paste and arrives as one message.
+    task.meta.step = 'multi-line paste';
+    const multi = await manager.send(id, 'first line of the note\nsecond line of the note', { timeoutMs: 30_000 });
+    expect(multi.status).toBe('ready');
+    expect(multi.response).toContain('ECHO: first line of the note');
+    const request = server.requests.filter((r) => r.lastUserText.includes('first line of the note')).pop();
+    expect(request?.lastUserText).toContain('second line of the note');
+
+    // A tool call that writes a file: the CLI asks permission, the runtime reports a question.
+    task.meta.step = 'permission question';
+    const asked = await manager.send(id, 'RUN_TOOL', { timeoutMs: 30_000 });
+    expect(asked.status).toBe('waiting_input');
+    expect(asked.question?.kind).toBe('permission');
+    expect(asked.question?.options.length).toBeGreaterThanOrEqual(2);
+    if (AUTO_MODE_NOTICE.test(asked.question!.question)) {
+      // Claude 2.1.3xx in auto mode behind a model gateway says first that its safety check
+      // cannot run. Staying in auto mode means being asked about each action: the next question.
+      expect(asked.question!.options[0]).toEqual({ label: 'Stay in auto mode', keys: ['enter'] });
+      await manager.sendKeys(id, asked.question!.options[0].keys);
+    }
+    const question = await harness.waitFor('question', id, 30_000, (q) => !AUTO_MODE_NOTICE.test(q.question));
+    expect(question.kind).toBe('permission');
+    expect(question.question).toMatch(/TOOL_OUTPUT_42|Shell|proceed/);
+    expect(manager.get(id).status).toBe('waiting_input');
+    // Claude's and Gemini's tool hooks name the tool and its input; the options are the screen's.
+    // Codex has no tool signal the runtime can use (docs/signals.md "Codex").
+    const toolName = { claude: 'Bash', gemini: 'run_shell_command', codex: undefined }[cli];
+    if (toolName && hooksExpected) {
+      expect(question.tool).toBe(toolName);
+      expect(question.input).toMatchObject({ command: TOOL_COMMAND });
+      expect(manager.get(id).question).toMatchObject({ tool: toolName, input: { command: TOOL_COMMAND } });
+    } else {
+      expect(question.tool).toBeUndefined();
+    }
+    // Answer "allow once" through keys, without touching the terminal otherwise.
+    const allowOnce = question.options.find((o) => ALLOW_ONCE.test(o.label));
+    expect(allowOnce).toBeDefined();
+    await manager.sendKeys(id, allowOnce!.keys);
+    const toolReply = await harness.waitFor('message', id, 30_000, (m) => m.inReplyTo === 'RUN_TOOL');
+    expect(toolReply.content).toContain('TOOL_OUTPUT_42');
+    expect(toolReply.content.split('\n').pop()).toBe('TOOL DONE');
+    expect(fs.readFileSync(path.join(home.workdir, 'out.txt'), 'utf8')).toBe('TOOL_OUTPUT_42\n');
+    expect(manager.get(id).status).toBe('ready');
+
+    task.meta.step = '400-line reply';
+    const long = await manager.send(id, 'LONG', { timeoutMs: 30_000 });
+    lines400(long.response);
+    // Claude's reply comes from its transcript, Codex's from its notify payload: the model's
+    // text exactly, fences and final newline included.
+    // Gemini's chat record keeps the reply without its final newline.
+    if (cli === 'claude' || cli === 'codex') expect(long.response).toBe(longReplyText());
+    if (cli === 'gemini' && hooksExpected) expect(long.response).toBe(longReplyText().trimEnd());
+
+    task.meta.step = 'stop';
+    const pid = manager.get(id).pid!;
+    await manager.stop(id);
+    expect(manager.get(id).status).toBe('stopped');
+    expect(manager.sessionFor(id).liveProcesses()).toEqual([]);
+    expect(processesWithHome(home.home).map((p) => p.pid)).not.toContain(pid);
+    // The hook channel closed with the agent and its folder (socket, settings file) is gone.
+    expect(manager.get(id).signals?.hooks).toBe(false);
+    expect(fs.readdirSync(path.join(manager.config.dataDir, 'signals'))).toEqual([]);
+    if (extra.isolation !== undefined) expect(fs.readdirSync(path.join(manager.config.dataDir, 'sandboxes'))).toEqual([]);
+}
+
 for (const build of CLI_BUILDS) {
   const cli = build.cli;
   describe(`${buildLabel(build)} (real CLI, ${build.channel})`, () => {
     it(
       'core: answers the first-start prompts, becomes ready, replies, asks about a tool, returns a long reply whole, and stops clean',
-      async ({ task }) => {
-        task.meta.step = 'first start';
-        const { harness, home, id } = await start(cli, 'logged-in', {}, {}, { build });
-        const { manager } = harness;
-        await expectReadyAfterFirstStart(harness, cli, id, build);
-
-        task.meta.step = 'reply';
-        const hello = await manager.send(id, 'hello', { timeoutMs: 30_000 });
-        expect(hello).toMatchObject({ status: 'ready', response: 'PONG', message: { type: 'response', direction: 'outbound', content: 'PONG', agentId: id } });
-        expect((await harness.waitFor('message', id)).content).toBe('PONG');
-        // Claude runs with the runtime's hooks (the turn's UserPromptSubmit and Stop reached it),
-        // Codex with its notify program (the turn's end reached it), Gemini with its hooks when the
-        // runtime runs as root (its rule for a system layer), else on its screen alone.
-        const hooksExpected = cli !== 'gemini' || process.getuid?.() === 0;
-        const { signals } = manager.get(id);
-        expect(signals?.hooks).toBe(hooksExpected);
-        if (hooksExpected) expect(Date.parse(signals!.lastHookAt!)).toBeGreaterThanOrEqual(Date.parse(hello.message.timestamp) - 60_000);
-
-        // Multi-line text goes in as one bracketed paste and arrives as one message.
-        task.meta.step = 'multi-line paste';
-        const multi = await manager.send(id, 'first line of the note\nsecond line of the note', { timeoutMs: 30_000 });
-        expect(multi.status).toBe('ready');
-        expect(multi.response).toContain('ECHO: first line of the note');
-        const request = server.requests.filter((r) => r.lastUserText.includes('first line of the note')).pop();
-        expect(request?.lastUserText).toContain('second line of the note');
-
-        // A tool call that writes a file: the CLI asks permission, the runtime reports a question.
-        task.meta.step = 'permission question';
-        const asked = await manager.send(id, 'RUN_TOOL', { timeoutMs: 30_000 });
-        expect(asked.status).toBe('waiting_input');
-        expect(asked.question?.kind).toBe('permission');
-        expect(asked.question?.options.length).toBeGreaterThanOrEqual(2);
-        if (AUTO_MODE_NOTICE.test(asked.question!.question)) {
-          // Claude 2.1.3xx in auto mode behind a model gateway says first that its safety check
-          // cannot run. Staying in auto mode means being asked about each action: the next question.
-          expect(asked.question!.options[0]).toEqual({ label: 'Stay in auto mode', keys: ['enter'] });
-          await manager.sendKeys(id, asked.question!.options[0].keys);
-        }
-        const question = await harness.waitFor('question', id, 30_000, (q) => !AUTO_MODE_NOTICE.test(q.question));
-        expect(question.kind).toBe('permission');
-        expect(question.question).toMatch(/TOOL_OUTPUT_42|Shell|proceed/);
-        expect(manager.get(id).status).toBe('waiting_input');
-        // Claude's and Gemini's tool hooks name the tool and its input; the options are the screen's.
-        // Codex has no tool signal the runtime can use (docs/signals.md "Codex").
-        const toolName = { claude: 'Bash', gemini: 'run_shell_command', codex: undefined }[cli];
-        if (toolName && hooksExpected) {
-          expect(question.tool).toBe(toolName);
-          expect(question.input).toMatchObject({ command: TOOL_COMMAND });
-          expect(manager.get(id).question).toMatchObject({ tool: toolName, input: { command: TOOL_COMMAND } });
-        } else {
-          expect(question.tool).toBeUndefined();
-        }
-        // Answer "allow once" through keys, without touching the terminal otherwise.
-        const allowOnce = question.options.find((o) => ALLOW_ONCE.test(o.label));
-        expect(allowOnce).toBeDefined();
-        await manager.sendKeys(id, allowOnce!.keys);
-        const toolReply = await harness.waitFor('message', id, 30_000, (m) => m.inReplyTo === 'RUN_TOOL');
-        expect(toolReply.content).toContain('TOOL_OUTPUT_42');
-        expect(toolReply.content.split('\n').pop()).toBe('TOOL DONE');
-        expect(fs.readFileSync(path.join(home.workdir, 'out.txt'), 'utf8')).toBe('TOOL_OUTPUT_42\n');
-        expect(manager.get(id).status).toBe('ready');
-
-        task.meta.step = '400-line reply';
-        const long = await manager.send(id, 'LONG', { timeoutMs: 30_000 });
-        lines400(long.response);
-        // Claude's reply comes from its transcript, Codex's from its notify payload: the model's
-        // text exactly, fences and final newline included.
-        // Gemini's chat record keeps the reply without its final newline.
-        if (cli === 'claude' || cli === 'codex') expect(long.response).toBe(longReplyText());
-        if (cli === 'gemini' && hooksExpected) expect(long.response).toBe(longReplyText().trimEnd());
-
-        task.meta.step = 'stop';
-        const pid = manager.get(id).pid!;
-        await manager.stop(id);
-        expect(manager.get(id).status).toBe('stopped');
-        expect(manager.sessionFor(id).liveProcesses()).toEqual([]);
-        expect(processesWithHome(home.home).map((p) => p.pid)).not.toContain(pid);
-        // The hook channel closed with the agent and its folder (socket, settings file) is gone.
-        expect(manager.get(id).signals?.hooks).toBe(false);
-        expect(fs.readdirSync(path.join(manager.config.dataDir, 'signals'))).toEqual([]);
-      },
+      ({ task }) => coreScenario(task, build),
       LONG_TEST_TIMEOUT,
     );
 
@@ -241,6 +256,18 @@ for (const build of CLI_BUILDS) {
     }
   });
 }
+
+describe('in the sandbox with the allowlist network (docs/isolation.md)', () => {
+  // The pinned build of each CLI: private HOME, own PID and network namespaces, the model server
+  // reached through the egress bridge because its base URL is on the allowlist.
+  for (const build of CLI_BUILDS.filter((b) => b.channel === 'pinned')) {
+    it(
+      `${buildLabel(build)}: core scenario in a sandbox`,
+      ({ task }) => coreScenario(task, build, { isolation: { mode: 'sandbox', network: 'allowlist' } }),
+      LONG_TEST_TIMEOUT,
+    );
+  }
+});
 
 describe('approval presets (real CLIs accept the mapped flags)', () => {
   const cases = [

@@ -139,17 +139,12 @@ export class BubblewrapSandbox implements IsolationBackend {
         const argv = sandboxInitArgv({ program: [inner.executable, ...inner.args] });
         inner = { ...inner, executable: argv[0]!, args: argv.slice(1) };
       }
-      const command = buildBwrapCommand({
-        policy,
-        launch: inner,
-        privateHome,
-        homePath,
-        hiddenRoots,
-        programPaths: [...program.paths, ...context.runtimePaths, process.execPath, sandboxInitPath(), ...(egress?.readPaths ?? [])],
-      });
+      const boundAsIs = [...program.paths, ...context.runtimePaths, process.execPath, sandboxInitPath(), ...(egress?.readPaths ?? [])];
+      const command = buildBwrapCommand({ policy, launch: inner, privateHome, homePath, hiddenRoots, programPaths: boundAsIs });
       const prefix = limits?.prefix ?? [];
       const argv = [...prefix, ...ignoreTerminalSignalsPrefix(), bwrap, ...command.args];
-      return new SandboxLaunch({ executable: argv[0]!, args: argv.slice(1), env: command.env, cwd: launch.cwd }, policy, context, limits, egress);
+      const paths: SandboxPaths = { sameInside: [launch.cwd, ...policy.writable, ...policy.readOnly, ...boundAsIs], homePath, privateHome, hidden: ['/tmp', ...hiddenRoots] };
+      return new SandboxLaunch({ executable: argv[0]!, args: argv.slice(1), env: command.env, cwd: launch.cwd }, policy, context, limits, egress, paths);
     } catch (error) {
       await egress?.dispose().catch(() => undefined);
       await limits?.dispose().catch(() => undefined);
@@ -157,6 +152,18 @@ export class BubblewrapSandbox implements IsolationBackend {
       throw error;
     }
   }
+}
+
+/** How paths inside the sandbox relate to the host's (the bind order of bwrap-args.ts). */
+interface SandboxPaths {
+  /** Bound at their own paths, over everything else: the workdir, writable and read-only entries. */
+  sameInside: string[];
+  /** The private home is mounted here… */
+  homePath: string;
+  /** …from here. */
+  privateHome: string;
+  /** Empty tmpfs inside: the host's files there are not what the program saw. */
+  hidden: string[];
 }
 
 class SandboxLaunch implements IsolatedLaunch {
@@ -174,6 +181,7 @@ class SandboxLaunch implements IsolatedLaunch {
     private readonly context: IsolationContext,
     private readonly limits: LimitsHandle | undefined,
     private readonly egress: EgressWrap | undefined,
+    private readonly paths: SandboxPaths,
   ) {
     this.executable = spec.executable;
     this.args = spec.args;
@@ -190,6 +198,15 @@ class SandboxLaunch implements IsolatedLaunch {
       out.refusedConnections = this.egress.refusedConnections();
     }
     return out;
+  }
+
+  hostPath(insidePath: string): string | undefined {
+    const target = path.resolve(insidePath);
+    const { sameInside, homePath, privateHome, hidden } = this.paths;
+    if (sameInside.some((entry) => isWithin(target, entry))) return target;
+    if (isWithin(target, homePath)) return path.join(privateHome, path.relative(homePath, target));
+    if (hidden.some((entry) => isWithin(target, entry))) return undefined;
+    return target;
   }
 
   attach(rootPid: number): void {

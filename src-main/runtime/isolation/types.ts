@@ -64,6 +64,11 @@ export interface IsolatedLaunch extends LaunchSpec {
   onLimit(listener: (hit: LimitHit) => void): Disposable;
   /** After the agent's processes are gone: proxies closed, cgroups removed. Never throws. */
   dispose(): Promise<void>;
+  /**
+   * Where a file the program names by its path inside (a transcript a hook points at) is on the
+   * host; undefined when the host cannot see it (the sandbox's private /tmp). Absent: same path.
+   */
+  hostPath?(insidePath: string): string | undefined;
 }
 
 export interface IsolationBackend {

@@ -29,6 +29,11 @@ export class IsolationWatch {
     return { executable: from.executable, args: from.args, env: from.env };
   }
 
+  /** A path the program named (a hook's transcript path) as the runtime can read it. */
+  hostPath(insidePath: string): string | undefined {
+    return this.launch?.hostPath ? this.launch.hostPath(insidePath) : insidePath;
+  }
+
   describe(): AgentIsolation {
     return this.launch ? this.launch.describe() : { ...NO_ISOLATION };
   }

@@ -13,6 +13,7 @@ import { judgeExit } from './exit';
 import { buildHandle } from './handle';
 import { TerminalInput } from './input';
 import { IsolationWatch } from './isolation-watch';
+import type { AgentSignal } from '../signals/signal';
 import { LoginState } from './login';
 import { SessionOutput } from './output';
 import { PtyProcess, type PtyExit } from './pty-process';
@@ -193,7 +194,7 @@ export class AgentSession implements ClassifyContextSource {
       }
     });
     const fusion = this.fusion;
-    if (fusion) this.signalSubscription = init.signals?.signals.on((signal) => fusion.handle(signal));
+    if (fusion) this.signalSubscription = init.signals?.signals.on((signal) => fusion.handle(this.withHostPaths(signal)));
     this.setStatus('starting');
     this.emit({ type: 'agent_started' });
     this.log.info('agent started', { pid: pty.pid, command: init.executable, args: init.args });
@@ -230,6 +231,15 @@ export class AgentSession implements ClassifyContextSource {
       startup: !this.everReady,
       awaitingLogin: this.status === 'authenticating',
     };
+  }
+
+  /**
+   * A signal's transcript path is where the CLI saw its file: inside a sandbox that is the private
+   * home mounted over the HOME path, which the runtime reads at another place (docs/isolation.md).
+   */
+  private withHostPaths(signal: AgentSignal): AgentSignal {
+    if ((signal.kind !== 'turn_ended' && signal.kind !== 'session_started') || signal.transcriptPath === undefined) return signal;
+    return { ...signal, transcriptPath: this.isolation.hostPath(signal.transcriptPath) };
   }
 
   private async handleExit({ exitCode, signal }: PtyExit): Promise<void> {
@@ -294,12 +304,13 @@ export class AgentSession implements ClassifyContextSource {
     if (this.stopPromise) return this.stopPromise;
     const pty = this.running?.pty;
     if (!pty) return Promise.resolve();
-    // Exited by itself: wait until its exit is fully handled, then clear up stragglers.
-    if (this.exited) return pty.reapAfterExit();
+    // Exited by itself: wait until its exit is fully handled, then clear up stragglers. Either way
+    // the isolation (proxy, cgroup, private home) is released before the stop resolves.
+    if (this.exited) return pty.reapAfterExit().then(() => this.isolation.dispose());
     this.stopRequested = true;
     this.setStatus('stopping');
     this.failTurn(new RuntimeError('AGENT_NOT_READY', 'The agent is being stopped.'));
-    this.stopPromise = pty.terminate(options);
+    this.stopPromise = pty.terminate(options).then(() => this.isolation.dispose());
     return this.stopPromise;
   }
 
