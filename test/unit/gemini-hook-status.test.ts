@@ -12,6 +12,8 @@ describe('Gemini reply from the screen with a hook status line', () => {
   it.each([
     ['after the reply', [...base, '⠏ Executing Hooks: raven-signal-AfterTool, raven-signal-AfterAgent']],
     ['between reply lines', [' > RUN_TOOL', '', '✦ I will write the file.', '', 'Executing Hook: raven-signal-AfterTool', '✦ TOOL DONE']],
+    // Seen with Gemini 0.61.0: Ink redrew the row with the shorter shortcuts hint over the hook line.
+    ['half overdrawn by the shortcuts hint', [...base, '', '? for shortcutsks: raven-signal-BeforeAgent, raven-signal-BeforeTool, raven-signal-Notification, raven-signal-AfterTool,']],
   ])('%s', (_where, lines) => {
     const reply = adapter.extractReply({ message: 'RUN_TOOL', lines });
     expect(reply).not.toMatch(/Executing Hook/);

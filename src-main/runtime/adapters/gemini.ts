@@ -37,6 +37,13 @@ const REPLY = /^\s*✦\s/;
  * runtime's own hooks show there too, so a reply scraped from the screen must leave it out.
  */
 const HOOK_STATUS = /^\s*(?:\S\s+)?Executing Hooks?:\s/;
+/**
+ * The same line half overdrawn: Ink redraws the row with the shorter "? for shortcuts" hint and
+ * the tail of the hook names stays (`? for shortcutsks: raven-signal-BeforeAgent, …`). The
+ * runtime's hook names (signals/gemini-hooks.ts) appear nowhere else on a Gemini screen. Gemini
+ * shows every settings-file hook there, whatever `hooksConfig.notifications` says (docs/signals.md).
+ */
+const OWN_HOOK_NAMES = /\braven-signal-[A-Z][A-Za-z]+\b/;
 
 /** The input row is the last ` > ` row, with the footer drawn below it. */
 function inputBox(lines: readonly string[]): InputRow | undefined {
@@ -193,7 +200,7 @@ function extractReply(capture: ReplyCapture): string {
   const box = inputBox(lines);
   if (box) lines = lines.slice(0, box.row);
   let body = lines.slice(findEcho(lines, capture.message ?? '', ECHO_STYLE) + 1);
-  body = body.filter((l) => !BUSY.test(l) && !HOOK_STATUS.test(l) && !HALF_BLOCK_RULE.test(l) && !/^\s*[╭╰]─+[╮╯]\s*$/.test(l) && !/^\s*\?\s*for shortcuts\s*$/.test(l));
+  body = body.filter((l) => !BUSY.test(l) && !HOOK_STATUS.test(l) && !OWN_HOOK_NAMES.test(l) && !HALF_BLOCK_RULE.test(l) && !/^\s*[╭╰]─+[╮╯]\s*$/.test(l) && !/^\s*\?\s*for shortcuts\s*$/.test(l));
   // The mode line above the input box: `Shift+Tab to accept edits`, `plan Shift+Tab to manual`.
   body = body.filter((l, i, all) => !(i >= all.length - 3 && (/shift\+tab to /i.test(l) || /^\s*─{10,}\s*$/.test(l))));
   const cleaned = body.map((l) => unbox(l).replace(/\s+\?\s*for shortcuts\s*$/, ''));
