@@ -76,7 +76,7 @@ export const benchmarks: Benchmark[] = [
             ratio: Number((median(sandbox) / median(none)).toFixed(2)),
             goal: `≤ +${GOAL_MS} ms`,
             met: extra <= GOAL_MS,
-            notes: `+${Math.round(extra)} ms; sandbox ${sandbox.map(Math.round).join(', ')} / none ${none.map(Math.round).join(', ')} ms`,
+            notes: `${extra >= 0 ? '+' : ''}${Math.round(extra)} ms; sandbox ${sandbox.map(Math.round).join(', ')} / none ${none.map(Math.round).join(', ')} ms`,
           });
         }
       } finally {
