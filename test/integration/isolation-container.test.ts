@@ -5,12 +5,15 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerBackend, ContainerLaunch, type ContainerBackendOptions } from '../../src-main/runtime/isolation/container';
 import { detectContainerEngine } from '../../src-main/runtime/isolation/container-engine';
+import { containerEgress } from '../../src-main/runtime/isolation/sandbox-egress';
 import type { IsolatedLaunch, IsolationContext, LaunchSpec, LimitHit, ResolvedIsolation } from '../../src-main/runtime/isolation/types';
 import { silentLogger } from '../../src-main/runtime/logger';
 import { until } from '../support/until';
@@ -92,6 +95,12 @@ function buildShellImage(): void {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       if (!fs.existsSync(target)) fs.copyFileSync(fs.realpathSync(lib), target);
     }
+  }
+  // The runtime's Node is mounted in for the egress bridge (network allowlist): its libraries must be in the image.
+  for (const lib of execFileSync('ldd', [process.execPath], { encoding: 'utf8' }).match(/\/[^\s)]+/g) ?? []) {
+    const target = path.join(rootfs, lib);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (!fs.existsSync(target)) fs.copyFileSync(fs.realpathSync(lib), target);
   }
   const tarball = path.join(tmp, 'rootfs.tar');
   execFileSync('tar', ['-C', rootfs, '-cf', tarball, '.']);
@@ -264,6 +273,42 @@ describe.runIf(podmanAnswers)('podman container agent', () => {
     expect(fs.readFileSync(path.join(socketDir, 'bridge-was-here'), 'utf8')).toBe('ok\n');
     await launch.dispose();
     expect(calls).toEqual(['create sh -c echo program-ran; cat /proc/net/dev', 'dispose']);
+  });
+
+  it('network allowlist with the real proxy and bridge: an allowlisted loopback server is reached, another is refused and counted', async () => {
+    const hits = { allowed: 0, other: 0 };
+    const servers = await Promise.all(
+      (['allowed', 'other'] as const).map(
+        (name) =>
+          new Promise<http.Server>((resolve) => {
+            const server = http.createServer((_req, res) => {
+              hits[name]++;
+              res.end(`hello from ${name}`);
+            });
+            server.listen(0, '127.0.0.1', () => resolve(server));
+          }),
+      ),
+    );
+    const [allowedPort, otherPort] = servers.map((server) => (server.address() as AddressInfo).port);
+    try {
+      const backend = new ContainerBackend({ ...PODMAN_OPTIONS, defaultImage: IMAGE, egress: containerEgress });
+      const get = (port: number) => `(exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3) 2>&1; echo`;
+      const connect = `exec 4<>/dev/tcp/127.0.0.1/3128 && printf 'CONNECT 127.0.0.1:${otherPort} HTTP/1.1\\r\\n\\r\\n' >&4 && read -r line <&4 && echo "$line"`;
+      const script = `${get(allowedPort)}; ${get(otherPort)}; ${connect}`;
+      const launch = await backend.prepare(launchSpec('/bin/bash', ['-c', script], workdir), policy({ network: 'allowlist', allow: [`127.0.0.1:${allowedPort}`] }), context());
+      launches.push(launch);
+      expect(launch.describe()).toMatchObject({ mode: 'container', network: 'allowlist', refusedConnections: 0 });
+      const agent = run(launch);
+      await agent.exited;
+      const out = agent.output();
+      expect(out).toContain('hello from allowed');
+      expect(out).toMatch(/Connection refused/);
+      expect(out).toMatch(/HTTP\/1\.1 403/);
+      expect(hits).toEqual({ allowed: 1, other: 0 });
+      expect(launch.describe().refusedConnections).toBe(1);
+    } finally {
+      for (const server of servers) server.close();
+    }
   });
 
   it('a missing image is ISOLATION_UNAVAILABLE naming it and how to get it', async () => {

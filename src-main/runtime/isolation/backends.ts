@@ -3,7 +3,7 @@ import { ContainerBackend, type ContainerBackendOptions } from './container';
 import type { IsolationBackends } from './isolate-launch';
 import { createLimits } from './limits';
 import { BubblewrapSandbox, type EgressHook } from './sandbox';
-import { sandboxEgress } from './sandbox-egress';
+import { containerEgress, sandboxEgress } from './sandbox-egress';
 import type { ContainerEgressFactory } from './container-egress';
 
 /**
@@ -19,7 +19,7 @@ export interface IsolationWiring {
   container?: ContainerBackendOptions;
   /** `allowlist` for the sandbox; without it the sandbox refuses `allowlist` (ISOLATION_UNAVAILABLE). */
   egress?: EgressHook;
-  /** `allowlist` for containers. */
+  /** `allowlist` for containers (default: the same proxy and bridge as the sandbox's). */
   containerEgress?: ContainerEgressFactory;
 }
 
@@ -32,6 +32,6 @@ export function wiredIsolationBackends(wiring: IsolationWiring): IsolationBacken
         Object.keys(policy.limits).length === 0 ? undefined : createLimits(context.agentId, policy.limits, { log: context.log }),
       network: wiring.egress ?? sandboxEgress,
     }),
-    container: new ContainerBackend({ ...wiring.container, egress: wiring.containerEgress ?? wiring.container?.egress }),
+    container: new ContainerBackend({ ...wiring.container, egress: wiring.containerEgress ?? containerEgress }),
   };
 }

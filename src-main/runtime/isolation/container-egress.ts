@@ -13,6 +13,8 @@ export interface ContainerEgressRequest {
   context: IsolationContext;
   /** The program and its arguments as the container would run them without the bridge. */
   program: string[];
+  /** The agent's environment (base URLs in it are allowlisted, loopback ones forwarded). */
+  env: Record<string, string>;
 }
 
 export interface ContainerEgress {

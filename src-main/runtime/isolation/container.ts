@@ -108,7 +108,7 @@ export class ContainerBackend implements IsolationBackend {
     const name = groupName(context.agentId);
     const user = typeof process.getuid === 'function' && typeof process.getgid === 'function' ? { uid: process.getuid(), gid: process.getgid() } : undefined;
     const program = [programInContainer(launch.executable, [launch.cwd, ...policy.writable, ...readOnly]), ...launch.args];
-    const egress = policy.network === 'allowlist' && this.options.egress ? await this.options.egress({ policy, context, program }) : undefined;
+    const egress = policy.network === 'allowlist' && this.options.egress ? await this.options.egress({ policy, context, program, env: launch.env }) : undefined;
     try {
       const egressMounts = egress ? [...egress.readOnly, ...egress.writable] : [];
       for (const dir of egressMounts) {
