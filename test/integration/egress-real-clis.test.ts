@@ -17,6 +17,8 @@ import { proxyEnvironment, SANDBOX_PROXY_PORT } from '../../src-main/runtime/iso
 import { EgressProxy, type RefusedConnection } from '../../src-main/runtime/isolation/egress-proxy';
 import { providerHosts } from '../../src-main/runtime/isolation/provider-hosts';
 import { sandboxInitArgv } from '../../src-main/runtime/isolation/sandbox-init-command';
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
 import { ignoreTerminalSignalsPrefix } from '../../src-main/runtime/isolation/terminal-signals';
 import { createLogger } from '../../src-main/runtime/logger';
 import { cliSpawnEnv, createCliHome, type CliName } from '../support/cli-home';
@@ -55,6 +57,8 @@ describe.skipIf(!hasBwrap).each(CASES)('$cli in a sandbox with the allowlist net
           '--unshare-net', '--unshare-pid', '--die-with-parent',
           // HOME, workdir and the agent's state folder (its socket, the signal channel) live here.
           '--bind', home.root, home.root,
+          // The repository (the CLIs, sandbox-init.cjs) may itself be under /tmp, as a CI clone is.
+          '--ro-bind', REPO_ROOT, REPO_ROOT,
           ...sandboxInitArgv({ egressSocket: socketPath, loopbackForwards: hosts.loopbackForwards, program: [buildBinary(build)] }),
         ];
         const [file, ...prefix] = ignoreTerminalSignalsPrefix();

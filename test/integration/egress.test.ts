@@ -18,6 +18,7 @@ import { sandboxInitArgv } from '../../src-main/runtime/isolation/sandbox-init-c
 import { ignoreTerminalSignalsPrefix } from '../../src-main/runtime/isolation/terminal-signals';
 
 const INIT = path.resolve(__dirname, '../../src-main/runtime/isolation/sandbox-init.cjs');
+const REPO_ROOT = path.resolve(__dirname, '../..');
 const NODE = process.execPath;
 const hasBwrap = spawnSync('bwrap', ['--version']).status === 0;
 
@@ -47,6 +48,8 @@ function bwrapArgs(socketDir: string, binDir: string): string[] {
     '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
     '--unshare-net', '--unshare-pid', '--die-with-parent',
     '--bind', socketDir, socketDir, '--ro-bind', binDir, binDir,
+    // The repository (sandbox-init.cjs) may itself be under /tmp, as a CI clone is.
+    '--ro-bind', REPO_ROOT, REPO_ROOT,
   ];
 }
 

@@ -37,10 +37,23 @@ function realPath(file: string): string {
 function packageFolder(file: string, root: string): string {
   let dir = path.dirname(file);
   while (isWithin(dir, root) && dir !== root) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (fs.existsSync(path.join(dir, 'package.json'))) return enclosingNodeModules(dir, root) ?? dir;
     dir = path.dirname(dir);
   }
   return file;
+}
+
+/**
+ * The outermost `node_modules` folder a package sits in (below the hidden root): a CLI's launcher
+ * often loads a sibling package (Codex's `bin/codex.js` runs the binary from
+ * `@openai/codex-linux-x64`), which binding the package alone would leave out.
+ */
+function enclosingNodeModules(packageDir: string, root: string): string | undefined {
+  let found: string | undefined;
+  for (let dir = path.dirname(packageDir); isWithin(dir, root) && dir !== root; dir = path.dirname(dir)) {
+    if (path.basename(dir) === 'node_modules') found = dir;
+  }
+  return found;
 }
 
 /** `#!/usr/bin/env node` → `node`; `#!/opt/x/bin/python3 -u` → `/opt/x/bin/python3`. */
