@@ -27,7 +27,7 @@ describe('shebangInterpreter', () => {
 });
 
 describe('programPaths', () => {
-  it('a global npm CLI under the home: its package folder and the Node its shebang finds', () => {
+  it('a global npm CLI under the home: the node_modules holding its package (and its siblings) and the Node its shebang finds', () => {
     write('.npm-global/lib/node_modules/@anthropic-ai/claude-code/package.json', '{}');
     const cli = write('.npm-global/lib/node_modules/@anthropic-ai/claude-code/cli.js', '#!/usr/bin/env node\n', true);
     fs.mkdirSync(path.join(home, '.npm-global/bin'), { recursive: true });
@@ -37,7 +37,8 @@ describe('programPaths', () => {
     expect(programPaths(path.join(home, '.npm-global/bin/claude'), searchPath, [home])).toEqual({
       // The real path: the link's folder is hidden inside, and Node resolves modules from the real one.
       executable: cli,
-      paths: [path.join(home, '.npm-global/lib/node_modules/@anthropic-ai/claude-code'), path.join(home, '.nvm/versions/node/v20')],
+      // The whole node_modules: a launcher may run a sibling package (Codex's platform binary).
+      paths: [path.join(home, '.npm-global/lib/node_modules'), path.join(home, '.nvm/versions/node/v20')],
     });
   });
 
