@@ -258,9 +258,10 @@ for (const build of CLI_BUILDS) {
 }
 
 describe('in the sandbox with the allowlist network (docs/isolation.md)', () => {
-  // The pinned build of each CLI: private HOME, own PID and network namespaces, the model server
-  // reached through the egress bridge because its base URL is on the allowlist.
-  for (const build of CLI_BUILDS.filter((b) => b.channel === 'pinned')) {
+  // Every build (the newest releases are what users have): private HOME, own PID and network
+  // namespaces, the model server reached through the egress bridge because its base URL is on the
+  // allowlist.
+  for (const build of CLI_BUILDS) {
     it(
       `${buildLabel(build)}: core scenario in a sandbox`,
       ({ task }) => coreScenario(task, build, { isolation: { mode: 'sandbox', network: 'allowlist' } }),
