@@ -191,7 +191,8 @@ export const benchmarks: Benchmark[] = [
               met: Math.max(...hooks.turnEndToReadyMs) <= 100,
               notes: `with signals ${hooks.turnEndToReadyMs.join(', ')} ms; screen only ${screenOnly.turnEndToReadyMs.join(', ')} ms`,
             });
-            const overBare = Math.max(hooks.spawnToReadyMs, screenOnly.spawnToReadyMs) - bareMs;
+            // Judged on the runtime as it ships (signals on); the screen-only start is in the notes.
+            const overBare = hooks.spawnToReadyMs - bareMs;
             results.push({
               name: `${label}: spawn → agent_ready`,
               value: hooks.spawnToReadyMs,
