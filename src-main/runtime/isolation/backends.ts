@@ -2,6 +2,7 @@ import type { Logger } from '../logger';
 import { ContainerBackend, type ContainerBackendOptions } from './container';
 import type { IsolationBackends } from './isolate-launch';
 import { createLimits } from './limits';
+import { MacSandbox } from './macos-sandbox';
 import { BubblewrapSandbox, type EgressHook } from './sandbox';
 import { containerEgress, sandboxEgress } from './sandbox-egress';
 import type { ContainerEgressFactory } from './container-egress';
@@ -23,9 +24,10 @@ export interface IsolationWiring {
   containerEgress?: ContainerEgressFactory;
 }
 
-export function wiredIsolationBackends(wiring: IsolationWiring): IsolationBackends {
+export function wiredIsolationBackends(wiring: IsolationWiring, platform: NodeJS.Platform = process.platform): IsolationBackends {
   return {
-    sandbox: new BubblewrapSandbox({
+    // macOS: the same policy as a sandbox-exec profile (no limits there).
+    sandbox: platform === 'darwin' ? new MacSandbox() : new BubblewrapSandbox({
       dataDir: wiring.dataDir,
       // A policy with no limits gets no cgroup and no prefix at all.
       limitsFor: async (policy, context) =>

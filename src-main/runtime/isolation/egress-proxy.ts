@@ -115,6 +115,39 @@ export class EgressProxy {
 
   /** Parses the rules (a bad one throws VALIDATION_ERROR before anything listens), then listens. */
   static async start(options: EgressProxyOptions): Promise<EgressProxy> {
+    // sun_path holds 108 bytes on Linux and 104 on macOS, the terminating NUL included: the smaller wins.
+    if (Buffer.byteLength(options.socketPath) > MAX_SOCKET_PATH_BYTES) {
+      throw new RuntimeError('ISOLATION_UNAVAILABLE', `the egress socket path is too long for a unix socket (${options.socketPath})`, {
+        socketPath: options.socketPath,
+      });
+    }
+    const proxy = EgressProxy.create(options);
+    await removeStaleSocket(options.socketPath);
+    await proxy.listen(options.socketPath, `the egress socket ${options.socketPath}`, { socketPath: options.socketPath });
+    // The folder is private already; the socket too, in case someone ever puts it elsewhere.
+    await fs.chmod(options.socketPath, 0o600);
+    return proxy;
+  }
+
+  /**
+   * The same proxy on a TCP port of 127.0.0.1 (chosen by the kernel; `port` says which), for a
+   * sandbox without a network namespace of its own (macOS sandbox-exec), whose profile lets the
+   * agent reach only this port. Any local process could use the port, but only to reach the same
+   * allowlisted hosts, which an unsandboxed process reaches anyway.
+   */
+  static async startOnLoopback(options: Omit<EgressProxyOptions, 'socketPath'>): Promise<EgressProxy> {
+    const proxy = EgressProxy.create({ ...options, socketPath: '' });
+    await proxy.listen({ host: '127.0.0.1', port: 0 }, 'a loopback port', {});
+    return proxy;
+  }
+
+  /** The TCP port of a proxy started on loopback (undefined for a unix-socket proxy). */
+  get port(): number | undefined {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  private static create(options: EgressProxyOptions): EgressProxy {
     // Node's own timeout for a whole request would cut long streamed plain-HTTP answers short; the
     // head timeout is what guards against a client that sends nothing.
     const server = http.createServer({ requestTimeout: 0, headersTimeout: HEAD_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES });
@@ -126,26 +159,21 @@ export class EgressProxy {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
     });
-    // sun_path holds 108 bytes on Linux and 104 on macOS, the terminating NUL included: the smaller wins.
-    if (Buffer.byteLength(options.socketPath) > MAX_SOCKET_PATH_BYTES) {
-      throw new RuntimeError('ISOLATION_UNAVAILABLE', `the egress socket path is too long for a unix socket (${options.socketPath})`, {
-        socketPath: options.socketPath,
-      });
-    }
-    await removeStaleSocket(options.socketPath);
+    return proxy;
+  }
+
+  private async listen(target: string | net.ListenOptions, what: string, details: Record<string, unknown>): Promise<void> {
+    const server = this.server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: Error) =>
-        reject(new RuntimeError('ISOLATION_UNAVAILABLE', `cannot listen on the egress socket ${options.socketPath}: ${error.message}`, { socketPath: options.socketPath })),
-      );
-      server.listen(options.socketPath, () => {
+      server.once('error', (error: Error) => reject(new RuntimeError('ISOLATION_UNAVAILABLE', `cannot listen on ${what}: ${error.message}`, details)));
+      const listening = () => {
         server.removeAllListeners('error');
         resolve();
-      });
+      };
+      if (typeof target === 'string') server.listen(target, listening);
+      else server.listen(target, listening);
     });
-    // The folder is private already; the socket too, in case someone ever puts it elsewhere.
-    await fs.chmod(options.socketPath, 0o600);
-    server.on('error', (error: Error) => proxy.log.error('egress proxy failed', { error: error.message }));
-    return proxy;
+    server.on('error', (error: Error) => this.log.error('egress proxy failed', { error: error.message }));
   }
 
   stats(): EgressStats {
@@ -164,7 +192,7 @@ export class EgressProxy {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     await stopped;
-    await fs.rm(this.options.socketPath, { force: true });
+    if (this.options.socketPath !== '') await fs.rm(this.options.socketPath, { force: true });
     this.refusedEmitter.dispose();
   }
 

@@ -22,6 +22,12 @@ export interface MacProfileInput {
   /** The egress proxy's loopback port, required for network `allowlist`. */
   proxyPort?: number;
   /**
+   * Allowlisted servers on this machine's loopback (a base URL such as http://127.0.0.1:8080):
+   * reached directly under `allowlist`, since most clients never send loopback traffic through a
+   * proxy. The egress proxy still decides for everything else.
+   */
+  loopbackPorts?: number[];
+  /**
    * Seatbelt matches real paths (`/tmp` is `/private/tmp`), so paths are resolved first; a path
    * that does not exist yet is kept as given.
    */
@@ -114,6 +120,10 @@ export function renderMacProfile(input: MacProfileInput): string {
     }
     // Out only to the egress proxy; the agent's own loopback servers may listen and be reached.
     lines.push(`(allow network-outbound (remote ip "localhost:${input.proxyPort}"))`);
+    for (const port of input.loopbackPorts ?? []) {
+      if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new RuntimeError('VALIDATION_ERROR', `not a port: ${port}`, { port });
+      lines.push(`(allow network-outbound (remote ip "localhost:${port}"))`);
+    }
     lines.push('(allow network-bind network-inbound (local ip "localhost:*"))');
   }
   // network none: nothing more; (deny default) covers every socket.
