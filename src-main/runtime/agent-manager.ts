@@ -170,7 +170,7 @@ export class AgentManager {
     const args = type === 'custom' ? [...(request.args ?? [])] : [...adapter.defaultArgs(launch), ...preset, ...(request.args ?? [])];
     const probe = type === 'shell' || type === 'custom' || type === 'echo' ? undefined : await this.versions.probe(executable, adapter.versionArgs, env);
 
-    const signals = await this.openSignals(type, id, env);
+    const signals = await this.openSignals(type, id, env, policy.mode === 'sandbox');
     // Again after the awaits: two spawns may have raced for the last slot or the same id.
     try {
       this.assertSlotFree();
@@ -186,7 +186,16 @@ export class AgentManager {
     let isolation: IsolatedLaunch | undefined;
     try {
       const launch = { executable, args, env, cwd: workdir };
-      const isolateRequest = { policy, launch, agentId: id, type, dataDir: this.config.dataDir, signalDir: signals?.channel.dir, log: this.log.child({ agentId: id }) };
+      const isolateRequest = {
+        policy,
+        launch,
+        agentId: id,
+        type,
+        dataDir: this.config.dataDir,
+        signalDir: signals?.channel.dir,
+        userSettings: signals?.setup.userSettings,
+        log: this.log.child({ agentId: id }),
+      };
       isolation = await isolateLaunch(isolateRequest, this.isolationBackends);
       // Again: preparing the sandbox awaited too.
       this.assertSlotFree();
@@ -244,7 +253,7 @@ export class AgentManager {
    * session runs on its screen alone, for a CLI without them, when switched off, or when the channel
    * cannot open (a data folder whose socket path is too long, say).
    */
-  private async openSignals(type: AgentType, id: string, env: Record<string, string>): Promise<AgentSignals | undefined> {
+  private async openSignals(type: AgentType, id: string, env: Record<string, string>, runtimeOwnedHome: boolean): Promise<AgentSignals | undefined> {
     if (!this.config.signals || !hasSignals(type)) return undefined;
     try {
       const signals = await AgentSignals.open(type, {
@@ -252,6 +261,8 @@ export class AgentManager {
         logger: this.log.child({ agentId: id }),
         // Ours replaces the user's notify for the run; the hook client starts theirs too.
         codexUserNotify: type === 'codex' ? readUserCodexNotify(env) : undefined,
+        // A sandbox's private home is ours to add settings to (Gemini's hooks then work for any user).
+        runtimeOwnedHome,
       });
       // Hooks the CLI would refuse to load (Gemini's root-owned rule) are not given to it: the agent
       // runs on its screen, and its handle shows `signals.hooks: false` so a person can see why.

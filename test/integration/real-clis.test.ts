@@ -152,6 +152,13 @@ async function coreScenario(task: TestContext['task'], build: CliBuild, extra: P
       const isolation = manager.get(id).isolation;
       expect(isolation).toMatchObject({ mode: 'sandbox', network: 'allowlist' });
       expect(isolation?.allowedHosts).toContain(new URL(server.url).host);
+      if (cli === 'gemini') {
+        // Gemini's hooks go into the private home's copy of its user settings (any user may use
+        // that layer); the user's own settings file is untouched.
+        const privateSettings = path.join(manager.config.dataDir, 'sandboxes', id, 'home', '.gemini', 'settings.json');
+        expect(fs.readFileSync(privateSettings, 'utf8')).toContain('raven-signal-AfterAgent');
+        expect(fs.readFileSync(path.join(home.home, '.gemini', 'settings.json'), 'utf8')).not.toContain('raven-signal');
+      }
     }
 
     task.meta.step = 'reply';
@@ -160,8 +167,9 @@ async function coreScenario(task: TestContext['task'], build: CliBuild, extra: P
     expect((await harness.waitFor('message', id)).content).toBe('PONG');
     // Claude runs with the runtime's hooks (the turn's UserPromptSubmit and Stop reached it),
     // Codex with its notify program (the turn's end reached it), Gemini with its hooks when the
-    // runtime runs as root (its rule for a system layer), else on its screen alone.
-    const hooksExpected = cli !== 'gemini' || process.getuid?.() === 0;
+    // runtime runs as root (its rule for a system layer) or in a sandbox (its private home's user
+    // settings), else on its screen alone.
+    const hooksExpected = cli !== 'gemini' || process.getuid?.() === 0 || extra.isolation !== undefined;
     const { signals } = manager.get(id);
     expect(signals?.hooks).toBe(hooksExpected);
     if (hooksExpected) expect(Date.parse(signals!.lastHookAt!)).toBeGreaterThanOrEqual(Date.parse(hello.message.timestamp) - 60_000);

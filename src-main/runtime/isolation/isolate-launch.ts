@@ -4,7 +4,7 @@ import { echoScriptPath } from '../adapters/echo';
 import { RuntimeError } from '../errors';
 import type { Logger } from '../logger';
 import { hookClientPath } from '../signals/channel';
-import type { IsolatedLaunch, IsolationBackend, LaunchSpec, ResolvedIsolation } from './types';
+import type { IsolatedLaunch, IsolationBackend, LaunchSpec, ResolvedIsolation, UserSettingsLayer } from './types';
 
 /**
  * The manager's one step between "the program as it would start" and "the program the PTY starts"
@@ -26,6 +26,8 @@ export interface IsolateRequest {
   dataDir: string;
   /** The signal channel's folder, when the agent has one (its hooks connect to the socket in it). */
   signalDir?: string;
+  /** Settings the runtime adds to the private home's copies (the CLI's hooks, for Gemini). */
+  userSettings?: UserSettingsLayer[];
   log: Logger;
 }
 
@@ -48,6 +50,7 @@ export async function isolateLaunch(request: IsolateRequest, backends: Isolation
     type: request.type,
     stateDir: path.join(request.dataDir, 'sandboxes', request.agentId),
     runtimePaths: runtimeReadPaths(request.signalDir),
+    ...(request.userSettings ? { userSettings: request.userSettings } : {}),
     log: request.log,
   });
 }

@@ -9,7 +9,7 @@ import { EgressProxy } from './egress-proxy';
 import { renderMacProfile, sandboxExecArgv, SANDBOX_EXEC_PATH } from './macos-profile';
 import { programPaths } from './program-paths';
 import { providerHosts } from './provider-hosts';
-import { seedSandboxHome } from './sandbox-home';
+import { applySettingsLayers, seedSandboxHome } from './sandbox-home';
 import type { IsolatedLaunch, IsolationBackend, IsolationContext, LaunchSpec, LimitHit, ResolvedIsolation } from './types';
 
 /**
@@ -50,6 +50,7 @@ export class MacSandbox implements IsolationBackend {
     let proxy: EgressProxy | undefined;
     try {
       const seeded = seedSandboxHome(home, launch.env.HOME ?? realHome, context.type, launch.env);
+      applySettingsLayers(home, context.userSettings ?? []);
       const program = programPaths(launch.executable, launch.env.PATH ?? '', [realHome, '/tmp', '/private/tmp']);
       let allowedHosts: string[] | undefined;
       let network: Record<string, string> = {};

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AgentType } from '../../../src-shared/agent';
 import { isWithin } from './policy';
+import type { UserSettingsLayer } from './types';
 
 /**
  * The agent's private home (docs/isolation.md "The private home"): an empty folder seeded with
@@ -72,4 +73,23 @@ export function seedSandboxHome(privateHome: string, sourceHome: string, type: A
       break;
   }
   return result;
+}
+
+/**
+ * Adds the runtime's settings to the private home's copy of a CLI's settings file (created when the
+ * user has none). Only ever the private copy: the user's own file is never touched.
+ */
+export function applySettingsLayers(privateHome: string, layers: readonly UserSettingsLayer[]): void {
+  for (const layer of layers) {
+    const file = path.join(privateHome, layer.file);
+    let existing: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) existing = parsed as Record<string, unknown>;
+    } catch {
+      // Missing or not JSON: the CLI would have read nothing from it either.
+    }
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, JSON.stringify(layer.merge(existing), null, 2), { mode: 0o600 });
+  }
 }

@@ -8,7 +8,7 @@ import { RuntimeError } from '../errors';
 import { buildBwrapCommand } from './bwrap-args';
 import { isWithin } from './policy';
 import { programPaths } from './program-paths';
-import { seedSandboxHome } from './sandbox-home';
+import { applySettingsLayers, seedSandboxHome } from './sandbox-home';
 import { sandboxInitArgv, sandboxInitPath } from './sandbox-init-command';
 import { ignoreTerminalSignalsPrefix } from './terminal-signals';
 import type { IsolatedLaunch, IsolationBackend, IsolationContext, LaunchSpec, LimitHit, LimitsHandle, ResolvedIsolation } from './types';
@@ -125,6 +125,7 @@ export class BubblewrapSandbox implements IsolationBackend {
     try {
       // Seeded from the HOME the agent would have had, even when that folder is missing (nothing to copy then).
       const seeded = seedSandboxHome(privateHome, launch.env.HOME ?? realHome, context.type, launch.env);
+      applySettingsLayers(privateHome, context.userSettings ?? []);
       context.log.debug('sandbox home seeded', { copied: seeded.copied });
       limits ??= await this.options.limitsFor?.(policy, context);
       const program = programPaths(launch.executable, launch.env.PATH ?? '', ['/tmp', homePath, ...hiddenRoots]);

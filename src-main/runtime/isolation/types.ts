@@ -33,6 +33,16 @@ export interface LaunchSpec {
   cwd: string;
 }
 
+/**
+ * A settings file in the agent's private home that the runtime may add to, because that home is
+ * the runtime's own copy (Gemini's hooks: its system layer loads only from root-owned files, its
+ * user layer from the home). `file` is relative to the home.
+ */
+export interface UserSettingsLayer {
+  file: string;
+  merge(existing: Record<string, unknown>): Record<string, unknown>;
+}
+
 export interface IsolationContext {
   agentId: string;
   type: AgentType;
@@ -43,6 +53,8 @@ export interface IsolationContext {
    * hook client, the echo agent, the signal channel's socket folder), already absolute.
    */
   runtimePaths: string[];
+  /** Settings the runtime adds to the private home's copies (see UserSettingsLayer). */
+  userSettings?: UserSettingsLayer[];
   log: Logger;
 }
 

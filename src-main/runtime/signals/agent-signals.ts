@@ -10,7 +10,8 @@ import { silentLogger, type Logger } from '../logger';
 import { SignalChannel, type ChannelRejection, type HookMessage } from './channel';
 import { parseClaudeHook, writeClaudeHookSettings } from './claude-hooks';
 import { codexNotifyArgs, parseCodexNotify } from './codex-notify';
-import { parseGeminiHook, writeGeminiHookSettings } from './gemini-hooks';
+import { geminiUserSettingsLayer, parseGeminiHook, writeGeminiHookSettings } from './gemini-hooks';
+import type { UserSettingsLayer } from '../isolation/types';
 import { defaultHookProgram, type HookProgram } from './hook-command';
 import type { AgentSignal } from './signal';
 
@@ -37,6 +38,12 @@ export interface AgentSignalsOptions {
   geminiInheritedDefaults?: string;
   /** Codex only: the user's own notify program (their config.toml's), which ours replaces and so runs on. */
   codexUserNotify?: readonly string[];
+  /**
+   * The agent's home is the runtime's own copy (a sandbox's private home): Gemini's hooks then go
+   * into that home's user settings (`setup.userSettings`) instead of a system layer, which works
+   * for any user.
+   */
+  runtimeOwnedHome?: boolean;
 }
 
 export interface SignalSetup {
@@ -49,6 +56,8 @@ export interface SignalSetup {
    * rule); the session then relies on the screen alone.
    */
   unavailable?: string;
+  /** Additions to the CLI's user settings in a runtime-owned home (the isolation backend writes them). */
+  userSettings?: UserSettingsLayer[];
 }
 
 export class AgentSignals {
@@ -113,6 +122,7 @@ function setupFor(type: SignalAgentType, channel: SignalChannel, program: HookPr
     case 'gemini-cli': {
       // The channel's variables ride in each hook's own `env`, so the CLI (and every tool it runs)
       // never sees the token.
+      if (options.runtimeOwnedHome) return { args: [], env: {}, userSettings: [geminiUserSettingsLayer(program, channel.hookEnv())] };
       const layer = writeGeminiHookSettings(channel.dir, program, channel.hookEnv(), options.geminiInheritedDefaults);
       return { args: [], env: layer.env, ...(layer.refusal !== undefined ? { unavailable: layer.refusal } : {}) };
     }

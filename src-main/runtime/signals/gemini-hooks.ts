@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import type { HookMessage } from './channel';
 import { hookCommand, type HookProgram } from './hook-command';
 import { isRecord, stringField, type AgentSignal } from './signal';
+import type { UserSettingsLayer } from '../isolation/types';
 
 export const GEMINI_HOOK_EVENTS = ['SessionStart', 'BeforeAgent', 'BeforeTool', 'AfterTool', 'Notification', 'AfterAgent', 'SessionEnd'] as const;
 export type GeminiHookEvent = (typeof GEMINI_HOOK_EVENTS)[number];
@@ -145,6 +146,15 @@ export function writeGeminiHookSettings(
   const refusal = geminiSystemLayerRefusal(file);
   if (refusal !== undefined) layer.refusal = refusal;
   return layer;
+}
+
+/**
+ * The runtime's hooks as an addition to Gemini's user settings (`~/.gemini/settings.json`), for an
+ * agent whose home is the runtime's own copy (a sandbox's private home): Gemini loads that layer
+ * for any user, where the system layer needs root-owned files (docs/signals.md "Gemini CLI").
+ */
+export function geminiUserSettingsLayer(program: HookProgram, channelEnv: Record<string, string>): UserSettingsLayer {
+  return { file: path.join('.gemini', 'settings.json'), merge: (existing) => withGeminiHooks(existing, program, channelEnv) };
 }
 
 /** One Gemini hook payload as a signal; undefined for an event this runtime does not use. */

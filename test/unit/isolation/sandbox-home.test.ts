@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedSandboxHome } from '../../../src-main/runtime/isolation/sandbox-home';
+import { applySettingsLayers, seedSandboxHome } from '../../../src-main/runtime/isolation/sandbox-home';
 
 let root: string;
 let home: string;
@@ -82,5 +82,22 @@ describe('seedSandboxHome', () => {
     expect(seedSandboxHome(privateHome, home, 'shell', { HOME: home })).toEqual({ copied: [], env: {} });
     expect(tree(privateHome)).toEqual([]);
     expect(seedSandboxHome(path.join(root, 'other'), path.join(root, 'no-such-home'), 'claude-code', {}).copied).toEqual([]);
+  });
+});
+
+describe('applySettingsLayers', () => {
+  it("adds to the private home's copy of a settings file, creating it when the user has none", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raven-layers-'));
+    try {
+      fs.mkdirSync(path.join(dir, '.gemini'));
+      fs.writeFileSync(path.join(dir, '.gemini/settings.json'), JSON.stringify({ ui: { theme: 'x' }, hooks: { AfterAgent: [{ hooks: [{ name: 'mine' }] }] } }));
+      const layer = { file: '.gemini/settings.json', merge: (existing: Record<string, unknown>) => ({ ...existing, added: true }) };
+      applySettingsLayers(dir, [layer, { file: 'other/new.json', merge: (existing: Record<string, unknown>) => ({ ...existing, made: 1 }) }]);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, '.gemini/settings.json'), 'utf8'))).toEqual({ ui: { theme: 'x' }, hooks: { AfterAgent: [{ hooks: [{ name: 'mine' }] }] }, added: true });
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'other/new.json'), 'utf8'))).toEqual({ made: 1 });
+      expect(fs.statSync(path.join(dir, 'other/new.json')).mode & 0o777).toBe(0o600);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -68,6 +68,24 @@ describe('AgentSignals', () => {
     expect(signals.setup.unavailable).toMatch(/writable by group or others|not owned by root/);
   });
 
+  it("Gemini in a runtime-owned home: no system layer, nothing in the CLI's env; the hooks go into the home's user settings, the user's own kept", async () => {
+    const signals = await AgentSignals.open('gemini-cli', { runtimeOwnedHome: true });
+    open.push(signals);
+    expect(signals.setup).toMatchObject({ args: [], env: {} });
+    expect(signals.setup.unavailable).toBeUndefined();
+    expect(fs.existsSync(path.join(signals.channel.dir, 'gemini-system-defaults.json'))).toBe(false);
+    const [layer] = signals.setup.userSettings ?? [];
+    expect(layer?.file).toBe(path.join('.gemini', 'settings.json'));
+    const merged = layer!.merge({ hooks: { AfterAgent: [{ hooks: [{ name: 'mine', type: 'command', command: 'true' }] }] }, ui: { theme: 'x' } }) as {
+      hooks: Record<string, { hooks: { name: string; env?: Record<string, string> }[] }[]>;
+      ui: unknown;
+    };
+    expect(merged.ui).toEqual({ theme: 'x' });
+    expect(merged.hooks.AfterAgent.flatMap((entry) => entry.hooks.map((h) => h.name))).toEqual(['mine', 'raven-signal-AfterAgent']);
+    // The token rides in the hook's own env, as with the system layer.
+    expect(Object.keys(merged.hooks.AfterAgent[1].hooks[0].env ?? {}).sort()).toEqual(Object.keys(signals.channel.hookEnv()).sort());
+  });
+
   it('close removes the channel folder with its settings file', async () => {
     const signals = await AgentSignals.open('claude-code');
     const dir = signals.channel.dir;
