@@ -56,15 +56,20 @@ export class AdapterStatusCache {
     if (this.value && Date.now() - this.fetchedAt < ADAPTER_TTL_MS) return this.value;
     const pending = this.refresh();
     if (this.value) return this.value; // stale-while-revalidate
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<AdapterHealth[]>((resolve) => {
-      timer = setTimeout(() => resolve([]), FIRST_DETECTION_WAIT_MS);
-    });
-    try {
-      return await Promise.race([pending, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return firstDetection(pending, []);
+  }
+}
+
+/** A first detection's answer, or `fallback` once it has taken FIRST_DETECTION_WAIT_MS. */
+async function firstDetection<T, F>(pending: Promise<T>, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), FIRST_DETECTION_WAIT_MS);
+  });
+  try {
+    return await Promise.race([pending, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -97,15 +102,7 @@ export async function isolationSupport(config: RuntimeConfig): Promise<Isolation
     probes = systemProbes({ engine: config.container?.engine, engineArgs: config.container?.engineArgs });
     isolationProbes.set(config, probes);
   }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), FIRST_DETECTION_WAIT_MS);
-  });
-  try {
-    return await Promise.race([detectIsolationSupport(config, probes), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return firstDetection(detectIsolationSupport(config, probes), undefined);
 }
 
 export async function healthBody(manager: AgentManager, adapters: AdapterStatusCache, version: string): Promise<HealthResponse> {

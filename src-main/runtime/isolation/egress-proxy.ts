@@ -11,6 +11,7 @@ import type { Logger } from '../logger';
 import { addressRefusal } from './egress-address';
 import type { AllowRule } from './egress-rules';
 import { findMatchingRule, parseAllowRule } from './egress-rules';
+import { relay } from './sandbox-init.cjs';
 
 /**
  * One sandboxed agent's way out (docs/isolation-network.md): an HTTP proxy on a unix socket that
@@ -59,8 +60,6 @@ export const DEFAULT_MAX_TUNNELS = 256;
 const HEAD_TIMEOUT_MS = 30_000;
 const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_SOCKET_PATH_BYTES = 103;
-/** How long a side may take to flush its last bytes once the other has closed cleanly. */
-const FLUSH_AFTER_CLOSE_MS = 30_000;
 
 const systemResolver: Resolver = (host) => dns.lookup(host, { all: true, verbatim: true });
 
@@ -407,31 +406,6 @@ function writeStatus(socket: Duplex, status: number, reason: string): void {
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Raven-Egress: ${headerReason}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-/**
- * Both directions with backpressure. A half-close (FIN while still reading) is passed on and the
- * answer still flows back (the HTTP server's sockets and the upstream allow half-open). When one
- * side closes cleanly both directions are done, and the other only flushes what it holds; when one
- * fails, the other is destroyed.
- */
-function relay(a: Duplex, b: Duplex): void {
-  a.pipe(b);
-  b.pipe(a);
-  const settle = (from: Duplex, to: Duplex) => () => {
-    if (to.destroyed) return;
-    if (from.readableEnded && to.writableEnded) {
-      const timer = setTimeout(() => to.destroy(), FLUSH_AFTER_CLOSE_MS);
-      timer.unref();
-      to.once('close', () => clearTimeout(timer));
-    } else {
-      to.destroy();
-    }
-  };
-  a.once('close', settle(a, b));
-  b.once('close', settle(b, a));
-  a.on('error', () => a.destroy());
-  b.on('error', () => b.destroy());
 }
 
 /** A socket file left by a crashed runtime would make listen fail with EADDRINUSE. */

@@ -8,7 +8,7 @@ import { proxyEnvironment } from './egress-env';
 import { EgressProxy } from './egress-proxy';
 import { renderMacProfile, sandboxExecArgv, SANDBOX_EXEC_PATH } from './macos-profile';
 import { programPaths } from './program-paths';
-import { providerHosts } from './provider-hosts';
+import { egressHosts } from './provider-hosts';
 import { applySettingsLayers, seedSandboxHome } from './sandbox-home';
 import type { IsolatedLaunch, IsolationBackend, IsolationContext, LaunchSpec, LimitHit, ResolvedIsolation } from './types';
 
@@ -56,8 +56,8 @@ export class MacSandbox implements IsolationBackend {
       let network: Record<string, string> = {};
       let loopbackPorts: number[] = [];
       if (policy.network === 'allowlist') {
-        const hosts = providerHosts(context.type, launch.env, launch.args);
-        allowedHosts = [...new Set([...hosts.rules, ...policy.allow])];
+        const hosts = egressHosts(context.type, launch.env, launch.args, policy.allow);
+        allowedHosts = hosts.rules;
         proxy = await EgressProxy.startOnLoopback({ rules: allowedHosts, agentId: context.agentId, log: context.log });
         loopbackPorts = hosts.loopbackForwards.map((forward) => forward.port);
         network = proxyEnvironment({ proxyPort: proxy.port!, loopbackForwards: hosts.loopbackForwards });

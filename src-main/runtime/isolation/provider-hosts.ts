@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AgentType } from '../../../src-shared/agent';
 import { classifyAddress } from './egress-address';
+import { parseAllowRule } from './egress-rules';
 
 /**
  * What an `allowlist` agent may reach without the user listing anything: the hosts its CLI needs
@@ -192,4 +193,27 @@ export function providerHosts(type: AgentType, env: Record<string, string>, args
     if (found.forward) forwards.set(found.rule, found.forward);
   }
   return { rules: [...rules], loopbackForwards: [...forwards.values()] };
+}
+
+/**
+ * Everything an `allowlist` agent may reach: its provider hosts and configured base URLs, plus the
+ * policy's own `allow` rules, where a loopback address with a port the user allowed
+ * (`127.0.0.1:8080`, `[::1]:8080`, `localhost:8080`) is forwarded as a base URL is: most clients
+ * never send loopback traffic through a proxy.
+ */
+export function egressHosts(type: AgentType, env: Record<string, string>, args: string[], allow: readonly string[]): ProviderHosts {
+  const hosts = providerHosts(type, env, args);
+  const loopbackForwards = [...hosts.loopbackForwards];
+  for (const forward of allow.map(allowedLoopbackTarget)) {
+    if (forward && !loopbackForwards.some((f) => f.host === forward.host && f.port === forward.port)) loopbackForwards.push(forward);
+  }
+  return { rules: [...new Set([...hosts.rules, ...allow])], loopbackForwards };
+}
+
+function allowedLoopbackTarget(text: string): LoopbackForward | undefined {
+  const rule = parseAllowRule(text);
+  if (rule.port === undefined) return undefined;
+  if (rule.kind === 'ip' && classifyAddress(rule.address) === 'loopback') return { host: rule.address, port: rule.port };
+  if (rule.kind === 'name' && rule.name === 'localhost') return { host: '127.0.0.1', port: rule.port };
+  return undefined;
 }

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { classifyAddress } from './egress-address';
 import { proxyEnvironment, SANDBOX_PROXY_PORT } from './egress-env';
 import { EgressProxy } from './egress-proxy';
-import { parseAllowRule } from './egress-rules';
-import { providerHosts, type LoopbackForward } from './provider-hosts';
+import { egressHosts } from './provider-hosts';
 import type { ContainerEgressFactory } from './container-egress';
 import { sandboxInitArgv, sandboxInitPath } from './sandbox-init-command';
 import type { EgressHook, EgressWrap } from './sandbox';
@@ -14,8 +12,7 @@ import type { IsolationContext, LaunchSpec, ResolvedIsolation } from './types';
  * The `allowlist` network for sandboxes and containers (docs/isolation-network.md "Wiring it into
  * a backend"): one egress proxy per agent on a unix socket in the agent's state folder, and the
  * agent's program started behind sandbox-init.cjs, which bridges the agent's empty network
- * namespace to that socket. The hosts are the CLI's provider hosts, the base URLs its environment
- * and config name, and the policy's own `allow`.
+ * namespace to that socket. The hosts are provider-hosts.ts `egressHosts`.
  */
 
 interface AgentEgress {
@@ -29,12 +26,7 @@ interface AgentEgress {
 }
 
 async function startAgentEgress(program: string[], env: Record<string, string>, policy: ResolvedIsolation, context: IsolationContext): Promise<AgentEgress> {
-  const hosts = providerHosts(context.type, env, program.slice(1));
-  const rules = [...new Set([...hosts.rules, ...policy.allow])];
-  const loopbackForwards = [...hosts.loopbackForwards];
-  for (const forward of policy.allow.map(loopbackTarget)) {
-    if (forward && !loopbackForwards.some((f) => f.host === forward.host && f.port === forward.port)) loopbackForwards.push(forward);
-  }
+  const { rules, loopbackForwards } = egressHosts(context.type, env, program.slice(1), policy.allow);
   const socketDir = path.join(context.stateDir, 'egress');
   fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   const socketPath = path.join(socketDir, 'egress.sock');
@@ -78,16 +70,3 @@ export const containerEgress: ContainerEgressFactory = async ({ policy, context,
     dispose: () => egress.proxy.close(),
   };
 };
-
-/**
- * A loopback address with a port that the user allowed (`127.0.0.1:8080`, `[::1]:8080`,
- * `localhost:8080`) is also listened on inside, as base URLs are: most clients never send
- * loopback traffic through a proxy.
- */
-function loopbackTarget(text: string): LoopbackForward | undefined {
-  const rule = parseAllowRule(text);
-  if (rule.port === undefined) return undefined;
-  if (rule.kind === 'ip' && classifyAddress(rule.address) === 'loopback') return { host: rule.address, port: rule.port };
-  if (rule.kind === 'name' && rule.name === 'localhost') return { host: '127.0.0.1', port: rule.port };
-  return undefined;
-}

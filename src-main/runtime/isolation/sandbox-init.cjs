@@ -211,8 +211,13 @@ function runProgram(options) {
   });
 }
 
-const options = parseArgs(process.argv.slice(2));
-startListeners(options).then(
-  () => runProgram(options),
-  (error) => fail(error.message),
-);
+// The host's egress proxy relays its tunnels with the same function (egress-proxy.ts); only a
+// direct run starts the bridge.
+module.exports = { relay };
+if (require.main === module) {
+  const options = parseArgs(process.argv.slice(2));
+  startListeners(options).then(
+    () => runProgram(options),
+    (error) => fail(error.message),
+  );
+}
